@@ -1,0 +1,85 @@
+// Env parsed once at start-up. A wrong variable stops the boot with its name and what was expected, all of them
+// at once, so an operator fixes a deployment in one go.
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; expected: string }[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.expected}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => ({
+      variable: issue.path.join('.') || '(env)',
+      expected: issue.message,
+    })),
+  );
+}
+
+/** For main.ts: print the problems and exit 78 (EX_CONFIG) instead of throwing a stack trace at the operator. */
+export function loadEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  try {
+    return parseEnv(schema, env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+}
+
+const csv = z
+  .string()
+  .min(1)
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Env fragments every service composes into its own schema. */
+export const commonEnv = {
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+};
+
+export const kafkaEnv = {
+  KAFKA_BROKERS: csv,
+  KAFKA_CLIENT_ID: z.string().default('reelforge'),
+  KAFKA_TOPIC_PREFIX: z.string().default(''),
+  KAFKA_PARTITIONS: z.coerce.number().int().min(1).default(6),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+  KAFKA_SSL: bool.default(false),
+};
+
+export const mysqlEnv = {
+  MYSQL_URL: z
+    .string()
+    .url()
+    .refine((u) => u.startsWith('mysql://'), 'a mysql:// URL'),
+  MYSQL_POOL_SIZE: z.coerce.number().int().min(1).default(10),
+};
+
+export const s3Env = {
+  AWS_REGION: z.string().default('us-east-1'),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  RAW_BUCKET: z.string().min(3),
+  PROCESSED_BUCKET: z.string().min(3),
+};
+
+export { bool as envBool, csv as envList };

@@ -1,0 +1,51 @@
+// One error family for the whole system. Whether a failure is worth retrying is decided where the code is
+// defined, not guessed at each call site.
+export const errorCodes = {
+  // Refusals of the input itself: retrying cannot help.
+  UNSUPPORTED_INPUT: { status: 415, retryable: false },
+  NO_VIDEO_STREAM: { status: 422, retryable: false },
+  CORRUPT_INPUT: { status: 422, retryable: false },
+  EMPTY_INPUT: { status: 422, retryable: false },
+  TOO_LARGE: { status: 413, retryable: false },
+  TOO_LONG: { status: 422, retryable: false },
+  TOO_MANY_PIXELS: { status: 422, retryable: false },
+  // Refusals of the request (HTTP API).
+  BAD_REQUEST: { status: 400, retryable: false },
+  UNAUTHORIZED: { status: 401, retryable: false },
+  NOT_FOUND: { status: 404, retryable: false },
+  CONFLICT: { status: 409, retryable: false },
+  RATE_LIMITED: { status: 429, retryable: true },
+  // Infrastructure trouble: another attempt may succeed.
+  TRANSCODE_FAILED: { status: 500, retryable: true },
+  TRANSCODE_TIMEOUT: { status: 500, retryable: true },
+  INTERRUPTED: { status: 503, retryable: true },
+  TASK_LOST: { status: 500, retryable: true },
+  LAUNCH_FAILED: { status: 503, retryable: true },
+  STORAGE_ERROR: { status: 503, retryable: true },
+  INTERNAL: { status: 500, retryable: true },
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly retryable: boolean;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; status?: number },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.status = options?.status ?? errorCodes[code].status;
+    this.retryable = errorCodes[code].retryable;
+  }
+
+  toJSON() {
+    return { code: this.code, message: this.message, retryable: this.retryable };
+  }
+}
+
+/** Anything that is not an AppError is an unexpected fault: retryable, and its internals stay in the logs. */
+export const toAppError = (err: unknown): AppError =>
+  err instanceof AppError ? err : new AppError('INTERNAL', 'internal error', { cause: err });

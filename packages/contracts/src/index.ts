@@ -1,0 +1,4 @@
+export * from './app-error.js';
+export * from './job-spec.js';
+export * from './messages.js';
+export * from './topics.js';

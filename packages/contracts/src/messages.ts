@@ -1,0 +1,71 @@
+// Every Kafka message Reelforge publishes. A schema and its type share a name; a breaking change adds V2 beside V1.
+import { z } from 'zod';
+
+const VideoId = z.string().uuid();
+const Attempt = z.number().int().min(1);
+const S3Location = z.object({ bucket: z.string().min(1), key: z.string().min(1) });
+
+export const VideoUploadedV1 = z.object({
+  version: z.literal(1),
+  videoId: VideoId,
+  attempt: Attempt,
+  source: S3Location,
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  contentType: z.string(),
+  ownerId: z.string().min(1),
+  uploadedAt: z.string().datetime(),
+});
+export type VideoUploadedV1 = z.infer<typeof VideoUploadedV1>;
+
+export const RenditionV1 = z.object({
+  name: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  bitrateKbps: z.number().int().positive(),
+  codecs: z.string(),
+  mp4Key: z.string(),
+  playlistKey: z.string(),
+  bytes: z.number().int().nonnegative(),
+});
+export type RenditionV1 = z.infer<typeof RenditionV1>;
+
+export const ThumbnailsV1 = z.object({
+  spriteKey: z.string(),
+  vttKey: z.string(),
+  intervalSec: z.number().positive(),
+  tileWidth: z.number().int().positive(),
+  tileHeight: z.number().int().positive(),
+});
+export type ThumbnailsV1 = z.infer<typeof ThumbnailsV1>;
+
+export const VideoTranscodedV1 = z.object({
+  version: z.literal(1),
+  videoId: VideoId,
+  attempt: Attempt,
+  renditions: z.array(RenditionV1).min(1),
+  hlsMasterKey: z.string(),
+  posterKey: z.string(),
+  thumbnails: ThumbnailsV1,
+  durationSec: z.number().nonnegative(),
+  source: z.object({ width: z.number().int(), height: z.number().int(), hasAudio: z.boolean() }).optional(),
+});
+export type VideoTranscodedV1 = z.infer<typeof VideoTranscodedV1>;
+
+export const VideoTranscodeFailedV1 = z.object({
+  version: z.literal(1),
+  videoId: VideoId,
+  attempt: Attempt,
+  code: z.string().min(1),
+  message: z.string(),
+  retryable: z.boolean(),
+});
+export type VideoTranscodeFailedV1 = z.infer<typeof VideoTranscodeFailedV1>;
+
+export const VideoTranscodeProgressV1 = z.object({
+  version: z.literal(1),
+  videoId: VideoId,
+  attempt: Attempt,
+  percent: z.number().min(0).max(100),
+});
+export type VideoTranscodeProgressV1 = z.infer<typeof VideoTranscodeProgressV1>;
