@@ -1,1 +1,2 @@
-export {};
+export * from './fixtures.js';
+export * from './stack.js';
