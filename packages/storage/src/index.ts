@@ -1,1 +1,3 @@
-export {};
+export * from './object.keys.js';
+export * from './object.store.js';
+export * from './s3.client.js';

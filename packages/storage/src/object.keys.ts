@@ -1,0 +1,11 @@
+// The object key layout, in one place. Outputs live under their attempt so a retry never overwrites (or mixes
+// with) the files of an attempt that might still be running.
+
+/** The uploaded original in the raw bucket. */
+export const sourceKey = (videoId: string) => `sources/${videoId}/original`;
+
+/** Everything one transcode attempt writes to the processed bucket. */
+export const outputPrefix = (videoId: string, attempt: number) => `videos/${videoId}/${attempt}/`;
+
+/** Every object of a video in the processed bucket, across attempts. */
+export const videoPrefix = (videoId: string) => `videos/${videoId}/`;

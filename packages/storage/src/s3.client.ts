@@ -1,0 +1,20 @@
+// One S3 client factory for AWS and emulators (moto, LocalStack, MinIO) alike.
+import { S3Client } from '@aws-sdk/client-s3';
+
+export interface S3Config {
+  region: string;
+  endpoint?: string | undefined;
+  forcePathStyle?: boolean | undefined;
+}
+
+export function createS3Client(cfg: S3Config): S3Client {
+  return new S3Client({
+    region: cfg.region,
+    ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
+    forcePathStyle: cfg.forcePathStyle ?? Boolean(cfg.endpoint),
+    // The SDK's default (CRC32 on every request, validated on every response) breaks presigned URLs that clients
+    // PUT with plain curl and trips emulators that don't echo checksums; send them only where S3 demands one.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
