@@ -64,6 +64,8 @@ export const kafkaEnv = {
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).default(6),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
   KAFKA_SSL: bool.default(false),
+  /** `aws-msk-iam`: SASL/OAUTHBEARER tokens signed with the task's IAM role (Amazon MSK Serverless). */
+  KAFKA_SASL: z.enum(['none', 'aws-msk-iam']).default('none'),
 };
 
 export const mysqlEnv = {
@@ -80,6 +82,20 @@ export const s3Env = {
   S3_FORCE_PATH_STYLE: bool.default(false),
   RAW_BUCKET: z.string().min(3),
   PROCESSED_BUCKET: z.string().min(3),
+};
+
+/**
+ * The ECS Fargate launcher's settings. The AWS stack (infra/aws) exports outputs with exactly these names, and a
+ * test there ties the two, so a deployment cannot drift from what the dispatcher reads.
+ */
+export const ecsEnv = {
+  ECS_ENDPOINT: z.string().url().optional(),
+  ECS_CLUSTER: z.string().min(1).optional(),
+  ECS_TASK_DEFINITION: z.string().min(1).optional(),
+  ECS_CONTAINER_NAME: z.string().min(1).default('transcoder'),
+  ECS_SUBNETS: csv.optional(),
+  ECS_SECURITY_GROUPS: csv.optional(),
+  ECS_ASSIGN_PUBLIC_IP: bool.default(false),
 };
 
 export { bool as envBool, csv as envList };
