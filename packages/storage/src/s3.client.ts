@@ -5,6 +5,8 @@ export interface S3Config {
   region: string;
   endpoint?: string | undefined;
   forcePathStyle?: boolean | undefined;
+  /** Only for emulators; on AWS the default provider chain (task role, env, profile) applies. */
+  credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
 }
 
 export function createS3Client(cfg: S3Config): S3Client {
@@ -12,6 +14,7 @@ export function createS3Client(cfg: S3Config): S3Client {
     region: cfg.region,
     ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
     forcePathStyle: cfg.forcePathStyle ?? Boolean(cfg.endpoint),
+    ...(cfg.credentials ? { credentials: cfg.credentials } : {}),
     // The SDK's default (CRC32 on every request, validated on every response) breaks presigned URLs that clients
     // PUT with plain curl and trips emulators that don't echo checksums; send them only where S3 demands one.
     requestChecksumCalculation: 'WHEN_REQUIRED',

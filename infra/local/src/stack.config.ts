@@ -1,0 +1,45 @@
+// Where the local stack lives and listens. Ports can be moved with env when a default one is taken.
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const port = (name: string, fallback: number) => {
+  const v = process.env[name];
+  return v ? Number.parseInt(v, 10) : fallback;
+};
+
+export const ROOT = process.env.REELFORGE_ROOT ?? resolve(fileURLToPath(import.meta.url), '../../../..');
+export const STATE_DIR = process.env.REELFORGE_STATE_DIR ?? join(ROOT, '.reelforge');
+export const CACHE_DIR = process.env.REELFORGE_CACHE ?? join(homedir(), '.cache', 'reelforge');
+export const LOG_DIR = join(STATE_DIR, 'logs');
+export const RUN_DIR = join(STATE_DIR, 'run');
+export const ENV_FILE = join(STATE_DIR, 'local.env');
+
+export const ports = {
+  kafka: port('REELFORGE_KAFKA_PORT', 9092),
+  kafkaController: port('REELFORGE_KAFKA_CONTROLLER_PORT', 9093),
+  mysql: port('REELFORGE_MYSQL_PORT', 3306),
+  moto: port('REELFORGE_MOTO_PORT', 4566),
+  prometheus: port('REELFORGE_PROMETHEUS_PORT', 9090),
+};
+
+export const KAFKA_VERSION = '4.1.1';
+export const MOTO_VERSION = '5.2.5';
+export const BUCKETS = { raw: 'reelforge-raw', processed: 'reelforge-processed' };
+
+/** What services and tests read: the same names the services' zod env schemas parse. */
+export function stackEnv(): Record<string, string> {
+  return {
+    KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
+    MYSQL_URL: `mysql://reelforge:reelforge@127.0.0.1:${ports.mysql}/reelforge`,
+    S3_ENDPOINT: `http://127.0.0.1:${ports.moto}`,
+    S3_FORCE_PATH_STYLE: 'true',
+    ECS_ENDPOINT: `http://127.0.0.1:${ports.moto}`,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    RAW_BUCKET: BUCKETS.raw,
+    PROCESSED_BUCKET: BUCKETS.processed,
+    PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}`,
+  };
+}
