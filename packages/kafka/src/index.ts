@@ -1,1 +1,10 @@
-export {};
+export * from './dlq.record.js';
+export * from './event.consumer.js';
+export * from './event.producer.js';
+export * from './kafka.client.js';
+export * from './kafka.metrics.js';
+export * from './message.decoder.js';
+export * from './message.headers.js';
+export * from './pino.log-creator.js';
+export * from './retry.policy.js';
+export * from './topics.admin.js';

@@ -1,0 +1,286 @@
+// Runs a consumer group over catalog topics with a typed handler per topic. Delivery is at-least-once: a message's
+// offset is committed only after its handler succeeded or it was parked in the DLQ, so handlers must be idempotent.
+//
+// Why eachBatch rather than eachMessage with consumer.commitOffsets(): kafkajs's consumer.commitOffsets() is a
+// silent no-op once stop() has begun, so the message in flight during a stop would be handled but not committed,
+// and handled again by the next owner. eachBatch's commitOffsetsIfNecessary(offsets) commits unconditionally; the
+// loop below resolves and commits each message as soon as it is done (autoCommit off, no auto-resolve), so no
+// offset is ever committed for a message that has not been handled.
+import { type MessageOf, type TopicName, topics } from '@reelforge/contracts';
+import kafkajs, {
+  type Batch,
+  type EachBatchPayload,
+  type Kafka,
+  type KafkaJSErrorMetadata,
+  type KafkaMessage,
+} from 'kafkajs';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { buildDlqRecord } from './dlq.record.js';
+import { createIdempotentProducer } from './event.producer.js';
+import { kafkaMetrics } from './kafka.metrics.js';
+import { decodeMessage } from './message.decoder.js';
+import { readHeaders } from './message.headers.js';
+import { defaultRetryPolicy, type RetryPolicy, retryDelayMs, sleep } from './retry.policy.js';
+
+export interface HandlerContext<T extends TopicName> {
+  /** The catalog name, without the prefix. */
+  topic: T;
+  partition: number;
+  offset: string;
+  key: string | null;
+  headers: Record<string, string>;
+  logger: Logger;
+  /** Aborts when the consumer is stopping: a long handler may give up, and its message is redelivered later. */
+  signal: AbortSignal;
+}
+
+export type Handler<T extends TopicName> = (message: MessageOf<T>, ctx: HandlerContext<T>) => Promise<void>;
+
+/** One handler per subscribed topic; a missing one is a compile error. */
+export type HandlerMap<T extends TopicName> = { [K in T]: Handler<K> };
+
+export interface ConsumerOptions<T extends TopicName> {
+  kafka: Kafka;
+  groupId: string;
+  topics: readonly T[];
+  handlers: HandlerMap<T>;
+  topicPrefix?: string;
+  logger: Logger;
+  registry?: Registry;
+  /** In-process retries of a failing handler before the message is left for redelivery. */
+  retry?: RetryPolicy;
+  partitionsConsumedConcurrently?: number;
+  /**
+   * Where a group with no committed offset starts. Default true: a group deployed after events were published
+   * must still see them (handlers are idempotent, so replaying retained history is safe).
+   */
+  fromBeginning?: boolean;
+  sessionTimeout?: number;
+  heartbeatInterval?: number;
+  /** How long a fetch waits for data; it bounds how fast stop() and resume() take effect on an idle topic. */
+  maxWaitTimeInMs?: number;
+}
+
+export interface RunningConsumer {
+  /** Finishes the message in flight, commits it, leaves the group and disconnects. */
+  stop(): Promise<void>;
+  /** Stops fetching after the message in flight (backpressure); the group membership is kept. */
+  pause(): void;
+  resume(): void;
+  isRunning(): boolean;
+  /** Resolves once the group has been joined and partitions assigned. */
+  ready(): Promise<void>;
+}
+
+/**
+ * Raised when a handler exhausted its in-process attempts. A KafkaJSError that is retriable, so kafkajs does not
+ * log it a second time, re-fetches from the last resolved offset (the failed message) and, if it keeps failing,
+ * restarts the consumer rather than giving up on the group. A plain TypeError from a handler would otherwise be
+ * "unrecoverable" to kafkajs and stop consumption for good.
+ */
+export class HandlerFailedError extends kafkajs.KafkaJSError {
+  override readonly name = 'HandlerFailedError';
+  constructor(topic: string, partition: number, offset: string, cause: unknown) {
+    // kafkajs's constructor takes a cause; its typings leave it out.
+    super(`handler for ${topic}[${partition}]@${offset} failed`, { retriable: true, cause } as KafkaJSErrorMetadata);
+  }
+}
+
+const nextOffset = (offset: string) => (BigInt(offset) + 1n).toString();
+
+export async function startConsumer<T extends TopicName>(opts: ConsumerOptions<T>): Promise<RunningConsumer> {
+  const prefix = opts.topicPrefix ?? '';
+  const retry = opts.retry ?? defaultRetryPolicy;
+  if (retry.attempts < 1) throw new RangeError('retry.attempts must be at least 1');
+  const heartbeatInterval = opts.heartbeatInterval ?? 3000;
+  const logger = opts.logger.child({ groupId: opts.groupId });
+  const metrics = opts.registry ? kafkaMetrics(opts.registry) : undefined;
+  const byFullName = new Map<string, T>(opts.topics.map((t) => [prefix + t, t]));
+  const subscribed = [...byFullName.keys()].map((topic) => ({ topic }));
+
+  const stopping = new AbortController();
+  let paused = false;
+  let running = true;
+  let stopped: Promise<void> | undefined;
+
+  const consumer = opts.kafka.consumer({
+    groupId: opts.groupId,
+    sessionTimeout: opts.sessionTimeout ?? 30_000,
+    heartbeatInterval,
+    maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 1000,
+    // After kafkajs's own retries, a crashed consumer restarts itself, unless we are the ones stopping it.
+    retry: { restartOnFailure: async () => !stopping.signal.aborted },
+  });
+  const dlqProducer = createIdempotentProducer(opts.kafka);
+
+  let markReady: () => void = () => {};
+  let failReady: (err: Error) => void = () => {};
+  const readyPromise = new Promise<void>((resolve, reject) => {
+    markReady = resolve;
+    failReady = reject;
+  });
+  readyPromise.catch(() => {}); // observed through ready(); never an unhandled rejection
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    logger.info({ memberAssignment: payload.memberAssignment }, 'joined consumer group');
+    // A crash restart builds a fresh kafkajs group state, which forgets a pause; keep the backpressure.
+    if (paused) consumer.pause(subscribed);
+    markReady();
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) return;
+    running = false;
+    logger.error({ err: payload.error }, 'consumer crashed and will not restart');
+    failReady(payload.error);
+  });
+
+  // Keeps the group membership alive while a slow handler runs or a retry waits; kafkajs only heartbeats
+  // between messages, and a member silent for sessionTimeout is evicted.
+  const heartbeating = async <R>(heartbeat: () => Promise<void>, work: () => Promise<R>): Promise<R> => {
+    const timer = setInterval(() => heartbeat().catch(() => {}), heartbeatInterval);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  };
+
+  /** Returns false when the consumer began stopping during a retry wait: the message stays uncommitted. */
+  const processMessage = async (
+    topic: T,
+    batch: Batch,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> => {
+    const log = logger.child({ topic: batch.topic, partition: batch.partition, offset: message.offset });
+    const decoded = decodeMessage(topics[topic].schema, message.value);
+    if (!decoded.ok) {
+      const record = buildDlqRecord(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          headers: message.headers,
+        },
+        decoded.reason,
+      );
+      try {
+        await dlqProducer.send({ topic: record.topic, acks: -1, messages: [record] });
+      } catch (err) {
+        metrics?.producerErrors.inc({ topic: `${topic}.dlq` });
+        throw err;
+      }
+      metrics?.dlq.inc({ topic });
+      metrics?.consumed.inc({ topic, outcome: 'dlq' });
+      log.warn({ reason: decoded.reason, dlq: record.topic }, 'undecodable message sent to the DLQ');
+      return true;
+    }
+
+    const handler = opts.handlers[topic] as Handler<T>;
+    const ctx: HandlerContext<T> = {
+      topic,
+      partition: batch.partition,
+      offset: message.offset,
+      key: message.key?.toString('utf8') ?? null,
+      headers: readHeaders(message.headers),
+      logger: log,
+      signal: stopping.signal,
+    };
+    for (let attempt = 1; ; attempt++) {
+      const endTimer = metrics?.handlerDuration.startTimer({ topic });
+      try {
+        await heartbeating(heartbeat, () => handler(decoded.message as MessageOf<T>, ctx));
+        endTimer?.();
+        metrics?.consumed.inc({ topic, outcome: attempt === 1 ? 'ok' : 'retried' });
+        return true;
+      } catch (err) {
+        endTimer?.();
+        if (attempt >= retry.attempts) {
+          metrics?.consumed.inc({ topic, outcome: 'failed' });
+          log.error({ err, attempts: attempt }, 'handler failed; message left uncommitted for redelivery');
+          throw new HandlerFailedError(batch.topic, batch.partition, message.offset, err);
+        }
+        const delayMs = retryDelayMs(attempt, retry);
+        log.warn({ err, attempt, delayMs }, 'handler failed; retrying');
+        if (!(await heartbeating(heartbeat, () => sleep(delayMs, stopping.signal)))) return false;
+      }
+    }
+  };
+
+  const eachBatch = async ({
+    batch,
+    resolveOffset,
+    heartbeat,
+    commitOffsetsIfNecessary,
+    isRunning,
+    isStale,
+  }: EachBatchPayload) => {
+    const topic = byFullName.get(batch.topic);
+    if (topic === undefined) throw new Error(`received a batch of unsubscribed topic ${batch.topic}`);
+    for (const message of batch.messages) {
+      // Breaking leaves the rest unresolved: kafkajs fetches from the first unresolved offset next time.
+      if (!isRunning() || isStale() || paused) break;
+      if (!(await processMessage(topic, batch, message, heartbeat))) break;
+      const next = nextOffset(message.offset);
+      resolveOffset(message.offset);
+      await commitOffsetsIfNecessary({
+        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
+      });
+      metrics?.lag.set(
+        { topic, partition: String(batch.partition) },
+        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))),
+      );
+      // Like kafkajs's eachMessage loop: notices a rebalance between messages rather than after the batch.
+      await heartbeat();
+    }
+  };
+
+  await dlqProducer.connect();
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...byFullName.keys()], fromBeginning: opts.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 1,
+      eachBatch,
+    });
+  } catch (err) {
+    await Promise.allSettled([consumer.disconnect(), dlqProducer.disconnect()]);
+    throw err;
+  }
+
+  const setPaused = (value: boolean) => {
+    paused = value;
+    try {
+      if (value) consumer.pause(subscribed);
+      else consumer.resume(subscribed);
+    } catch (err) {
+      // Between a crash and its restart kafkajs has no group to pause; GROUP_JOIN re-applies the flag.
+      logger.debug({ err }, 'pause/resume deferred until the group is rejoined');
+    }
+  };
+
+  return {
+    stop: () => {
+      stopped ??= (async () => {
+        stopping.abort();
+        try {
+          await consumer.disconnect();
+        } finally {
+          running = false;
+          await dlqProducer.disconnect();
+        }
+        logger.info('consumer stopped');
+      })();
+      return stopped;
+    },
+    pause: () => setPaused(true),
+    resume: () => setPaused(false),
+    isRunning: () => running,
+    ready: () => readyPromise,
+  };
+}
