@@ -15,6 +15,8 @@ export const errorCodes = {
   NOT_FOUND: { status: 404, retryable: false },
   CONFLICT: { status: 409, retryable: false },
   RATE_LIMITED: { status: 429, retryable: true },
+  /** A direct upload was not completed before its TTL; the sweeper aborted it. */
+  UPLOAD_EXPIRED: { status: 410, retryable: false },
   // Infrastructure trouble: another attempt may succeed.
   TRANSCODE_FAILED: { status: 500, retryable: true },
   TRANSCODE_TIMEOUT: { status: 500, retryable: true },

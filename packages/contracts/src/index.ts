@@ -1,4 +1,5 @@
 export * from './app-error.js';
+export * from './http/index.js';
 export * from './job-spec.js';
 export * from './messages.js';
 export * from './topics.js';

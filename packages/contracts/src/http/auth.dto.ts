@@ -1,0 +1,19 @@
+// Accounts: register and log in with an email and a password, get a bearer token.
+import { z } from 'zod';
+
+export const Credentials = z
+  .object({
+    email: z.email().max(254).toLowerCase(),
+    // Upper bound: scrypt's cost grows with input, and nobody types a 1 MB password.
+    password: z.string().min(8).max(256),
+  })
+  .meta({ id: 'Credentials' });
+export type Credentials = z.infer<typeof Credentials>;
+
+export const TokenResponse = z
+  .object({
+    token: z.string().describe('A JWT to send as `Authorization: Bearer <token>`.'),
+    expiresInSec: z.number().int().positive(),
+  })
+  .meta({ id: 'TokenResponse' });
+export type TokenResponse = z.infer<typeof TokenResponse>;

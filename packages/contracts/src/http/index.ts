@@ -1,0 +1,4 @@
+export * from './auth.dto.js';
+export * from './problem.dto.js';
+export * from './upload.dto.js';
+export * from './video.dto.js';

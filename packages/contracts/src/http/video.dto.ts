@@ -1,0 +1,96 @@
+// The video resource as the HTTP API shows it, and the requests that change or list it. The path's `/v1` is the
+// version of everything here.
+import { z } from 'zod';
+
+export const VideoStatus = z.enum(['awaiting_upload', 'uploaded', 'queued', 'processing', 'ready', 'failed']);
+export type VideoStatus = z.infer<typeof VideoStatus>;
+
+export const Visibility = z.enum(['private', 'public']);
+export type Visibility = z.infer<typeof Visibility>;
+
+export const VideoId = z.uuid().meta({ id: 'VideoId' });
+
+const Title = z.string().trim().min(1).max(200);
+const Description = z.string().max(5000);
+
+export const RenditionLink = z.object({
+  name: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  bitrateKbps: z.number().int(),
+  mp4: z.url().describe('Progressive MP4 of this rendition.'),
+});
+export type RenditionLink = z.infer<typeof RenditionLink>;
+
+export const Video = z
+  .object({
+    id: VideoId,
+    title: z.string().nullable(),
+    description: z.string().nullable(),
+    visibility: Visibility,
+    status: VideoStatus,
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    source: z.object({
+      bytes: z.number().int().nullable(),
+      contentType: z.string().nullable(),
+      sha256: z.string().nullable(),
+      durationSec: z.number().nullable(),
+      width: z.number().int().nullable(),
+      height: z.number().int().nullable(),
+    }),
+    progressPct: z.number().min(0).max(100).nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).optional().describe('Present when status is failed.'),
+    hls: z
+      .url()
+      .optional()
+      .describe(
+        'HLS master playlist (when ready). Its variant playlists are relative paths, so the master only plays when the ' +
+          'processed files are served under CDN_BASE_URL; without one this is a presigned link to the file itself.',
+      ),
+    renditions: z.array(RenditionLink).optional(),
+    poster: z.url().optional(),
+    storyboard: z
+      .object({ image: z.url(), vtt: z.url() })
+      .optional()
+      .describe('Thumbnail sprite and the WebVTT that maps times to its tiles.'),
+  })
+  .meta({ id: 'Video' });
+export type Video = z.infer<typeof Video>;
+
+export const VideoPage = z
+  .object({
+    items: z.array(Video),
+    nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.'),
+  })
+  .meta({ id: 'VideoPage' });
+export type VideoPage = z.infer<typeof VideoPage>;
+
+export const ListVideosQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(200).optional(),
+});
+export type ListVideosQuery = z.infer<typeof ListVideosQuery>;
+
+export const UpdateVideoRequest = z
+  .object({
+    title: Title.optional(),
+    description: Description.optional(),
+    visibility: Visibility.optional(),
+  })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, 'at least one of title, description, visibility')
+  .meta({ id: 'UpdateVideoRequest' });
+export type UpdateVideoRequest = z.infer<typeof UpdateVideoRequest>;
+
+/** The text fields of `POST /v1/videos` (multipart/form-data); they must come before the `file` part. */
+export const UploadVideoFields = z
+  .object({
+    title: Title.optional(),
+    description: Description.optional(),
+  })
+  .strict();
+export type UploadVideoFields = z.infer<typeof UploadVideoFields>;
+
+export const VideoIdParams = z.object({ id: VideoId });
+export type VideoIdParams = z.infer<typeof VideoIdParams>;
