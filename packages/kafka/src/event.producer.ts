@@ -78,12 +78,13 @@ export function createEventProducer(kafka: Kafka, opts: EventProducerOptions = {
   return {
     connect: () => producer.connect(),
     disconnect: () => producer.disconnect(),
-    send: (topic, messages) =>
+    // async, so a refused message rejects the returned promise rather than throwing at the call.
+    send: async (topic, messages) =>
       deliver(
         topic,
         messages.map((m) => buildEventRecord(topic, m)),
       ),
-    sendRaw: (topic, messages) =>
+    sendRaw: async (topic, messages) =>
       deliver(
         topic,
         messages.map((m) => ({
