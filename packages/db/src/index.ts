@@ -1,1 +1,20 @@
-export {};
+// @reelforge/db: the MySQL 8 / MariaDB 10.11 schema, its migrations and the typed repositories services use.
+//
+// Transactions — one convention for every repository:
+// - A repository is built once on the pool: `new VideoRepository(db)` with `db = createDb(...)`.
+// - A method whose FIRST parameter is `tx: Transaction<Database>` is a step of a larger unit of work and only runs
+//   inside the caller's `db.transaction().execute(async (tx) => …)` (create a video with its outbox message,
+//   markReady + replaceForVideo + markFinished, claimBatch/findOverdue whose locks last until commit).
+// - Every other method is one atomic statement on the pool. Its optional LAST parameter `tx` joins a caller's
+//   transaction instead, e.g. `videos.transition(id, ['uploaded'], 'queued', {}, tx)` beside `outbox.add(tx, …)`.
+// - State changes are compare-and-set: they return false (or null) when the row was not in a state that allows the
+//   change — another replica or a stale message got there first. That is an outcome to handle, not an error.
+// - Sessions run at READ COMMITTED in UTC (see db.client.ts).
+
+export type { Kysely, Transaction } from 'kysely';
+export * from './database.js';
+export * from './db.client.js';
+export * from './job.state.js';
+export * from './migrator.js';
+export * from './video.cursor.js';
+export * from './video.state.js';

@@ -1,0 +1,107 @@
+// The row types of every table, as TypeScript sees them. Columns are snake_case in MySQL and camelCase here;
+// Kysely's CamelCasePlugin (see db.client.ts) translates. Timestamps are UTC Dates with millisecond precision.
+import type { Generated } from 'kysely';
+import type { JobStatus, Launcher } from './job.state.js';
+import type { VideoStatus, Visibility } from './video.state.js';
+
+export interface User {
+  id: string;
+  /** Always lower-cased and trimmed before it is stored or looked up. */
+  email: string;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export interface Video {
+  id: string;
+  ownerId: string;
+  title: string;
+  description: string | null;
+  visibility: Visibility;
+  status: VideoStatus;
+  /** The attempt whose results count; starts at 1 and grows by one per retry. Stale attempts' reports are ignored. */
+  attempt: number;
+  sourceBucket: string | null;
+  sourceKey: string | null;
+  sourceBytes: number | null;
+  sourceSha256: string | null;
+  contentType: string | null;
+  originalFilename: string | null;
+  /** Set while a direct-to-S3 multipart upload is open. */
+  multipartUploadId: string | null;
+  uploadExpiresAt: Date | null;
+  durationSec: number | null;
+  width: number | null;
+  height: number | null;
+  /** 0–100, never decreasing within an attempt. */
+  progressPct: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  hlsMasterKey: string | null;
+  posterKey: string | null;
+  spriteKey: string | null;
+  /** The storyboard WebVTT that maps times to tiles of the sprite. */
+  vttKey: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  readyAt: Date | null;
+}
+
+export interface Rendition {
+  videoId: string;
+  /** The attempt that produced it. */
+  attempt: number;
+  name: string;
+  width: number;
+  height: number;
+  bitrateKbps: number;
+  codecs: string;
+  mp4Key: string;
+  playlistKey: string;
+  bytes: number;
+  createdAt: Date;
+}
+
+export interface TranscodeJob {
+  id: string;
+  videoId: string;
+  attempt: number;
+  status: JobStatus;
+  launcher: Launcher;
+  /** ECS task ARN or local pid, once launched. */
+  taskId: string | null;
+  /** Idempotency token for the launch (ECS RunTask clientToken, ≤ 64 chars), kept when a stale launch is re-claimed. */
+  launchToken: string | null;
+  deadlineAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  exitCode: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  /** The logical topic name from the contracts catalog; the relay adds KAFKA_TOPIC_PREFIX. */
+  topic: string;
+  messageKey: string;
+  /** JSON text, sent as the Kafka message value as it is. */
+  payload: string;
+  /** JSON object text of Kafka headers, or null. */
+  headers: string | null;
+  createdAt: Date;
+  availableAt: Date;
+  sentAt: Date | null;
+  publishAttempts: number;
+  lastError: string | null;
+}
+
+export interface Database {
+  users: User;
+  videos: Video;
+  renditions: Rendition;
+  transcodeJobs: TranscodeJob;
+  outbox: OutboxTable;
+}

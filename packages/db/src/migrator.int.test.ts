@@ -1,0 +1,113 @@
+import { createTestDatabase } from '@reelforge/testkit';
+import { type Kysely, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from './database.js';
+import { createDb, pingDb } from './db.client.js';
+import {
+  migrateDown,
+  migrateToLatest,
+  migrateToNone,
+  migrationStatus,
+  migrations,
+  runMigrateCommand,
+} from './migrator.js';
+
+const appTables = ['outbox', 'renditions', 'transcode_jobs', 'users', 'videos'];
+
+let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Kysely<Database>;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  db = createDb({ url: testDb.url, poolSize: 2 });
+});
+
+afterAll(async () => {
+  await db?.destroy();
+  await testDb?.drop();
+});
+
+async function tables(): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ${testDb.name} ORDER BY table_name
+  `.execute(db);
+  return rows.map((r) => r.name).filter((n) => !n.startsWith('kysely_'));
+}
+
+describe('migrations', () => {
+  it('go up, down one, down to none and up again', async () => {
+    const up = await migrateToLatest(db);
+    expect(up.map((s) => `${s.direction} ${s.name} ${s.status}`)).toEqual(
+      Object.keys(migrations).map((name) => `Up ${name} Success`),
+    );
+    expect(await tables()).toEqual(appTables);
+    expect(await migrateToLatest(db)).toEqual([]);
+
+    const down = await migrateDown(db);
+    expect(down).toEqual([{ name: '0005_outbox', direction: 'Down', status: 'Success' }]);
+    expect(await tables()).toEqual(['renditions', 'transcode_jobs', 'users', 'videos']);
+
+    const none = await migrateToNone(db);
+    expect(none.map((s) => s.name)).toEqual(['0004_transcode_jobs', '0003_renditions', '0002_videos', '0001_users']);
+    expect(await tables()).toEqual([]);
+
+    await migrateToLatest(db);
+    expect(await tables()).toEqual(appTables);
+    const status = await migrationStatus(db);
+    expect(status.every((m) => m.executedAt instanceof Date)).toBe(true);
+  });
+
+  it('creates the keys the repositories rely on', async () => {
+    const { rows } = await sql<{ tableName: string; indexName: string; columns: string }>`
+      SELECT table_name AS table_name, index_name AS index_name,
+             GROUP_CONCAT(column_name ORDER BY seq_in_index) AS columns
+      FROM information_schema.statistics
+      WHERE table_schema = ${testDb.name} AND non_unique = 0 AND table_name IN ('users', 'renditions', 'transcode_jobs')
+      GROUP BY table_name, index_name ORDER BY table_name, index_name
+    `.execute(db);
+    expect(rows.map((r) => `${r.tableName}.${r.indexName}(${r.columns})`)).toEqual([
+      'renditions.PRIMARY(video_id,name)',
+      'transcode_jobs.PRIMARY(id)',
+      'transcode_jobs.transcode_jobs_video_attempt_uq(video_id,attempt)',
+      'users.PRIMARY(id)',
+      'users.users_email_uq(email)',
+    ]);
+  });
+
+  it('reports through the CLI command as lines for the operator', async () => {
+    expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0005_outbox']);
+    const status = await runMigrateCommand(db, 'status');
+    expect(status.at(-1)).toBe('pending  0005_outbox');
+    expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0005_outbox']);
+  });
+
+  it('fails with the migration name and the server’s reason', async () => {
+    // A table in the way of 0001: its CREATE TABLE fails.
+    await migrateToNone(db);
+    await sql`CREATE TABLE users (x INT)`.execute(db);
+    await expect(migrateToLatest(db)).rejects.toThrow(/^migration 0001_users \(up\) failed: .*'users' already exists/);
+    await sql`DROP TABLE users`.execute(db);
+    await migrateToLatest(db);
+  });
+});
+
+describe('sessions', () => {
+  it('answer pings and run in UTC with millisecond Dates', async () => {
+    await pingDb(db);
+    const { rows } = await sql<{ tz: string; echoed: Date }>`
+      SELECT @@session.time_zone AS tz, CAST(${new Date('2025-06-30T23:59:58.789Z')} AS DATETIME(3)) AS echoed
+    `.execute(db);
+    expect(rows[0]?.tz).toBe('+00:00');
+    expect(rows[0]?.echoed).toEqual(new Date('2025-06-30T23:59:58.789Z'));
+  });
+
+  it('reject a ping to a database that is not there', async () => {
+    const url = new URL(testDb.url);
+    url.pathname = `/${testDb.name}_missing`;
+    const missing = createDb({ url: url.toString(), poolSize: 1 });
+    await expect(pingDb(missing)).rejects.toThrow(/Unknown database/);
+    await missing.destroy();
+  });
+});
