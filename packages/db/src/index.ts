@@ -14,7 +14,12 @@
 export type { Kysely, Transaction } from 'kysely';
 export * from './database.js';
 export * from './db.client.js';
+export * from './job.repository.js';
 export * from './job.state.js';
 export * from './migrator.js';
+export * from './outbox.repository.js';
+export * from './rendition.repository.js';
+export * from './user.repository.js';
 export * from './video.cursor.js';
+export * from './video.repository.js';
 export * from './video.state.js';

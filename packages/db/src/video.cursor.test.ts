@@ -23,11 +23,17 @@ describe('video list cursor', () => {
     ['an empty id', Buffer.from('[1,""]').toString('base64url')],
     ['extra fields', Buffer.from('[1,"x",2]').toString('base64url')],
   ])('refuses %s as BAD_REQUEST', (_, cursor) => {
-    expect(() => decodeCursor(cursor)).toThrow(new AppError('BAD_REQUEST', 'invalid cursor'));
+    let err: unknown;
     try {
       decodeCursor(cursor);
-    } catch (err) {
-      expect((err as AppError).status).toBe(400);
+    } catch (e) {
+      err = e;
     }
+    expect(err).toBeInstanceOf(AppError);
+    expect([(err as AppError).code, (err as AppError).status, (err as AppError).message]).toEqual([
+      'BAD_REQUEST',
+      400,
+      'invalid cursor',
+    ]);
   });
 });

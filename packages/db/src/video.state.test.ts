@@ -32,13 +32,12 @@ describe('video state machine', () => {
   });
 
   it('refuses a move out of a final state with CONFLICT', () => {
-    const err = (() => {
-      try {
-        assertVideoTransition('ready', 'processing');
-      } catch (e) {
-        return e;
-      }
-    })();
+    let err: unknown;
+    try {
+      assertVideoTransition('ready', 'processing');
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).toJSON()).toEqual({
       code: 'CONFLICT',

@@ -1,0 +1,222 @@
+// Transcode jobs: one per video attempt, claimed for launch by compare-and-set and reaped when past their deadline,
+// so several dispatcher replicas can run side by side.
+import { randomUUID } from 'node:crypto';
+import { AppError } from '@reelforge/contracts';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, TranscodeJob } from './database.js';
+import { type JobOutcome, type JobStatus, jobStatuses, jobStatusesBefore, type Launcher } from './job.state.js';
+import { isMissingParent } from './mysql.errors.js';
+import { clipText } from './text.limits.js';
+
+export interface NewJob {
+  videoId: string;
+  attempt: number;
+  launcher: Launcher;
+  /** When the reaper may declare it lost if it has not finished. */
+  deadlineAt: Date;
+  id?: string;
+}
+
+export interface JobResult {
+  exitCode?: number | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+}
+
+/** ECS RunTask's clientToken limit, and the column's width. */
+export const MAX_LAUNCH_TOKEN = 64;
+
+export class JobRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * The job of (videoId, attempt), created as pending if there is none yet: a redelivered message finds the
+   * existing job and `created: false`. The row stays locked until `tx` ends. NOT_FOUND if the video does not exist.
+   */
+  async createIfAbsent(tx: Transaction<Database>, input: NewJob): Promise<{ job: TranscodeJob; created: boolean }> {
+    const now = new Date();
+    const id = input.id ?? randomUUID();
+    try {
+      // Not INSERT IGNORE: on a duplicate that takes a shared lock, and two replicas holding it deadlock as soon
+      // as either writes the job. The no-op update takes the exclusive lock at once, so they simply queue.
+      await tx
+        .insertInto('transcodeJobs')
+        .values({
+          id,
+          videoId: input.videoId,
+          attempt: input.attempt,
+          status: 'pending',
+          launcher: input.launcher,
+          taskId: null,
+          launchToken: null,
+          deadlineAt: input.deadlineAt,
+          startedAt: null,
+          finishedAt: null,
+          exitCode: null,
+          errorCode: null,
+          errorMessage: null,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onDuplicateKeyUpdate((eb) => ({ id: eb.ref('transcodeJobs.id') }))
+        .execute();
+    } catch (err) {
+      if (isMissingParent(err)) throw new AppError('NOT_FOUND', `video ${input.videoId} not found`, { cause: err });
+      throw err;
+    }
+    const job = await tx
+      .selectFrom('transcodeJobs')
+      .selectAll()
+      .where('videoId', '=', input.videoId)
+      .where('attempt', '=', input.attempt)
+      .executeTakeFirstOrThrow();
+    return { job, created: job.id === id };
+  }
+
+  async findById(id: string, tx?: Transaction<Database>): Promise<TranscodeJob | null> {
+    const row = await (tx ?? this.db).selectFrom('transcodeJobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ?? null;
+  }
+
+  async findByVideoAttempt(videoId: string, attempt: number, tx?: Transaction<Database>): Promise<TranscodeJob | null> {
+    const row = await (tx ?? this.db)
+      .selectFrom('transcodeJobs')
+      .selectAll()
+      .where('videoId', '=', videoId)
+      .where('attempt', '=', attempt)
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  /**
+   * pending → launching, compare-and-set: of several replicas exactly one gets the job back, the others null.
+   * With `reclaimAfterSec`, a job stuck in launching that long (its dispatcher died mid-launch) can be claimed
+   * again; it keeps its first launch token, so relaunching with it cannot start a second ECS task.
+   */
+  async claimForLaunch(
+    jobId: string,
+    launchToken: string,
+    opts: { reclaimAfterSec?: number } = {},
+    tx?: Transaction<Database>,
+  ): Promise<TranscodeJob | null> {
+    if (launchToken.length === 0 || launchToken.length > MAX_LAUNCH_TOKEN) {
+      throw new RangeError(`launch token must be 1–${MAX_LAUNCH_TOKEN} characters`);
+    }
+    const db = tx ?? this.db;
+    const now = new Date();
+    const { reclaimAfterSec } = opts;
+    const result = await db
+      .updateTable('transcodeJobs')
+      .set((eb) => ({
+        status: 'launching' as const,
+        launchToken: eb.fn.coalesce('launchToken', eb.val(launchToken)),
+        updatedAt: now,
+      }))
+      .where('id', '=', jobId)
+      .where((eb) =>
+        reclaimAfterSec === undefined
+          ? eb('status', '=', 'pending')
+          : eb.or([
+              eb('status', '=', 'pending'),
+              eb.and([
+                eb('status', '=', 'launching'),
+                eb('updatedAt', '<', new Date(now.getTime() - reclaimAfterSec * 1000)),
+              ]),
+            ]),
+      )
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return null;
+    return this.findById(jobId, tx);
+  }
+
+  /** launching → running, with the task's id (ECS task ARN or pid). False if it already finished or was reaped. */
+  async markRunning(jobId: string, taskId: string, tx?: Transaction<Database>): Promise<boolean> {
+    const now = new Date();
+    const result = await (tx ?? this.db)
+      .updateTable('transcodeJobs')
+      .set({ status: 'running', taskId, startedAt: now, updatedAt: now })
+      .where('id', '=', jobId)
+      .where('status', 'in', jobStatusesBefore('running'))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Ends the job as succeeded, failed or lost, if it has not ended yet. False for a second report. */
+  async markFinished(
+    jobId: string,
+    outcome: JobOutcome,
+    result: JobResult = {},
+    tx?: Transaction<Database>,
+  ): Promise<boolean> {
+    const now = new Date();
+    const updated = await (tx ?? this.db)
+      .updateTable('transcodeJobs')
+      .set({
+        status: outcome,
+        exitCode: result.exitCode ?? null,
+        errorCode: result.errorCode ?? null,
+        errorMessage: result.errorMessage == null ? null : clipText(result.errorMessage),
+        finishedAt: now,
+        updatedAt: now,
+      })
+      .where('id', '=', jobId)
+      .where('status', 'in', jobStatusesBefore(outcome))
+      .executeTakeFirst();
+    return updated.numUpdatedRows > 0n;
+  }
+
+  /**
+   * For the reaper: running, then launching, jobs whose deadline is before `now`, oldest first, locked with
+   * SKIP LOCKED so replicas reaping at once each get different jobs. Mark them (markFinished 'lost', retry or fail
+   * the video) in the same `tx`; the locks last until it ends.
+   */
+  async findOverdue(tx: Transaction<Database>, now: Date, limit: number): Promise<TranscodeJob[]> {
+    const found: TranscodeJob[] = [];
+    // One index-ordered scan per status that stops at the limit. With `status IN (…)` MySQL sorts every overdue
+    // row first and so locks them all: a second reaper would find nothing left to take.
+    for (const status of ['running', 'launching'] as const) {
+      if (found.length >= limit) break;
+      const batch = await tx
+        .selectFrom('transcodeJobs')
+        .selectAll()
+        .where('status', '=', status)
+        .where('deadlineAt', '<', now)
+        .orderBy('deadlineAt')
+        .orderBy('id')
+        .limit(limit - found.length)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      found.push(...batch);
+    }
+    return found;
+  }
+
+  /**
+   * Jobs left pending or launching for more than `olderThanSec`: a dispatcher died between creating the job and
+   * launching it. Re-claim each with `claimForLaunch(id, token, { reclaimAfterSec })`, which arbitrates replicas.
+   */
+  async findPendingLaunches(olderThanSec: number, limit = 100, tx?: Transaction<Database>): Promise<TranscodeJob[]> {
+    return (tx ?? this.db)
+      .selectFrom('transcodeJobs')
+      .selectAll()
+      .where('status', 'in', ['pending', 'launching'])
+      .where('updatedAt', '<', new Date(Date.now() - olderThanSec * 1000))
+      .orderBy('updatedAt')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Every status with its number of jobs (zero included), for a jobs-by-state gauge. */
+  async countByStatus(tx?: Transaction<Database>): Promise<Record<JobStatus, number>> {
+    const rows = await (tx ?? this.db)
+      .selectFrom('transcodeJobs')
+      .select((eb) => ['status', eb.fn.countAll<number>().as('count')])
+      .groupBy('status')
+      .execute();
+    const counts = Object.fromEntries(jobStatuses.map((s) => [s, 0])) as Record<JobStatus, number>;
+    for (const row of rows) if (row.status in counts) counts[row.status] = Number(row.count);
+    return counts;
+  }
+}

@@ -1,0 +1,283 @@
+// Videos: creation, the owner's library, and every status change as a compare-and-set guarded by the state machine
+// and, where results of a transcode are concerned, by the attempt number.
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, Video } from './database.js';
+import { clipText } from './text.limits.js';
+import { decodeCursor, encodeCursor } from './video.cursor.js';
+import { assertVideoTransition, type VideoStatus, type Visibility, videoStatusesBefore } from './video.state.js';
+
+export interface NewVideo {
+  id?: string;
+  ownerId: string;
+  title: string;
+  description?: string | null;
+  visibility?: Visibility;
+  /** `awaiting_upload` (default) while the client uploads straight to S3; `uploaded` when the bytes are stored. */
+  status?: Extract<VideoStatus, 'awaiting_upload' | 'uploaded'>;
+  sourceBucket?: string | null;
+  sourceKey?: string | null;
+  sourceBytes?: number | null;
+  sourceSha256?: string | null;
+  contentType?: string | null;
+  originalFilename?: string | null;
+  multipartUploadId?: string | null;
+  uploadExpiresAt?: Date | null;
+  /** Defaults to now. */
+  createdAt?: Date;
+}
+
+/** What a status change may also write. Attempt, status and the outputs have dedicated methods. */
+export type VideoPatch = Partial<
+  Pick<
+    Video,
+    | 'sourceBucket'
+    | 'sourceKey'
+    | 'sourceBytes'
+    | 'sourceSha256'
+    | 'contentType'
+    | 'originalFilename'
+    | 'multipartUploadId'
+    | 'uploadExpiresAt'
+    | 'durationSec'
+    | 'width'
+    | 'height'
+    | 'errorCode'
+    | 'errorMessage'
+  >
+>;
+
+export type VideoDetails = Partial<Pick<Video, 'title' | 'description' | 'visibility'>>;
+
+export interface VideoOutputs {
+  hlsMasterKey: string;
+  posterKey: string;
+  spriteKey: string;
+  vttKey: string;
+  durationSec: number;
+  width: number | null;
+  height: number | null;
+}
+
+export interface VideoPage {
+  items: Video[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+const retryableFrom: VideoStatus[] = ['queued', 'processing'];
+
+export class VideoRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Inside the caller's transaction, so the outbox message announcing the video commits with it. */
+  async create(tx: Transaction<Database>, input: NewVideo): Promise<Video> {
+    const now = input.createdAt ?? new Date();
+    const video: Video = {
+      id: input.id ?? randomUUID(),
+      ownerId: input.ownerId,
+      title: input.title,
+      description: input.description ?? null,
+      visibility: input.visibility ?? 'private',
+      status: input.status ?? 'awaiting_upload',
+      attempt: 1,
+      sourceBucket: input.sourceBucket ?? null,
+      sourceKey: input.sourceKey ?? null,
+      sourceBytes: input.sourceBytes ?? null,
+      sourceSha256: input.sourceSha256 ?? null,
+      contentType: input.contentType ?? null,
+      originalFilename: input.originalFilename ?? null,
+      multipartUploadId: input.multipartUploadId ?? null,
+      uploadExpiresAt: input.uploadExpiresAt ?? null,
+      durationSec: null,
+      width: null,
+      height: null,
+      progressPct: 0,
+      errorCode: null,
+      errorMessage: null,
+      hlsMasterKey: null,
+      posterKey: null,
+      spriteKey: null,
+      vttKey: null,
+      createdAt: now,
+      updatedAt: now,
+      readyAt: null,
+    };
+    await tx.insertInto('videos').values(video).execute();
+    return video;
+  }
+
+  async findById(id: string, tx?: Transaction<Database>): Promise<Video | null> {
+    const row = await (tx ?? this.db).selectFrom('videos').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ?? null;
+  }
+
+  /** The video if `viewerId` may see it: its owner always, anyone (signed in or not) when it is public. */
+  async findVisible(id: string, viewerId: string | null, tx?: Transaction<Database>): Promise<Video | null> {
+    const row = await (tx ?? this.db)
+      .selectFrom('videos')
+      .selectAll()
+      .where('id', '=', id)
+      .where((eb) =>
+        viewerId === null
+          ? eb('visibility', '=', 'public')
+          : eb.or([eb('visibility', '=', 'public'), eb('ownerId', '=', viewerId)]),
+      )
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  /** Newest first. Keyset pagination: a page is stable however many videos are added in front of it. */
+  async listByOwner(
+    ownerId: string,
+    page: { limit: number; cursor?: string | null },
+    tx?: Transaction<Database>,
+  ): Promise<VideoPage> {
+    const limit = Math.max(1, Math.floor(page.limit));
+    let query = (tx ?? this.db).selectFrom('videos').selectAll().where('ownerId', '=', ownerId);
+    if (page.cursor) {
+      const after = decodeCursor(page.cursor);
+      // Expanded rather than a row comparison `(created_at, id) < (…)`, which older optimizers cannot range-scan.
+      query = query.where((eb) =>
+        eb.or([
+          eb('createdAt', '<', after.createdAt),
+          eb.and([eb('createdAt', '=', after.createdAt), eb('id', '<', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('createdAt', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  /** Title, description, visibility: not part of the lifecycle. Returns false if the video does not exist. */
+  async updateDetails(id: string, details: VideoDetails, tx?: Transaction<Database>): Promise<boolean> {
+    const result = await (tx ?? this.db)
+      .updateTable('videos')
+      .set({ ...details, updatedAt: new Date() })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Renditions and jobs go with it (ON DELETE CASCADE); its S3 objects are the caller's to remove. */
+  async delete(id: string, tx?: Transaction<Database>): Promise<boolean> {
+    const result = await (tx ?? this.db).deleteFrom('videos').where('id', '=', id).executeTakeFirst();
+    return result.numDeletedRows > 0n;
+  }
+
+  /**
+   * Moves the video to `to` only if its status is still one of `from` (compare-and-set), so of several replicas
+   * handling the same event exactly one sees `true`. Throws CONFLICT if some `from` → `to` is not a transition.
+   * Attempt-scoped moves (processing, ready, failed, retry) have their own methods below.
+   */
+  async transition(
+    id: string,
+    from: readonly VideoStatus[],
+    to: VideoStatus,
+    patch: VideoPatch = {},
+    tx?: Transaction<Database>,
+  ): Promise<boolean> {
+    if (from.length === 0) throw new TypeError('transition needs at least one `from` status');
+    for (const f of from) assertVideoTransition(f, to);
+    const errorMessage = patch.errorMessage == null ? patch.errorMessage : clipText(patch.errorMessage);
+    const result = await (tx ?? this.db)
+      .updateTable('videos')
+      .set({ ...patch, ...(errorMessage === undefined ? {} : { errorMessage }), status: to, updatedAt: new Date() })
+      .where('id', '=', id)
+      .where('status', 'in', from)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** queued → processing, for the current attempt only. */
+  async markProcessing(id: string, attempt: number, tx?: Transaction<Database>): Promise<boolean> {
+    const result = await (tx ?? this.db)
+      .updateTable('videos')
+      .set({ status: 'processing', updatedAt: new Date() })
+      .where('id', '=', id)
+      .where('attempt', '=', attempt)
+      .where('status', 'in', videoStatusesBefore('processing'))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Records progress (0–100, floored) of the current attempt while it is queued or processing; a report from a
+   * stale attempt, a finished video or one lower than what is recorded changes nothing. Returns whether the report
+   * was for the current attempt of an unfinished video.
+   */
+  async setProgress(id: string, attempt: number, pct: number, tx?: Transaction<Database>): Promise<boolean> {
+    const clamped = Number.isFinite(pct) ? Math.min(100, Math.max(0, Math.floor(pct))) : 0;
+    const result = await (tx ?? this.db)
+      .updateTable('videos')
+      .set((eb) => ({ progressPct: eb.fn<number>('greatest', [eb.ref('progressPct'), eb.val(clamped)]) }))
+      .where('id', '=', id)
+      .where('attempt', '=', attempt)
+      .where('status', 'in', ['queued', 'processing'])
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /**
+   * The attempt's outputs make the video ready, if `attempt` is still the current one and the video is queued or
+   * processing. In the transaction that also records the renditions and finishes the job.
+   */
+  async markReady(tx: Transaction<Database>, id: string, attempt: number, outputs: VideoOutputs): Promise<boolean> {
+    const now = new Date();
+    const result = await tx
+      .updateTable('videos')
+      .set({ ...outputs, status: 'ready', progressPct: 100, errorCode: null, errorMessage: null })
+      .set({ readyAt: now, updatedAt: now })
+      .where('id', '=', id)
+      .where('attempt', '=', attempt)
+      .where('status', 'in', videoStatusesBefore('ready'))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Gives up on the video, if `attempt` is still the current one and it is not already ready or failed. */
+  async markFailed(
+    id: string,
+    attempt: number,
+    error: { code: string; message: string },
+    tx?: Transaction<Database>,
+  ): Promise<boolean> {
+    const result = await (tx ?? this.db)
+      .updateTable('videos')
+      .set({ status: 'failed', errorCode: error.code, errorMessage: clipText(error.message), updatedAt: new Date() })
+      .where('id', '=', id)
+      .where('attempt', '=', attempt)
+      .where('status', 'in', videoStatusesBefore('failed'))
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Starts attempt `fromAttempt + 1` (status queued, progress 0) if `fromAttempt` is still the current one and the
+   * video is queued or processing. Returns the new attempt number, or null when another replica (or a stale
+   * message) got there first. In the transaction that schedules the retry through the outbox.
+   */
+  async startNextAttempt(tx: Transaction<Database>, id: string, fromAttempt: number): Promise<number | null> {
+    const result = await tx
+      .updateTable('videos')
+      .set((eb) => ({
+        attempt: eb('attempt', '+', 1),
+        status: 'queued' as const,
+        progressPct: 0,
+        errorCode: null,
+        errorMessage: null,
+        updatedAt: new Date(),
+      }))
+      .where('id', '=', id)
+      .where('attempt', '=', fromAttempt)
+      .where('status', 'in', retryableFrom)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n ? fromAttempt + 1 : null;
+  }
+}
