@@ -1,0 +1,69 @@
+// Engagement events: what a player reports (`POST /v1/events`), the record that carries it on `engagement.events`,
+// and the batch reply. Unknown fields a player adds are kept end to end, so a newer player's data is never lost.
+import { z } from 'zod';
+
+export const EngagementEventType = z.enum([
+  'play',
+  'pause',
+  'resume',
+  'seek',
+  'stop',
+  'like',
+  'unlike',
+  'view_complete',
+]);
+export type EngagementEventType = z.infer<typeof EngagementEventType>;
+
+const Id = z.string().min(1).max(128);
+
+export const EngagementClientV1 = z.looseObject({
+  app: z.string().min(1).max(64),
+  version: z.string().min(1).max(32),
+});
+export type EngagementClientV1 = z.infer<typeof EngagementClientV1>;
+
+/** One event as a player sends it. */
+export const EngagementEventV1 = z.looseObject({
+  schema_version: z.literal(1),
+  /** Chosen by the player and kept across its retries: the lake drops repeats of one id. */
+  event_id: z.string().min(1).max(64),
+  event_type: EngagementEventType,
+  /** When it happened on the device; an offset is allowed (the lake stores the instant in UTC). */
+  timestamp: z.iso.datetime({ offset: true }),
+  /** null for a viewer who is not signed in. */
+  user_id: Id.nullable(),
+  device_id: Id,
+  session_id: Id,
+  /** A Reelforge videoId. */
+  content_id: z.uuid(),
+  position_sec: z.number().nonnegative().max(1e7),
+  client: EngagementClientV1,
+});
+export type EngagementEventV1 = z.infer<typeof EngagementEventV1>;
+
+/**
+ * The message on `engagement.events`: the player's event untouched (extras included) inside what the ingest service
+ * saw of the request. Keyed by the event's content_id so one video's events keep their order.
+ */
+export const EngagementEventRecordV1 = z.object({
+  version: z.literal(1),
+  received_at: z.iso.datetime(),
+  ip: z.string(),
+  user_agent: z.string().nullable(),
+  event: EngagementEventV1,
+});
+export type EngagementEventRecordV1 = z.infer<typeof EngagementEventRecordV1>;
+
+export const RejectedEvent = z.object({
+  /** Position in the submitted array or NDJSON line order, from 0. */
+  index: z.number().int().nonnegative(),
+  reasons: z.array(z.string()).min(1),
+});
+export type RejectedEvent = z.infer<typeof RejectedEvent>;
+
+/** The reply to `POST /v1/events`: 202 when all were accepted, 207 when some were refused, 4xx when none were. */
+export const EventBatchResult = z.object({
+  accepted: z.number().int().nonnegative(),
+  rejected: z.array(RejectedEvent),
+});
+export type EventBatchResult = z.infer<typeof EventBatchResult>;
