@@ -1,0 +1,99 @@
+// The ingest HTTP app: POST /v1/events plus /healthz, /readyz and /metrics. Built from its dependencies so tests
+// drive it with app.inject() and a real or in-memory publisher.
+import { AppError, type EventBatchResult, PROBLEM_CONTENT_TYPE } from '@reelforge/contracts';
+import type { RawMessage } from '@reelforge/kafka';
+import { type ReadinessCheck, runChecks } from '@reelforge/observability';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { NDJSON_TYPES, parseJsonBatch, parseNdjsonBatch } from './batch.parser.js';
+import { buildRecords } from './event.record.js';
+import { type RateLimit, validateBatch } from './event.validator.js';
+import { ingestMetrics } from './ingest.metrics.js';
+import { toIngestError, toProblem } from './problem.reply.js';
+
+export interface IngestDeps {
+  /** Resolves once every message is acknowledged by the brokers. */
+  publish: (messages: RawMessage[]) => Promise<void>;
+  pendingBytes: () => number;
+  rateLimit: RateLimit;
+  registry: Registry;
+  logger: Logger;
+  checks: Record<string, ReadinessCheck>;
+  bodyLimitBytes: number;
+  maxEventsPerRequest: number;
+  trustProxy?: boolean;
+  now?: () => Date;
+}
+
+export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
+  const now = deps.now ?? (() => new Date());
+  const metrics = ingestMetrics(deps.registry, deps.pendingBytes);
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // At thousands of requests a second, a log line per request costs more than the request; errors are logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: deps.bodyLimitBytes,
+    trustProxy: deps.trustProxy ?? false,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, async (_req: unknown, body: string) =>
+    parseJsonBatch(body, deps.maxEventsPerRequest),
+  );
+  app.addContentTypeParser(NDJSON_TYPES, { parseAs: 'string' }, async (_req: unknown, body: string) =>
+    parseNdjsonBatch(body, deps.maxEventsPerRequest),
+  );
+
+  app.setErrorHandler((err, req, reply) => {
+    const appError = toIngestError(err);
+    if (appError.status >= 500) req.log.error({ err }, 'request failed');
+    if (appError.retryable) reply.header('retry-after', '1');
+    return reply.code(appError.status).type(PROBLEM_CONTENT_TYPE).send(toProblem(appError, req.url));
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.routeOptions.url === '/v1/events') {
+      metrics.requestDuration.observe({ status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    }
+  });
+
+  app.post('/v1/events', async (req, reply) => {
+    const items = req.body as ReturnType<typeof parseJsonBatch> | undefined;
+    if (items === undefined) throw new AppError('UNSUPPORTED_INPUT', 'send application/json or application/x-ndjson');
+    if (items.length === 0) throw new AppError('BAD_REQUEST', 'the batch holds no events');
+    metrics.batchSize.observe(items.length);
+
+    const receivedAt = now();
+    const { accepted, rejected, rateLimited } = validateBatch(items, deps.rateLimit, receivedAt.getTime());
+    metrics.events.inc({ outcome: 'invalid' }, rejected.length - rateLimited);
+    metrics.events.inc({ outcome: 'rate_limited' }, rateLimited);
+
+    if (accepted.length > 0) {
+      const records = buildRecords(accepted, { receivedAt, ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
+      try {
+        await deps.publish(records);
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        throw new AppError('STORAGE_ERROR', 'the events could not be stored; retry the batch', { cause: err });
+      }
+      metrics.events.inc({ outcome: 'accepted' }, accepted.length);
+    }
+
+    const result: EventBatchResult = { accepted: accepted.length, rejected };
+    if (rejected.length === 0) return reply.code(202).send(result);
+    if (accepted.length > 0) return reply.code(207).send(result);
+    if (rateLimited === rejected.length) return reply.code(429).header('retry-after', '1').send(result);
+    return reply.code(400).send(result);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const checks = await runChecks(deps.checks);
+    const ok = Object.values(checks).every((r) => r === 'ok');
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
+
+  return app;
+}

@@ -1,0 +1,57 @@
+import { AppError } from '@reelforge/contracts';
+import { describe, expect, it } from 'vitest';
+import { parseJsonBatch, parseNdjsonBatch } from './batch.parser.js';
+
+describe('parseJsonBatch', () => {
+  it('returns each element of the array as an item', () => {
+    expect(parseJsonBatch('[{"a":1},2]', 10)).toEqual([
+      { ok: true, value: { a: 1 } },
+      { ok: true, value: 2 },
+    ]);
+  });
+
+  it('refuses a body that is not an array', () => {
+    expect(() => parseJsonBatch('{"a":1}', 10)).toThrow('the body must be a JSON array of events');
+  });
+
+  it('refuses broken JSON as a bad request', () => {
+    const err = (() => {
+      try {
+        parseJsonBatch('[{"a":', 10);
+      } catch (e) {
+        return e as AppError;
+      }
+    })();
+    expect(err).toBeInstanceOf(AppError);
+    expect([err?.code, err?.status]).toEqual(['BAD_REQUEST', 400]);
+  });
+
+  it('refuses a __proto__ key instead of letting it reach the event', () => {
+    expect(() => parseJsonBatch('[{"__proto__":{"x":1}}]', 10)).toThrow('not valid JSON');
+  });
+
+  it('refuses more events than the limit with TOO_LARGE', () => {
+    expect(() => parseJsonBatch('[1,2,3]', 2)).toThrow(expect.objectContaining({ code: 'TOO_LARGE', status: 413 }));
+  });
+});
+
+describe('parseNdjsonBatch', () => {
+  it('keeps a garbled line as a rejected item and skips blank lines without counting them', () => {
+    expect(parseNdjsonBatch('{"a":1}\r\n\n{"a":\n  \n{"b":2}', 10)).toEqual([
+      { ok: true, value: { a: 1 } },
+      { ok: false, reason: 'not valid JSON' },
+      { ok: true, value: { b: 2 } },
+    ]);
+  });
+
+  it('accepts a trailing newline', () => {
+    expect(parseNdjsonBatch('1\n2\n', 10)).toEqual([
+      { ok: true, value: 1 },
+      { ok: true, value: 2 },
+    ]);
+  });
+
+  it('refuses more lines than the limit', () => {
+    expect(() => parseNdjsonBatch('1\n2\n3\n', 2)).toThrow(expect.objectContaining({ code: 'TOO_LARGE' }));
+  });
+});

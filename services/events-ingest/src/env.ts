@@ -1,0 +1,32 @@
+// The ingest service's configuration, parsed once in main.ts. A wrong variable stops the boot with its name.
+import { commonEnv, envBool, kafkaEnv } from '@reelforge/config';
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const ingestEnv = z.object({
+  ...commonEnv,
+  ...kafkaEnv,
+  AWS_REGION: z.string().default('us-east-1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Behind a load balancer, the client IP recorded on each event comes from X-Forwarded-For. */
+  TRUST_PROXY: envBool.default(false),
+  BODY_LIMIT_BYTES: positiveInt(4 * 1024 * 1024),
+  MAX_EVENTS_PER_REQUEST: positiveInt(10_000),
+  /** Per device: a steady rate with room for a player that uploads what it queued while offline. */
+  RATE_LIMIT_EVENTS_PER_SEC: positiveInt(20),
+  RATE_LIMIT_BURST: positiveInt(1000),
+  /**
+   * Values per Kafka produce request. One request holds one record batch per partition and the broker refuses a
+   * batch over message.max.bytes (1 MiB by default), so this stays under it even if every event hashes to one
+   * partition.
+   */
+  PRODUCE_MAX_BYTES: positiveInt(768 * 1024),
+  /** Accepted but not yet acknowledged bytes; beyond this requests get 429 instead of growing the heap. */
+  PRODUCE_MAX_PENDING_BYTES: positiveInt(64 * 1024 * 1024),
+  /** Create engagement.events at start-up if missing (local stacks; on MSK the infrastructure does it). */
+  ENSURE_TOPICS: envBool.default(true),
+  SHUTDOWN_GRACE_MS: positiveInt(25_000),
+});
+export type IngestEnv = z.infer<typeof ingestEnv>;

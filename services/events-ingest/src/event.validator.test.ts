@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { RATE_LIMITED_REASON, validateBatch } from './event.validator.js';
+
+const event = (over: Record<string, unknown> = {}) => ({
+  schema_version: 1,
+  event_id: 'e-1',
+  event_type: 'play',
+  timestamp: '2025-03-01T10:00:00.000Z',
+  user_id: 'u-1',
+  device_id: 'dev-1',
+  session_id: 's-1',
+  content_id: '0b9f4a52-5d3f-4c53-9a3e-8f0f3c1f2a11',
+  position_sec: 12.5,
+  client: { app: 'web', version: '1.2.3' },
+  ...over,
+});
+
+const unlimited = { take: () => true };
+
+describe('validateBatch', () => {
+  it('accepts valid events and keeps fields the contract does not know', () => {
+    const r = validateBatch([{ ok: true, value: event({ ab_bucket: 'B' }) }], unlimited, 0);
+    expect(r.rejected).toEqual([]);
+    expect(r.accepted).toEqual([event({ ab_bucket: 'B' })]);
+  });
+
+  it('rejects bad events by index with every reason, and accepts the rest', () => {
+    const r = validateBatch(
+      [
+        { ok: true, value: event({ event_id: 'a' }) },
+        { ok: true, value: event({ event_type: 'teleport', position_sec: -1 }) },
+        { ok: false, reason: 'not valid JSON' },
+        { ok: true, value: 'a string' },
+        { ok: true, value: event({ event_id: 'b' }) },
+      ],
+      unlimited,
+      0,
+    );
+    expect(r.accepted.map((e) => e.event_id)).toEqual(['a', 'b']);
+    expect(r.rejected.map((x) => x.index)).toEqual([1, 2, 3]);
+    expect(r.rejected[0]?.reasons).toHaveLength(2);
+    expect(r.rejected[0]?.reasons[0]).toMatch(/^event_type: /);
+    expect(r.rejected[0]?.reasons[1]).toMatch(/^position_sec: /);
+    expect(r.rejected[1]?.reasons).toEqual(['not valid JSON']);
+    expect(r.rejected[2]?.reasons[0]).toMatch(/^\(event\): /);
+    expect(r.rateLimited).toBe(0);
+  });
+
+  it('refuses events over the device allowance with the rate-limit reason', () => {
+    let left = 1;
+    const oneEach = { take: () => left-- > 0 };
+    const r = validateBatch(
+      [
+        { ok: true, value: event({ event_id: 'a' }) },
+        { ok: true, value: event({ event_id: 'b' }) },
+      ],
+      oneEach,
+      0,
+    );
+    expect(r.accepted.map((e) => e.event_id)).toEqual(['a']);
+    expect(r.rejected).toEqual([{ index: 1, reasons: [RATE_LIMITED_REASON] }]);
+    expect(r.rateLimited).toBe(1);
+  });
+
+  it('does not charge the allowance for invalid events', () => {
+    const taken: string[] = [];
+    validateBatch([{ ok: true, value: event({ content_id: 'not-a-uuid' }) }], { take: (d) => !!taken.push(d) }, 0);
+    expect(taken).toEqual([]);
+  });
+});

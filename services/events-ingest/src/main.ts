@@ -1,0 +1,68 @@
+// Wires the ingest service: env, Kafka producer behind the batcher, rate limiter, HTTP app; closes in order.
+import { loadEnv } from '@reelforge/config';
+import { createEventProducer, ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
+import { createLogger, createRegistry, onShutdown } from '@reelforge/observability';
+import { buildApp } from './app.js';
+import { DeviceRateLimiter } from './device.rate-limiter.js';
+import { ingestEnv } from './env.js';
+import { ProduceBatcher } from './produce.batcher.js';
+
+const TOPIC = 'engagement.events';
+
+const env = loadEnv(ingestEnv);
+const logger = createLogger({ service: 'events-ingest', level: env.LOG_LEVEL });
+const registry = createRegistry('events-ingest');
+const kafka = kafkaFromEnv(env, logger);
+
+if (env.ENSURE_TOPICS) {
+  await ensureTopics(kafka, {
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
+    partitions: env.KAFKA_PARTITIONS,
+    replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+    topics: [TOPIC],
+  });
+}
+// The shared producer (idempotent, acks=all) is enough once the batcher coalesces requests into large sends.
+const producer = createEventProducer(kafka, { topicPrefix: env.KAFKA_TOPIC_PREFIX, registry, logger });
+await producer.connect();
+let producerUp = true;
+
+const batcher = new ProduceBatcher((messages) => producer.sendRaw(TOPIC, messages), {
+  maxBatchBytes: env.PRODUCE_MAX_BYTES,
+  maxPendingBytes: env.PRODUCE_MAX_PENDING_BYTES,
+});
+const rateLimiter = new DeviceRateLimiter(env.RATE_LIMIT_EVENTS_PER_SEC, env.RATE_LIMIT_BURST);
+const sweeper = setInterval(() => rateLimiter.sweep(Date.now()), 60_000);
+sweeper.unref();
+
+const app = await buildApp({
+  publish: (messages) => batcher.publish(messages),
+  pendingBytes: () => batcher.pending.bytes,
+  rateLimit: rateLimiter,
+  registry,
+  logger,
+  checks: {
+    kafka: async () => {
+      if (!producerUp) throw new Error('producer disconnected');
+    },
+  },
+  bodyLimitBytes: env.BODY_LIMIT_BYTES,
+  maxEventsPerRequest: env.MAX_EVENTS_PER_REQUEST,
+  trustProxy: env.TRUST_PROXY,
+});
+await app.listen({ port: env.PORT, host: env.HOST });
+
+onShutdown(
+  logger,
+  [
+    // Stop taking requests and let those in flight get their acknowledgement, then drain and disconnect.
+    () => app.close(),
+    () => batcher.flush(),
+    async () => {
+      clearInterval(sweeper);
+      producerUp = false;
+      await producer.disconnect();
+    },
+  ],
+  { timeoutMs: env.SHUTDOWN_GRACE_MS },
+);

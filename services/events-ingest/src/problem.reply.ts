@@ -1,0 +1,31 @@
+// Every refusal that is not a per-event verdict leaves as one RFC 9457 problem with a stable `code`; a 5xx never
+// shows its internals.
+import { AppError, type Problem } from '@reelforge/contracts';
+
+/** Fastify's own body errors, which carry a status but no AppError code. */
+const FASTIFY_CODES: Record<string, AppError['code']> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_INPUT',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+};
+
+export function toIngestError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const code = (err as { code?: string } | null)?.code;
+  const known = code ? FASTIFY_CODES[code] : undefined;
+  if (known) return new AppError(known, (err as Error).message, { cause: err });
+  return new AppError('INTERNAL', 'internal error', { cause: err });
+}
+
+export function toProblem(err: AppError, instance: string): Problem {
+  const hidden = err.status >= 500;
+  return {
+    type: `urn:reelforge:problem:${err.code.toLowerCase().replaceAll('_', '-')}`,
+    title: err.code,
+    status: err.status,
+    detail: hidden ? 'The server could not complete the request; try again later.' : err.message,
+    instance,
+    code: err.code,
+  };
+}
