@@ -14,7 +14,6 @@ export interface NewJob {
   launcher: Launcher;
   /** When the reaper may declare it lost if it has not finished. */
   deadlineAt: Date;
-  id?: string;
 }
 
 export interface JobResult {
@@ -35,7 +34,8 @@ export class JobRepository {
    */
   async createIfAbsent(tx: Transaction<Database>, input: NewJob): Promise<{ job: TranscodeJob; created: boolean }> {
     const now = new Date();
-    const id = input.id ?? randomUUID();
+    // Whether this call created the job is told by whose id the row carries, whatever the driver counts as affected.
+    const id = randomUUID();
     try {
       // Not INSERT IGNORE: on a duplicate that takes a shared lock, and two replicas holding it deadlock as soon
       // as either writes the job. The no-op update takes the exclusive lock at once, so they simply queue.
