@@ -1,0 +1,121 @@
+import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppError } from '@reelforge/contracts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type MediaLogger, runFfmpeg } from './ffmpeg.executor.js';
+
+const logger: MediaLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const quiet = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-nostats', '-progress', 'pipe:1'];
+// Real time (-re), so it runs long enough to be stopped.
+const endless = [...quiet, '-re', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=10:duration=60', '-f', 'null', '-'];
+let dir: string;
+let wrapper: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rf-exec-'));
+  // Stands in for ffmpeg: leaves a grandchild in the same process group (as a shell wrapper or a filter helper
+  // would), records both pids, then becomes ffmpeg.
+  wrapper = join(dir, 'ffmpeg-wrapper.sh');
+  await writeFile(wrapper, `#!/bin/sh\nsleep 60 &\necho "$$ $!" > "${dir}/pids"\nexec ffmpeg "$@"\n`);
+  await chmod(wrapper, 0o755);
+});
+
+/** Gone or a zombie waiting for a reaper: either way, no longer running. */
+async function running(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function pidsOnceStarted(): Promise<number[]> {
+  for (let i = 0; i < 100; i++) {
+    const text = await readFile(join(dir, 'pids'), 'utf8').catch(() => '');
+    if (text.trim()) return text.trim().split(' ').map(Number);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the wrapper never started');
+}
+
+describe('runFfmpeg', () => {
+  it('reports progress up to 100 % and resolves when ffmpeg succeeds', async () => {
+    const seen: number[] = [];
+    await runFfmpeg(
+      [
+        ...quiet,
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc2=size=320x240:rate=30:duration=3',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-f',
+        'null',
+        '-',
+      ],
+      { cwd: dir, durationSec: 3, timeoutMs: 60_000, logger, onProgress: (p) => seen.push(p) },
+    );
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.at(-1)).toBeCloseTo(100, 0);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  });
+
+  it('fails with TRANSCODE_FAILED and ffmpeg’s reason, retryable', async () => {
+    const err = await runFfmpeg([...quiet, '-i', 'file:/nonexistent/clip.mp4', '-f', 'null', '-'], {
+      cwd: dir,
+      durationSec: 1,
+      timeoutMs: 60_000,
+      logger,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe('TRANSCODE_FAILED');
+    expect((err as AppError).retryable).toBe(true);
+    expect((err as AppError).message).toContain('No such file or directory');
+  });
+
+  it('kills the whole process group when the timeout passes', async () => {
+    const started = Date.now();
+    const run = runFfmpeg(endless, { cwd: dir, durationSec: 60, timeoutMs: 1500, logger, ffmpegPath: wrapper });
+    const pids = await pidsOnceStarted();
+    const err = await run.catch((e: unknown) => e);
+    expect((err as AppError).code).toBe('TRANSCODE_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    for (const pid of pids) expect(await running(pid)).toBe(false);
+  });
+
+  it('kills the process group on abort and rejects with the abort reason', async () => {
+    await writeFile(join(dir, 'pids'), '');
+    const controller = new AbortController();
+    const run = runFfmpeg(endless, {
+      cwd: dir,
+      durationSec: 60,
+      timeoutMs: 60_000,
+      logger,
+      ffmpegPath: wrapper,
+      signal: controller.signal,
+    });
+    const pids = await pidsOnceStarted();
+    controller.abort(new AppError('INTERRUPTED', 'SIGTERM from ECS'));
+    const err = await run.catch((e: unknown) => e);
+    expect((err as AppError).toJSON()).toEqual({ code: 'INTERRUPTED', message: 'SIGTERM from ECS', retryable: true });
+    for (const pid of pids) expect(await running(pid)).toBe(false);
+  });
+
+  it('does not start at all when already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const err = await runFfmpeg(endless, {
+      cwd: dir,
+      durationSec: 60,
+      timeoutMs: 60_000,
+      logger,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    expect((err as AppError).code).toBe('INTERRUPTED');
+  });
+});
