@@ -12,7 +12,7 @@ import {
   runMigrateCommand,
 } from './migrator.js';
 
-const appTables = ['outbox', 'renditions', 'transcode_jobs', 'users', 'videos'];
+const appTables = ['lake_chunks', 'outbox', 'renditions', 'transcode_jobs', 'users', 'videos', 'video_engagement'];
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Kysely<Database>;
@@ -44,11 +44,17 @@ describe('migrations', () => {
     expect(await migrateToLatest(db)).toEqual([]);
 
     const down = await migrateDown(db);
-    expect(down).toEqual([{ name: '0005_outbox', direction: 'Down', status: 'Success' }]);
-    expect(await tables()).toEqual(['renditions', 'transcode_jobs', 'users', 'videos']);
+    expect(down).toEqual([{ name: '0006_engagement', direction: 'Down', status: 'Success' }]);
+    expect(await tables()).toEqual(['outbox', 'renditions', 'transcode_jobs', 'users', 'videos']);
 
     const none = await migrateToNone(db);
-    expect(none.map((s) => s.name)).toEqual(['0004_transcode_jobs', '0003_renditions', '0002_videos', '0001_users']);
+    expect(none.map((s) => s.name)).toEqual([
+      '0005_outbox',
+      '0004_transcode_jobs',
+      '0003_renditions',
+      '0002_videos',
+      '0001_users',
+    ]);
     expect(await tables()).toEqual([]);
 
     await migrateToLatest(db);
@@ -76,11 +82,11 @@ describe('migrations', () => {
 
   it('reports through the CLI command as lines for the operator', async () => {
     expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
-    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0005_outbox']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0006_engagement']);
     const status = await runMigrateCommand(db, 'status');
-    expect(status.at(-1)).toBe('pending  0005_outbox');
+    expect(status.at(-1)).toBe('pending  0006_engagement');
     expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
-    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0005_outbox']);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0006_engagement']);
   });
 
   it('fails with the migration name and the server’s reason', async () => {
