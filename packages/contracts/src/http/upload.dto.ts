@@ -33,7 +33,7 @@ export const DirectUpload = z
     bytes: z.number().int().positive(),
     partSize: z.number().int().positive().describe('Every part has this size except the last, which has the rest.'),
     partCount: z.number().int().positive(),
-    expiresAt: z.iso.datetime().describe('Unfinished uploads are aborted after this.'),
+    expiresAt: z.iso.datetime().nullable().describe('Unfinished uploads are aborted after this; null once completed.'),
     uploadedParts: z.array(UploadedPart).describe('Parts S3 already holds.'),
     missingParts: z.array(PartUrl).describe('Parts still to send, each with a fresh presigned URL.'),
   })

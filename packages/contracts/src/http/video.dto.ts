@@ -25,21 +25,22 @@ export type RenditionLink = z.infer<typeof RenditionLink>;
 export const Video = z
   .object({
     id: VideoId,
-    title: z.string().nullable(),
+    title: z.string(),
     description: z.string().nullable(),
     visibility: Visibility,
     status: VideoStatus,
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     source: z.object({
+      filename: z.string().nullable(),
       bytes: z.number().int().nullable(),
       contentType: z.string().nullable(),
-      sha256: z.string().nullable(),
+      sha256: z.string().nullable().describe('Hex SHA-256 of the stored original, once it is uploaded.'),
       durationSec: z.number().nullable(),
       width: z.number().int().nullable(),
       height: z.number().int().nullable(),
     }),
-    progressPct: z.number().min(0).max(100).nullable(),
+    progressPct: z.number().int().min(0).max(100).describe('Of the current transcode attempt.'),
     error: z.object({ code: z.string(), message: z.string() }).optional().describe('Present when status is failed.'),
     hls: z
       .url()

@@ -1,0 +1,161 @@
+// The upload API as a fastify instance: external plugins, then repositories and services, then routes. main.ts
+// builds the adapters and listens; tests call buildApp with their own and use app.inject().
+import type { S3Client } from '@aws-sdk/client-s3';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { AppError } from '@reelforge/contracts';
+import {
+  type Database,
+  type Kysely,
+  OutboxRepository,
+  RenditionRepository,
+  UserRepository,
+  VideoRepository,
+} from '@reelforge/db';
+import type { ReadinessCheck } from '@reelforge/observability';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { authPlugin } from './auth/auth.plugin.js';
+import { authRoutes } from './auth/auth.routes.js';
+import { createApiMetrics } from './http/api.metrics.js';
+import { installErrorHandling } from './http/error.handler.js';
+import { swaggerOptions } from './http/openapi.js';
+import { opsRoutes } from './http/ops.routes.js';
+import { directUploadRoutes } from './upload/direct-upload.routes.js';
+import { DirectUploadService } from './upload/direct-upload.service.js';
+import { MultipartStore } from './upload/multipart.store.js';
+import { StreamUploadService } from './upload/stream-upload.service.js';
+import { processedLinks } from './videos/video.presenter.js';
+import { videoRoutes } from './videos/video.routes.js';
+import { VideoService } from './videos/video.service.js';
+
+export interface AppConfig {
+  jwtSecret: string;
+  jwtTtlSec: number;
+  rawBucket: string;
+  processedBucket: string;
+  cdnBaseUrl?: string | undefined;
+  readUrlTtlSec: number;
+  maxUploadBytes: number;
+  directUploadTtlSec: number;
+  bodyLimitBytes: number;
+  trustProxyHops: number;
+  rateLimit: { windowSec: number; ipMax: number; userMax: number; authMax: number };
+}
+
+export interface AppDeps {
+  config: AppConfig;
+  logger: Logger;
+  registry: Registry;
+  db: Kysely<Database>;
+  s3: S3Client;
+  /** Must pass for /readyz (MySQL, S3). */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Reported by /readyz without failing it (Kafka). */
+  optionalReadiness?: Record<string, ReadinessCheck>;
+}
+
+export async function buildApp(deps: AppDeps) {
+  const { config, logger, registry, db, s3 } = deps;
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    // Behind N proxies the client's address is N hops back in X-Forwarded-For; the per-IP limit needs the real
+    // one. Trusting more hops than exist would let a client pick its own address.
+    trustProxy: (_address: string, hop: number) => hop < config.trustProxyHops,
+    // Ids come from the caller's load balancer when it sends one, so a request can be followed across services.
+    requestIdHeader: 'x-request-id',
+    // Long uploads are one request; a slow client must not be cut off by a generic timeout.
+    requestTimeout: 0,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+
+  // External plugins.
+  await app.register(fastifySwagger, swaggerOptions);
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: config.rateLimit.ipMax,
+    timeWindow: config.rateLimit.windowSec * 1000,
+    errorResponseBuilder: (_req, ctx) =>
+      new AppError('RATE_LIMITED', `too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+  });
+  await app.register(fastifyMultipart, {
+    limits: {
+      fieldNameSize: 100,
+      fieldSize: 64 * 1024,
+      fields: 10,
+      fileSize: config.maxUploadBytes,
+      files: 1,
+      parts: 12,
+      headerPairs: 100,
+    },
+  });
+  await app.register(authPlugin, {
+    jwtSecret: config.jwtSecret,
+    jwtTtlSec: config.jwtTtlSec,
+    userRateLimit: { max: config.rateLimit.userMax, windowSec: config.rateLimit.windowSec },
+  });
+
+  const metrics = createApiMetrics(registry);
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  // Repositories and services.
+  const users = new UserRepository(db);
+  const videos = new VideoRepository(db);
+  const outbox = new OutboxRepository(db);
+  const renditions = new RenditionRepository(db);
+  const objects = new MultipartStore(s3);
+  const shared = { db, videos, outbox, objects, rawBucket: config.rawBucket, metrics, logger };
+  const streamUploads = new StreamUploadService({ ...shared, s3, maxUploadBytes: config.maxUploadBytes });
+  const directUploads = new DirectUploadService({
+    ...shared,
+    maxUploadBytes: config.maxUploadBytes,
+    ttlSec: config.directUploadTtlSec,
+  });
+  const videoService = new VideoService({
+    videos,
+    renditions,
+    objects,
+    s3,
+    rawBucket: config.rawBucket,
+    processedBucket: config.processedBucket,
+    link: processedLinks({
+      s3,
+      bucket: config.processedBucket,
+      cdnBaseUrl: config.cdnBaseUrl,
+      ttlSec: config.readUrlTtlSec,
+    }),
+  });
+
+  // Routes.
+  await app.register(opsRoutes, {
+    registry,
+    required: deps.readiness ?? {},
+    optional: deps.optionalReadiness ?? {},
+  });
+  await app.register(authRoutes, {
+    users,
+    jwtTtlSec: config.jwtTtlSec,
+    rateLimit: { max: config.rateLimit.authMax, windowSec: config.rateLimit.windowSec },
+  });
+  await app.register(videoRoutes, {
+    videos: videoService,
+    uploads: streamUploads,
+    maxUploadBytes: config.maxUploadBytes,
+  });
+  await app.register(directUploadRoutes, { uploads: directUploads, videos: videoService });
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,94 @@
+// Starts the upload API: env, adapters, the app, the outbox relay and the upload sweeper; stops them in order.
+import { HeadBucketCommand } from '@aws-sdk/client-s3';
+import { loadEnv } from '@reelforge/config';
+import { createDb, OutboxRepository, pingDb, VideoRepository } from '@reelforge/db';
+import { createEventProducer, ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
+import { createLogger, createRegistry, onShutdown } from '@reelforge/observability';
+import { createS3Client } from '@reelforge/storage';
+import { buildApp } from './app.js';
+import { appConfigFromEnv, uploadApiEnv } from './env.js';
+import { OutboxRelay } from './outbox/outbox.relay.js';
+import { ExpiredUploadsQuery } from './upload/expired-uploads.query.js';
+import { MultipartStore } from './upload/multipart.store.js';
+import { UploadSweeper } from './upload/upload.sweeper.js';
+
+const env = loadEnv(uploadApiEnv);
+const logger = createLogger({ service: 'upload-api', level: env.LOG_LEVEL });
+const registry = createRegistry('upload-api');
+const db = createDb({ url: env.MYSQL_URL, poolSize: env.MYSQL_POOL_SIZE });
+const s3 = createS3Client({
+  region: env.AWS_REGION,
+  endpoint: env.S3_ENDPOINT,
+  forcePathStyle: env.S3_FORCE_PATH_STYLE,
+});
+const kafka = kafkaFromEnv(env, logger);
+const admin = kafka.admin();
+let adminConnected: Promise<void> | undefined;
+
+const app = await buildApp({
+  config: appConfigFromEnv(env),
+  logger,
+  registry,
+  db,
+  s3,
+  readiness: {
+    mysql: () => pingDb(db),
+    s3: async () => {
+      await s3.send(new HeadBucketCommand({ Bucket: env.RAW_BUCKET }));
+      await s3.send(new HeadBucketCommand({ Bucket: env.PROCESSED_BUCKET }));
+    },
+  },
+  optionalReadiness: {
+    kafka: async () => {
+      adminConnected ??= admin.connect().catch((err: unknown) => {
+        adminConnected = undefined;
+        throw err;
+      });
+      await adminConnected;
+      await admin.describeCluster();
+    },
+  },
+});
+
+const relay = new OutboxRelay({
+  db,
+  outbox: new OutboxRepository(db),
+  producer: createEventProducer(kafka, { topicPrefix: env.KAFKA_TOPIC_PREFIX, registry, logger }),
+  logger: logger.child({ component: 'outbox-relay' }),
+  registry,
+  pollMs: env.OUTBOX_POLL_MS,
+  batchSize: env.OUTBOX_BATCH_SIZE,
+});
+const sweeper = new UploadSweeper({
+  expired: new ExpiredUploadsQuery(db),
+  videos: new VideoRepository(db),
+  objects: new MultipartStore(s3),
+  logger: logger.child({ component: 'upload-sweeper' }),
+  intervalMs: env.UPLOAD_SWEEP_INTERVAL_SEC * 1000,
+});
+
+// Not awaited: the API must come up (and take uploads into the outbox) while Kafka is still unreachable.
+ensureTopics(kafka, {
+  topicPrefix: env.KAFKA_TOPIC_PREFIX,
+  partitions: env.KAFKA_PARTITIONS,
+  replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+  topics: ['video.uploaded'],
+}).catch((err: unknown) => logger.warn({ err }, 'could not ensure Kafka topics; the relay will retry publishing'));
+
+if (env.OUTBOX_RELAY_ENABLED) relay.start();
+sweeper.start();
+await app.listen({ port: env.PORT, host: env.HOST });
+
+onShutdown(
+  logger,
+  [
+    () => sweeper.stop(),
+    () => relay.stop(),
+    // Stops accepting, then waits for requests in flight: an upload that is streaming finishes and is recorded.
+    () => app.close(),
+    () => admin.disconnect(),
+    () => db.destroy(),
+    async () => s3.destroy(),
+  ],
+  { timeoutMs: env.SHUTDOWN_GRACE_MS },
+);

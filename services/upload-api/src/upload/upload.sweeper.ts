@@ -1,0 +1,58 @@
+// Periodically ends direct uploads nobody completed: S3 multipart upload aborted, video failed UPLOAD_EXPIRED.
+
+import type { VideoRepository } from '@reelforge/db';
+import type { Logger } from 'pino';
+import type { ExpiredUploadsQuery } from './expired-uploads.query.js';
+import type { MultipartStore } from './multipart.store.js';
+import { expireUpload } from './upload.expiry.js';
+
+export interface UploadSweeperDeps {
+  expired: ExpiredUploadsQuery;
+  videos: VideoRepository;
+  objects: MultipartStore;
+  logger: Logger;
+  intervalMs: number;
+  batchSize?: number;
+  now?: () => Date;
+}
+
+export class UploadSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = true;
+
+  constructor(private readonly deps: UploadSweeperDeps) {}
+
+  /** One pass; returns how many uploads this replica expired. */
+  async sweepOnce(): Promise<number> {
+    const now = this.deps.now?.() ?? new Date();
+    let expired = 0;
+    for (const video of await this.deps.expired.find(now, this.deps.batchSize ?? 100)) {
+      try {
+        if (await expireUpload(this.deps, video)) expired++;
+      } catch (err) {
+        this.deps.logger.error({ err, videoId: video.id }, 'could not expire a direct upload; will retry');
+      }
+    }
+    return expired;
+  }
+
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      this.running = this.sweepOnce()
+        .catch((err: unknown) => this.deps.logger.error({ err }, 'upload sweep failed'))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.deps.intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, this.deps.intervalMs);
+  }
+
+  /** Waits for a pass in progress, so shutdown never cuts an expiry between its row and its S3 calls. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,71 @@
+// The read model: a video row (and its renditions) as the API shows it, with links into the processed bucket.
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Video as VideoResource } from '@reelforge/contracts';
+import type { Rendition, Video } from '@reelforge/db';
+import { presignGet } from '@reelforge/storage';
+
+/** A URL a client can fetch for an object key of the processed bucket. */
+export type LinkFor = (key: string) => Promise<string>;
+
+/**
+ * Under CDN_BASE_URL when one is set (plain paths, so relative references inside HLS playlists and the storyboard
+ * VTT resolve), presigned GETs otherwise (each file works alone; an HLS master does not, see the Video schema).
+ */
+export function processedLinks(opts: {
+  s3: S3Client;
+  bucket: string;
+  cdnBaseUrl?: string | undefined;
+  ttlSec: number;
+}): LinkFor {
+  const { cdnBaseUrl } = opts;
+  if (cdnBaseUrl) {
+    return async (key) => `${cdnBaseUrl}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  }
+  return (key) => presignGet(opts.s3, { bucket: opts.bucket, key }, opts.ttlSec);
+}
+
+export async function presentVideo(video: Video, renditions: Rendition[], link: LinkFor): Promise<VideoResource> {
+  const resource: VideoResource = {
+    id: video.id,
+    title: video.title,
+    description: video.description,
+    visibility: video.visibility,
+    status: video.status,
+    createdAt: video.createdAt.toISOString(),
+    updatedAt: video.updatedAt.toISOString(),
+    source: {
+      filename: video.originalFilename,
+      // Until a direct upload completes this is the size the client announced, and no sha256 exists yet.
+      bytes: video.sourceBytes === null ? null : Number(video.sourceBytes),
+      contentType: video.contentType,
+      sha256: video.sourceSha256,
+      durationSec: video.durationSec,
+      width: video.width,
+      height: video.height,
+    },
+    progressPct: video.progressPct,
+  };
+  if (video.status === 'failed') {
+    resource.error = { code: video.errorCode ?? 'INTERNAL', message: video.errorMessage ?? '' };
+  }
+  if (video.status !== 'ready') return resource;
+
+  const [hls, poster, image, vtt, mp4s] = await Promise.all([
+    video.hlsMasterKey ? link(video.hlsMasterKey) : undefined,
+    video.posterKey ? link(video.posterKey) : undefined,
+    video.spriteKey ? link(video.spriteKey) : undefined,
+    video.vttKey ? link(video.vttKey) : undefined,
+    Promise.all(renditions.map((r) => link(r.mp4Key))),
+  ]);
+  if (hls) resource.hls = hls;
+  resource.renditions = renditions.map((r, i) => ({
+    name: r.name,
+    width: r.width,
+    height: r.height,
+    bitrateKbps: r.bitrateKbps,
+    mp4: mp4s[i] as string,
+  }));
+  if (poster) resource.poster = poster;
+  if (image && vtt) resource.storyboard = { image, vtt };
+  return resource;
+}
