@@ -1,9 +1,15 @@
 // The Reelforge services `./reelforge up` runs on top of the stack, and the set-up they need first
-// (migrations, topics). A service whose build output is missing is skipped.
+// (schema migrations, topics). A service whose build output is missing is skipped.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
+import { ROOT } from './stack.config.js';
+
 export interface ServiceSpec {
   name: string;
   /** Built entry point, relative to the repo root. */
   entry: string;
+  /** Where /healthz answers. */
   port: number;
   portVar: string;
   url: string;
@@ -14,18 +20,62 @@ type SetupStep = (env: Record<string, string>, log: (s: string) => void) => Prom
 
 const port = (name: string, fallback: number) => Number.parseInt(process.env[name] ?? String(fallback), 10);
 
-const apiPort = port('PORT', 8080);
+const ports = {
+  api: port('PORT', 8080),
+  ingest: port('REELFORGE_EVENTS_PORT', 8081),
+  dispatcher: port('REELFORGE_DISPATCHER_OPS_PORT', 9401),
+  completion: port('REELFORGE_COMPLETION_OPS_PORT', 9402),
+  lake: port('REELFORGE_LAKE_OPS_PORT', 9403),
+};
+
+const service = (name: string, entry: string, p: number, portVar: string, env: Record<string, string>) => ({
+  name,
+  entry,
+  port: p,
+  portVar,
+  url: `http://127.0.0.1:${p}`,
+  env,
+});
 
 export const services: { list: ServiceSpec[]; setup: SetupStep[] } = {
   list: [
-    {
-      name: 'upload-api',
-      entry: 'services/upload-api/dist/main.js',
-      port: apiPort,
-      portVar: 'PORT',
-      url: `http://127.0.0.1:${apiPort}`,
-      env: { PORT: String(apiPort) },
+    service('upload-api', 'services/upload-api/dist/main.js', ports.api, 'PORT', {
+      PORT: String(ports.api),
+      HOST: '127.0.0.1',
+      // A local-only secret: the stack is on loopback and its data is throwaway.
+      JWT_SECRET: 'reelforge-local-development-secret-0123456789',
+    }),
+    service('dispatcher', 'services/dispatcher/dist/main.js', ports.dispatcher, 'REELFORGE_DISPATCHER_OPS_PORT', {
+      OPS_PORT: String(ports.dispatcher),
+    }),
+    service('completion', 'services/completion/dist/main.js', ports.completion, 'REELFORGE_COMPLETION_OPS_PORT', {
+      OPS_PORT: String(ports.completion),
+    }),
+    service('events-ingest', 'services/events-ingest/dist/main.js', ports.ingest, 'REELFORGE_EVENTS_PORT', {
+      PORT: String(ports.ingest),
+      HOST: '127.0.0.1',
+    }),
+    service('events-lake', 'services/events-lake/dist/main.js', ports.lake, 'REELFORGE_LAKE_OPS_PORT', {
+      OPS_PORT: String(ports.lake),
+    }),
+  ],
+  setup: [
+    async (env, log) => {
+      log('migrating the database');
+      const r = spawnSync(process.execPath, [join(ROOT, 'packages/db/dist/migrate.js'), 'up'], {
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      });
+      if (r.status !== 0) throw new Error(`migrations failed:\n${r.stderr || r.stdout}`);
+    },
+    async (env) => {
+      const kafka = kafkaFromEnv({
+        KAFKA_BROKERS: (env.KAFKA_BROKERS ?? '').split(','),
+        KAFKA_CLIENT_ID: 'reelforge-cli',
+        KAFKA_SSL: false,
+        KAFKA_SASL: 'none',
+      });
+      await ensureTopics(kafka, { partitions: 6, replicationFactor: 1 });
     },
   ],
-  setup: [],
 };

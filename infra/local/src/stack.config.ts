@@ -25,7 +25,7 @@ export const ports = {
 
 export const KAFKA_VERSION = '4.1.1';
 export const MOTO_VERSION = '5.2.5';
-export const BUCKETS = { raw: 'reelforge-raw', processed: 'reelforge-processed' };
+export const BUCKETS = { raw: 'reelforge-raw', processed: 'reelforge-processed', lake: 'reelforge-lake' };
 
 /** What services and tests read: the same names the services' zod env schemas parse. */
 export function stackEnv(): Record<string, string> {
@@ -40,6 +40,7 @@ export function stackEnv(): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: 'test',
     RAW_BUCKET: BUCKETS.raw,
     PROCESSED_BUCKET: BUCKETS.processed,
+    LAKE_BUCKET: BUCKETS.lake,
     PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}`,
   };
 }
