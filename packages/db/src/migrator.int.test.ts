@@ -101,7 +101,7 @@ describe('migrations', () => {
 
 describe('sessions', () => {
   it('answer pings and run in UTC with millisecond Dates', async () => {
-    await pingDb(db);
+    await pingDb(db, 10_000);
     const { rows } = await sql<{ tz: string; echoed: Date }>`
       SELECT @@session.time_zone AS tz, CAST(${new Date('2025-06-30T23:59:58.789Z')} AS DATETIME(3)) AS echoed
     `.execute(db);
@@ -113,7 +113,7 @@ describe('sessions', () => {
     const url = new URL(testDb.url);
     url.pathname = `/${testDb.name}_missing`;
     const missing = createDb({ url: url.toString(), poolSize: 1 });
-    await expect(pingDb(missing)).rejects.toThrow(/Unknown database/);
+    await expect(pingDb(missing, 10_000)).rejects.toThrow(/Unknown database/);
     await missing.destroy();
   });
 });

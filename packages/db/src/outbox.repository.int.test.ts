@@ -184,7 +184,7 @@ describe('OutboxRepository', () => {
       expect(await outbox.claimBatch(relay, 10)).toHaveLength(1);
       // Under REPEATABLE READ the claim's gap lock would make this wait for the relay (50 s by default).
       const write = add({ videoId: v2, percent: 1 }).then(() => 'committed');
-      const timeout = new Promise((resolve) => setTimeout(resolve, 3000, 'blocked'));
+      const timeout = new Promise((resolve) => setTimeout(resolve, 10_000, 'blocked'));
       expect(await Promise.race([write, timeout])).toBe('committed');
     } finally {
       await relay.rollback().execute();
