@@ -5,7 +5,7 @@ import type { Component } from './components/component.js';
 import { kafka } from './components/kafka.component.js';
 import { mariadb } from './components/mariadb.component.js';
 import { moto } from './components/moto.component.js';
-import { prometheus } from './components/prometheus.component.js';
+import { prometheus, removeScrapeTarget, writeScrapeTarget } from './components/prometheus.component.js';
 import { ensureSystemPackages } from './installer.js';
 import { logFile, portOpen, running, startDetached, stopDetached, waitFor } from './process.supervisor.js';
 import { type ServiceSpec, services } from './services.js';
@@ -60,6 +60,7 @@ async function startService(s: ServiceSpec, env: Record<string, string>): Promis
     });
   }
   await waitFor(s.name, () => healthz(s.port), 30_000, logFile(s.name));
+  writeScrapeTarget(s.name, s.port);
 }
 
 const healthz = async (port: number) =>
@@ -75,6 +76,7 @@ export async function up(): Promise<void> {
 
 export async function down(): Promise<void> {
   const names = [...services.list.map((s) => s.name).reverse(), ...components.map((c) => c.name).reverse()];
+  for (const s of services.list) removeScrapeTarget(s.name);
   for (const name of names) if (await stopDetached(name)) log(`stopped ${name}`);
 }
 
