@@ -2,10 +2,8 @@
 // builds the adapters and listens; tests call buildApp with their own and use app.inject().
 import type { S3Client } from '@aws-sdk/client-s3';
 import fastifyMultipart from '@fastify/multipart';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { AppError } from '@reelforge/contracts';
 import {
   type Database,
   type Kysely,
@@ -25,6 +23,7 @@ import { createApiMetrics } from './http/api.metrics.js';
 import { installErrorHandling } from './http/error.handler.js';
 import { swaggerOptions } from './http/openapi.js';
 import { opsRoutes } from './http/ops.routes.js';
+import { rateLimitPlugin } from './http/rate-limit.plugin.js';
 import { directUploadRoutes } from './upload/direct-upload.routes.js';
 import { DirectUploadService } from './upload/direct-upload.service.js';
 import { MultipartStore } from './upload/multipart.store.js';
@@ -79,13 +78,7 @@ export async function buildApp(deps: AppDeps) {
   // External plugins.
   await app.register(fastifySwagger, swaggerOptions);
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await app.register(fastifyRateLimit, {
-    global: true,
-    max: config.rateLimit.ipMax,
-    timeWindow: config.rateLimit.windowSec * 1000,
-    errorResponseBuilder: (_req, ctx) =>
-      new AppError('RATE_LIMITED', `too many requests; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
-  });
+  await app.register(rateLimitPlugin, { ipMax: config.rateLimit.ipMax, windowSec: config.rateLimit.windowSec });
   await app.register(fastifyMultipart, {
     limits: {
       fieldNameSize: 100,
@@ -101,6 +94,16 @@ export async function buildApp(deps: AppDeps) {
     jwtSecret: config.jwtSecret,
     jwtTtlSec: config.jwtTtlSec,
     userRateLimit: { max: config.rateLimit.userMax, windowSec: config.rateLimit.windowSec },
+  });
+
+  // Requests that were in flight when close() began must not leave their keep-alive connection open behind them,
+  // or close() waits for the client to hang up.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 
   const metrics = createApiMetrics(registry);

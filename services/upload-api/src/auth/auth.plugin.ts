@@ -1,9 +1,10 @@
-// Bearer-token authentication and the per-user rate limit. Routes opt in with `preHandler: app.requireUser` (writes
+// Bearer-token authentication and the per-user rate limit. Routes opt in with `onRequest: app.requireUser` (writes
 // and the caller's own data) or `app.identifyUser` (reads that public videos allow anonymously).
 import fastifyJwt from '@fastify/jwt';
 import { AppError } from '@reelforge/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { enforce } from '../http/rate-limit.plugin.js';
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
@@ -57,16 +58,12 @@ export const authPlugin = fp<AuthOptions>(
 
     app.decorate('requireUser', async (req: FastifyRequest, reply: FastifyReply) => {
       await verify(req);
-      const limit = await userLimit(req);
-      if (!limit.isAllowed && limit.isExceeded) {
-        reply.header('retry-after', String(limit.ttlInSeconds));
-        throw new AppError('RATE_LIMITED', `too many requests; retry in ${limit.ttlInSeconds} s`);
-      }
+      enforce(await userLimit(req), reply);
     });
 
     app.decorate('identifyUser', async (req: FastifyRequest) => {
       if (req.headers.authorization !== undefined) await verify(req);
     });
   },
-  { name: 'reelforge-auth', dependencies: ['@fastify/rate-limit'] },
+  { name: 'reelforge-auth', dependencies: ['reelforge-rate-limit'] },
 );

@@ -66,6 +66,12 @@ export class OutboxRelay {
    * one send each (kafkajs keeps the order of one key within a send). A failed send reschedules its rows.
    */
   async publishOnce(): Promise<number> {
+    // Connect before claiming: with Kafka unreachable no row is locked, touched or counted as a failed attempt.
+    if (!this.connected) {
+      await this.deps.producer.connect();
+      this.connected = true;
+      this.deps.logger.info('outbox relay connected to Kafka');
+    }
     return this.deps.db.transaction().execute(async (tx) => {
       const batch = await this.deps.outbox.claimBatch(tx, this.batchSize);
       if (batch.length === 0) return 0;
@@ -106,21 +112,14 @@ export class OutboxRelay {
     this.stopped = true;
     this.wake?.();
     await this.loop;
-    if (this.connected) {
-      this.connected = false;
-      await this.deps.producer.disconnect().catch(() => {});
-    }
+    this.connected = false;
+    await this.deps.producer.disconnect().catch(() => {});
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
       let sent = 0;
       try {
-        if (!this.connected) {
-          await this.deps.producer.connect();
-          this.connected = true;
-          this.deps.logger.info('outbox relay connected to Kafka');
-        }
         sent = await this.publishOnce();
         this.idleBackoffMs = 0;
       } catch (err) {

@@ -1,7 +1,6 @@
 // /v1/uploads: direct-to-S3 multipart uploads for big files.
 import { CreateUploadRequest, DirectUpload, Video, VideoIdParams } from '@reelforge/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
 import { bearerAuth, problemResponses } from '../http/openapi.js';
 import type { VideoService } from '../videos/video.service.js';
 import type { DirectUploadService } from './direct-upload.service.js';
@@ -15,7 +14,7 @@ export const directUploadRoutes: FastifyPluginAsyncZod<DirectUploadRoutesOptions
   app.post(
     '/v1/uploads',
     {
-      preHandler: app.requireUser,
+      onRequest: app.requireUser,
       schema: {
         tags: ['uploads'],
         summary: 'Start a direct upload: the video, an S3 multipart upload and a presigned URL per part',
@@ -36,7 +35,7 @@ export const directUploadRoutes: FastifyPluginAsyncZod<DirectUploadRoutesOptions
   app.get(
     '/v1/uploads/:id',
     {
-      preHandler: app.requireUser,
+      onRequest: app.requireUser,
       schema: {
         tags: ['uploads'],
         summary: 'The parts S3 already holds, and URLs for the missing ones',
@@ -51,7 +50,7 @@ export const directUploadRoutes: FastifyPluginAsyncZod<DirectUploadRoutesOptions
   app.post(
     '/v1/uploads/:id/complete',
     {
-      preHandler: app.requireUser,
+      onRequest: app.requireUser,
       schema: {
         tags: ['uploads'],
         summary: 'Complete a direct upload: join the parts, check size and container, queue it for transcoding',
@@ -60,7 +59,6 @@ export const directUploadRoutes: FastifyPluginAsyncZod<DirectUploadRoutesOptions
           'Safe to repeat: an upload that is already complete answers with the video.',
         security: bearerAuth,
         params: VideoIdParams,
-        body: z.object({}).strict().optional(),
         response: { 202: Video, ...problemResponses(400, 401, 404, 409, 410, 415, 429) },
       },
     },

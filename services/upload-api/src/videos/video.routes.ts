@@ -27,7 +27,6 @@ export const videoRoutes: FastifyPluginAsyncZod<VideoRoutesOptions> = async (app
   app.post(
     '/v1/videos',
     {
-      preHandler: app.requireUser,
       config: { multipartFields: UploadVideoFields },
       schema: {
         tags: ['videos'],
@@ -42,13 +41,16 @@ export const videoRoutes: FastifyPluginAsyncZod<VideoRoutesOptions> = async (app
           ...problemResponses(400, 401, 413, 415, 422, 429),
         },
       },
-      // Refuse an announced oversize body before reading any of it.
-      onRequest: async (req) => {
-        const length = Number(req.headers['content-length']);
-        if (Number.isFinite(length) && length > opts.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) {
-          throw new AppError('TOO_LARGE', `uploads are limited to ${opts.maxUploadBytes} bytes`);
-        }
-      },
+      onRequest: [
+        app.requireUser,
+        // Refuse an announced oversize body before reading any of it.
+        async (req) => {
+          const length = Number(req.headers['content-length']);
+          if (Number.isFinite(length) && length > opts.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) {
+            throw new AppError('TOO_LARGE', `uploads are limited to ${opts.maxUploadBytes} bytes`);
+          }
+        },
+      ],
     },
     async (req, reply) => {
       const video = await opts.uploads.upload(req.viewerId as string, req.parts());
@@ -62,7 +64,7 @@ export const videoRoutes: FastifyPluginAsyncZod<VideoRoutesOptions> = async (app
   app.get(
     '/v1/videos',
     {
-      preHandler: app.requireUser,
+      onRequest: app.requireUser,
       schema: {
         tags: ['videos'],
         summary: 'Your videos, newest first',
@@ -77,7 +79,7 @@ export const videoRoutes: FastifyPluginAsyncZod<VideoRoutesOptions> = async (app
   app.get(
     '/v1/videos/:id',
     {
-      preHandler: app.identifyUser,
+      onRequest: app.identifyUser,
       schema: {
         tags: ['videos'],
         summary: 'One video: status, source facts, progress, and links once ready',
@@ -93,7 +95,7 @@ export const videoRoutes: FastifyPluginAsyncZod<VideoRoutesOptions> = async (app
   app.patch(
     '/v1/videos/:id',
     {
-      preHandler: app.requireUser,
+      onRequest: app.requireUser,
       schema: {
         tags: ['videos'],
         summary: 'Change the title, description or visibility of your video',
@@ -109,7 +111,7 @@ export const videoRoutes: FastifyPluginAsyncZod<VideoRoutesOptions> = async (app
   app.delete(
     '/v1/videos/:id',
     {
-      preHandler: app.requireUser,
+      onRequest: app.requireUser,
       schema: {
         tags: ['videos'],
         summary: 'Delete your video: its rows, its original and every transcoded file',
