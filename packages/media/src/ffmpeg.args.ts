@@ -129,8 +129,10 @@ export function buildFilterGraph(plan: LadderPlan, images: boolean): string {
   const prep: string[] = [];
   // yadif only touches frames flagged interlaced, so a mixed source keeps its progressive frames intact.
   if (plan.deinterlace) prep.push('yadif=mode=send_frame:deint=interlaced');
-  // Before scaling: a 120 fps source is halved before any pixel work.
-  prep.push(`fps=fps=${formatRatio(plan.fps)}`);
+  // Before scaling: a 120 fps source is halved before any pixel work. start_time=0 repeats the first picture back
+  // to 0 when video starts after audio (AAC priming in MKV, TS captures), so every rung's keyframes sit on whole
+  // segments from the first and the picture stays in sync with the sound.
+  prep.push(`fps=fps=${formatRatio(plan.fps)}:start_time=0`);
   if (plan.prescale) prep.push(`scale=${plan.prescale.width}:${plan.prescale.height}`, 'setsar=1');
   if (plan.toneMap) {
     // HDR → SDR after the downscale (4K→1080p first makes the float conversion ~4× cheaper).

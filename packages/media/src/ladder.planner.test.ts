@@ -205,7 +205,7 @@ describe('planLadder', () => {
       startSec: 0.01,
       endSec: 0.043,
       step: 1,
-      candidates: 1,
+      candidates: 2,
     });
   });
 });

@@ -226,7 +226,8 @@ function planPoster(durationSec: number, fps: number, p: LadderProfile['poster']
   const windowFrames = Math.max(1, Math.round((endSec - startSec) * fps));
   // Candidates spread over the window; the thumbnail filter holds them all in memory at the top rung's size.
   const step = Math.max(1, Math.floor(windowFrames / p.maxCandidates));
-  const candidates = Math.max(1, Math.min(p.maxCandidates, Math.ceil(windowFrames / step)));
+  // The thumbnail filter compares at least 2 frames; with fewer in the window it picks from what it got.
+  const candidates = Math.max(2, Math.min(p.maxCandidates, Math.ceil(windowFrames / step)));
   return { startSec, endSec, step, candidates };
 }
 

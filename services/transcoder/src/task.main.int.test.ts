@@ -1,0 +1,209 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type TranscodeJobSpecV1,
+  VideoTranscodedV1,
+  VideoTranscodeFailedV1,
+  VideoTranscodeProgressV1,
+} from '@reelforge/contracts';
+import { listKeys, outputPrefix, putStream, sourceKey } from '@reelforge/storage';
+import { createTestBuckets, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lavfi, makeClip } from './testing/media.fixtures.js';
+
+// The built task entry, started as the local launcher and ECS start it: a process with its job in JOB_SPEC.
+const taskMain = fileURLToPath(new URL('../dist/task.main.js', import.meta.url));
+const topicNames = ['video.transcoded', 'video.transcode-failed', 'video.transcode-progress'] as const;
+
+let dir: string;
+let prefix: string;
+let buckets: Awaited<ReturnType<typeof createTestBuckets<'raw' | 'processed'>>>;
+let consumer: Consumer;
+const received: { topic: string; value: Record<string, unknown> }[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rf-task-'));
+  buckets = await createTestBuckets('raw', 'processed');
+  ({ prefix } = await createTestTopics([...topicNames], 1));
+  const env = await stackEnv();
+  consumer = new Kafka({ brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).consumer({
+    groupId: uniqueName('transcoder-test'),
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: topicNames.map((t) => prefix + t), fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      received.push({ topic: topic.slice(prefix.length), value: JSON.parse(message.value?.toString() ?? '{}') });
+    },
+  });
+});
+
+afterAll(async () => {
+  await consumer?.disconnect();
+});
+
+async function upload(videoId: string, file: string): Promise<TranscodeJobSpecV1> {
+  const key = sourceKey(videoId);
+  await putStream(buckets.s3, { bucket: buckets.raw, key }, createReadStream(file));
+  return {
+    version: 1,
+    videoId,
+    attempt: 1,
+    source: { bucket: buckets.raw, key },
+    output: { bucket: buckets.processed, prefix: outputPrefix(videoId, 1) },
+    profile: 'default',
+  };
+}
+
+async function startTask(spec: TranscodeJobSpecV1, scratch: string): Promise<ChildProcess> {
+  const env = await stackEnv();
+  return spawn(process.execPath, [taskMain], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      PATH: process.env.PATH,
+      JOB_SPEC: JSON.stringify(spec),
+      KAFKA_BROKERS: env.KAFKA_BROKERS,
+      KAFKA_TOPIC_PREFIX: prefix,
+      AWS_REGION: env.AWS_REGION,
+      AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+      S3_ENDPOINT: env.S3_ENDPOINT,
+      S3_FORCE_PATH_STYLE: 'true',
+      SCRATCH_DIR: scratch,
+      LOG_LEVEL: 'warn',
+    },
+  });
+}
+
+const exitOf = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+async function eventsOf(videoId: string, until: (topics: string[]) => boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const mine = received.filter((m) => m.value.videoId === videoId);
+    if (until(mine.map((m) => m.topic))) return mine;
+    if (Date.now() > deadline) throw new Error(`events of ${videoId}: ${mine.map((m) => m.topic).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const terminal = (topics: string[]) => topics.includes('video.transcoded') || topics.includes('video.transcode-failed');
+
+describe('transcoder task mode against the local stack', () => {
+  it('takes the source from the raw bucket, writes the ladder to the processed bucket and announces it', async () => {
+    const videoId = randomUUID();
+    const clip = await makeClip(join(dir, 'ok.mp4'), [
+      ...lavfi({ size: '854x480', rate: 30, duration: 3, audio: true }),
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest'],
+    ]);
+    const scratch = await mkdtemp(join(dir, 'scratch-'));
+    const task = await startTask(await upload(videoId, clip), scratch);
+    expect(await exitOf(task)).toBe(0);
+
+    const events = await eventsOf(videoId, terminal);
+    expect(events.map((e) => e.topic).at(-1)).toBe('video.transcoded');
+    const progress = events
+      .filter((e) => e.topic === 'video.transcode-progress')
+      .map((e) => VideoTranscodeProgressV1.parse(e.value).percent);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((p) => p % 5 === 0)).toBe(true);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+
+    const done = VideoTranscodedV1.parse(events.at(-1)?.value);
+    const attemptPrefix = outputPrefix(videoId, 1);
+    const stored = await listKeys(buckets.s3, buckets.processed, attemptPrefix);
+    const manifestKeys = [
+      done.hlsMasterKey,
+      done.posterKey,
+      done.thumbnails.spriteKey,
+      done.thumbnails.vttKey,
+      ...done.renditions.flatMap((r) => [r.mp4Key, r.playlistKey]),
+    ];
+    for (const key of manifestKeys) {
+      expect(key.startsWith(attemptPrefix)).toBe(true);
+      expect(stored).toContain(key);
+    }
+    expect(stored).toContain(`${attemptPrefix}480p/seg_00000.m4s`);
+    expect(done).toMatchObject({
+      videoId,
+      attempt: 1,
+      source: { width: 854, height: 480, hasAudio: true },
+      renditions: [
+        { name: '480p', width: 854, height: 480, mp4Key: `${attemptPrefix}480p.mp4` },
+        { name: '360p', width: 640, height: 360, mp4Key: `${attemptPrefix}360p.mp4` },
+      ],
+    });
+    expect(await readdir(scratch)).toEqual([]);
+  });
+
+  it('refuses a text file: video.transcode-failed, not retryable, nothing written, exit non-zero', async () => {
+    const videoId = randomUUID();
+    const text = join(dir, 'text.mp4');
+    await writeFile(text, 'this is not a video\n'.repeat(50));
+    const scratch = await mkdtemp(join(dir, 'scratch-'));
+    const task = await startTask(await upload(videoId, text), scratch);
+    expect(await exitOf(task)).not.toBe(0);
+
+    const events = await eventsOf(videoId, terminal);
+    expect(events.map((e) => e.topic)).toEqual(['video.transcode-failed']);
+    expect(VideoTranscodeFailedV1.parse(events[0]?.value)).toEqual({
+      version: 1,
+      videoId,
+      attempt: 1,
+      code: 'UNSUPPORTED_INPUT',
+      message: expect.any(String),
+      retryable: false,
+    });
+    expect(await listKeys(buckets.s3, buckets.processed, outputPrefix(videoId, 1))).toEqual([]);
+    expect(await readdir(scratch)).toEqual([]);
+  });
+
+  it('on SIGTERM kills ffmpeg, reports a retryable INTERRUPTED failure and exits', async () => {
+    const videoId = randomUUID();
+    const clip = await makeClip(join(dir, 'long.mp4'), [
+      ...lavfi({ size: '640x360', rate: 30, duration: 30, audio: true }),
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest'],
+    ]);
+    const scratch = await mkdtemp(join(dir, 'scratch-'));
+    const task = await startTask(await upload(videoId, clip), scratch);
+    const exited = exitOf(task);
+    // Stop it mid-encode, as ECS does: once an ffmpeg is at work on this job's scratch files.
+    expect(await waitFor(async () => (await ffmpegsOn(scratch)).length > 0)).toBe(true);
+    task.kill('SIGTERM');
+    expect(await exited).not.toBe(0);
+
+    const events = await eventsOf(videoId, terminal);
+    expect(VideoTranscodeFailedV1.parse(events.at(-1)?.value)).toMatchObject({
+      code: 'INTERRUPTED',
+      retryable: true,
+    });
+    expect(events.map((e) => e.topic)).not.toContain('video.transcoded');
+    expect(await ffmpegsOn(scratch)).toEqual([]);
+    expect(await readdir(scratch)).toEqual([]);
+  });
+});
+
+/** Processes whose command line names `path`: the job's ffmpeg reads `file:<scratch>/…/source`. */
+async function ffmpegsOn(path: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.startsWith('ffmpeg') && cmdline.includes(path)) found.push(pid);
+  }
+  return found;
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}

@@ -1,0 +1,119 @@
+// Task mode: one job from the raw bucket to the processed bucket, reported on Kafka. Every outcome ends in exactly
+// one terminal event, `video.transcoded` or `video.transcode-failed`, and the scratch space is always removed.
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { AppError, type MessageOf, type TopicName, type TranscodeJobSpecV1, toAppError } from '@reelforge/contracts';
+import { checkInputSize, type InputLimits, resolveProfile } from '@reelforge/media';
+import { type createS3Client, deletePrefix, getStream, headObject, outputPrefix } from '@reelforge/storage';
+import type { Logger } from 'pino';
+import { uploadOutputs } from './outputs.uploader.js';
+import { progressSteps } from './progress.steps.js';
+import { prefixManifest, transcodeFile } from './transcode.service.js';
+
+export interface EventSender {
+  send<T extends TopicName>(topic: T, messages: MessageOf<T>[]): Promise<void>;
+}
+
+export interface TaskDeps {
+  spec: TranscodeJobSpecV1;
+  s3: ReturnType<typeof createS3Client>;
+  events: EventSender;
+  logger: Logger;
+  scratchDir: string;
+  limits: InputLimits;
+  threads: number;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+export type TaskOutcome = { ok: true } | { ok: false; error: AppError };
+
+export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
+  const { spec, s3, events, logger, signal } = deps;
+  const ids = { version: 1 as const, videoId: spec.videoId, attempt: spec.attempt };
+  const prefix = outputPrefix(spec.videoId, spec.attempt);
+  if (spec.output.prefix !== prefix) {
+    logger.warn(
+      { specPrefix: spec.output.prefix, prefix },
+      'job spec names another output prefix; using the layout of @reelforge/storage',
+    );
+  }
+  const work = await mkdtemp(join(deps.scratchDir, `rf-transcode-${spec.videoId}-${spec.attempt}-`));
+  // Progress goes out in order and never holds ffmpeg up; the terminal event waits for it (same key, same partition).
+  let progressSent = Promise.resolve();
+  let uploading = false;
+  const started = Date.now();
+
+  try {
+    const profile = resolveProfile(spec.profile);
+    const source = join(work, 'source');
+    await download(deps, source);
+
+    const result = await transcodeFile(source, join(work, 'out'), {
+      videoId: spec.videoId,
+      attempt: spec.attempt,
+      profile,
+      limits: deps.limits,
+      threads: deps.threads,
+      timeoutMs: deps.timeoutMs,
+      logger,
+      signal,
+      onProgress: progressSteps(5, (percent) => {
+        progressSent = progressSent
+          .then(() => events.send('video.transcode-progress', [{ ...ids, percent }]))
+          .catch((err: unknown) => logger.warn({ err, percent }, 'progress event not sent'));
+      }),
+    });
+
+    uploading = true;
+    await uploadOutputs(s3, {
+      bucket: spec.output.bucket,
+      prefix,
+      dir: join(work, 'out'),
+      files: result.files,
+      signal,
+    });
+    await progressSent;
+    await events.send('video.transcoded', [prefixManifest(result.manifest, prefix)]);
+    logger.info({ ms: Date.now() - started, files: result.files.length }, 'transcoded');
+    return { ok: true };
+  } catch (err) {
+    const error = signal.aborted && !(err instanceof AppError) ? toAppError(signal.reason) : toAppError(err);
+    logger.error({ err, code: error.code, retryable: error.retryable, ms: Date.now() - started }, 'transcode failed');
+    if (uploading) {
+      // Best effort: the prefix belongs to this attempt alone, so nothing else is lost if this fails too.
+      await deletePrefix(s3, spec.output.bucket, prefix).catch((e: unknown) =>
+        logger.warn({ err: e }, 'could not remove partial outputs'),
+      );
+    }
+    await progressSent;
+    await events.send('video.transcode-failed', [
+      { ...ids, code: error.code, message: error.message, retryable: error.retryable },
+    ]);
+    return { ok: false, error };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function download(deps: TaskDeps, path: string): Promise<void> {
+  const ref = deps.spec.source;
+  let head: Awaited<ReturnType<typeof headObject>>;
+  try {
+    head = await headObject(deps.s3, ref);
+  } catch (err) {
+    throw new AppError('STORAGE_ERROR', `reading ${ref.bucket}/${ref.key} failed`, { cause: err });
+  }
+  if (!head) throw new AppError('NOT_FOUND', `the source ${ref.bucket}/${ref.key} does not exist`);
+  // Refused before a byte is fetched: a 50 GB upload is not worth the download to learn it is too large.
+  const sizeError = checkInputSize(head.bytes, deps.limits);
+  if (sizeError) throw sizeError;
+  try {
+    await pipeline(await getStream(deps.s3, ref), createWriteStream(path), { signal: deps.signal });
+  } catch (err) {
+    if (deps.signal.aborted) throw deps.signal.reason;
+    throw new AppError('STORAGE_ERROR', `downloading ${ref.bucket}/${ref.key} failed`, { cause: err });
+  }
+}
