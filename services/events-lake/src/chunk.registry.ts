@@ -1,0 +1,129 @@
+// The chunk registry and the engagement counters, in MySQL. A chunk's offset range is fixed here before any of its
+// files are written, and its counts are added in the same transaction that marks it counted, so a chunk that is
+// written twice (a crash before the Kafka commit, a rebalance) is counted once.
+import type { Database, Kysely } from '@reelforge/db';
+import { type Generated, sql } from 'kysely';
+import type { VideoCounts } from './parquet.writer.js';
+
+interface LakeChunksTable {
+  topic: string;
+  kafkaPartition: number;
+  firstOffset: number | string;
+  lastOffset: number | string;
+  events: number;
+  countedAt: Generated<Date | null>;
+  createdAt: Generated<Date>;
+}
+
+interface VideoEngagementTable {
+  videoId: string;
+  views: number;
+  likes: number;
+  updatedAt: Date;
+}
+
+type LakeDb = Kysely<Database & { lakeChunks: LakeChunksTable; videoEngagement: VideoEngagementTable }>;
+
+/** Rows per INSERT … ON DUPLICATE KEY UPDATE; keeps each statement well under max_allowed_packet. */
+const COUNT_ROWS_PER_STATEMENT = 1000;
+
+export class ChunkRegistry {
+  private readonly db: LakeDb;
+
+  constructor(db: Kysely<Database>) {
+    this.db = db as unknown as LakeDb;
+  }
+
+  async lookup(topic: string, partition: number, first: bigint): Promise<bigint | null> {
+    const row = await this.db
+      .selectFrom('lakeChunks')
+      .select('lastOffset')
+      .where('topic', '=', topic)
+      .where('kafkaPartition', '=', partition)
+      .where('firstOffset', '=', first.toString())
+      .executeTakeFirst();
+    return row ? BigInt(row.lastOffset) : null;
+  }
+
+  /** The first offset of the chunk that ends right before `next`, or null when there is none. */
+  async previousFirst(topic: string, partition: number, next: bigint): Promise<bigint | null> {
+    const row = await this.db
+      .selectFrom('lakeChunks')
+      .select('firstOffset')
+      .where('topic', '=', topic)
+      .where('kafkaPartition', '=', partition)
+      .where('lastOffset', '=', (next - 1n).toString())
+      .executeTakeFirst();
+    return row ? BigInt(row.firstOffset) : null;
+  }
+
+  /** Fixes [first, last] unless a range starting at `first` was fixed already; returns the range's last offset. */
+  async claim(topic: string, partition: number, first: bigint, last: bigint, events: number): Promise<bigint> {
+    await this.db
+      .insertInto('lakeChunks')
+      .ignore()
+      .values({
+        topic,
+        kafkaPartition: partition,
+        firstOffset: first.toString(),
+        lastOffset: last.toString(),
+        events,
+      })
+      .execute();
+    const fixed = await this.lookup(topic, partition, first);
+    if (fixed === null) throw new Error(`chunk ${topic}[${partition}]@${first} vanished after it was claimed`);
+    return fixed;
+  }
+
+  /** Adds a chunk's counts once; returns false when they had been added before. */
+  async applyCounts(topic: string, partition: number, first: bigint, counts: VideoCounts[]): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const chunk = await tx
+        .selectFrom('lakeChunks')
+        .select('countedAt')
+        .where('topic', '=', topic)
+        .where('kafkaPartition', '=', partition)
+        .where('firstOffset', '=', first.toString())
+        .forUpdate()
+        .executeTakeFirst();
+      if (!chunk) throw new Error(`chunk ${topic}[${partition}]@${first} is not registered`);
+      if (chunk.countedAt !== null) return false;
+      // Sorted by video (the writer's query orders them) so concurrent chunks lock rows in one order.
+      for (let i = 0; i < counts.length; i += COUNT_ROWS_PER_STATEMENT) {
+        const rows = counts.slice(i, i + COUNT_ROWS_PER_STATEMENT);
+        await sql`
+          INSERT INTO video_engagement (video_id, views, likes)
+          VALUES ${sql.join(rows.map((c) => sql`(${c.videoId}, ${c.views}, ${c.likes})`))}
+          ON DUPLICATE KEY UPDATE
+            views = views + VALUES(views),
+            likes = likes + VALUES(likes),
+            updated_at = CURRENT_TIMESTAMP(3)
+        `.execute(tx);
+      }
+      await tx
+        .updateTable('lakeChunks')
+        .set({ countedAt: new Date() })
+        .where('topic', '=', topic)
+        .where('kafkaPartition', '=', partition)
+        .where('firstOffset', '=', first.toString())
+        .execute();
+      return true;
+    });
+  }
+
+  /** The counts the read API shows on a video; zeros for a video nobody has watched. */
+  async countsOf(videoId: string): Promise<{ views: number; likes: number }> {
+    const row = await this.db
+      .selectFrom('videoEngagement')
+      .select(['views', 'likes'])
+      .where('videoId', '=', videoId)
+      .executeTakeFirst();
+    return { views: Number(row?.views ?? 0), likes: Number(row?.likes ?? 0) };
+  }
+
+  /** Registry rows are only needed while their chunk can still be replayed; Kafka retention bounds that. */
+  async prune(olderThan: Date): Promise<number> {
+    const res = await this.db.deleteFrom('lakeChunks').where('createdAt', '<', olderThan).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+}
