@@ -1,0 +1,409 @@
+// The completion consumer on the real Kafka and MariaDB: transcoder reports in, rows out, nothing recorded twice
+// and nothing recorded from a superseded attempt.
+import { randomUUID } from 'node:crypto';
+import type { MessageOf, VideoTranscodedV1, VideoTranscodeFailedV1 } from '@reelforge/contracts';
+import {
+  createDb,
+  type Database,
+  JobRepository,
+  type Kysely,
+  migrateToLatest,
+  RenditionRepository,
+  UserRepository,
+  VideoRepository,
+} from '@reelforge/db';
+import {
+  createEventProducer,
+  createKafka,
+  type EventProducer,
+  ensureTopics,
+  type RunningConsumer,
+} from '@reelforge/kafka';
+import { createTestDatabase, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { pino } from 'pino';
+import { type Counter, Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CompletionTopic, completionTopics, startCompletion } from './completion.consumer.js';
+
+// TEST_LOG_LEVEL=debug shows what the consumer decides.
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const quick = { sessionTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 200 } as const;
+const MAX_ATTEMPTS = 3;
+// Long enough that a retry's outbox row is plainly in the future, whatever the jitter: [30, 60) s after attempt 1.
+const RETRY_BASE_SEC = 60;
+
+let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
+let db: Kysely<Database>;
+let kafka: Kafka;
+let prefix: string;
+let producer: EventProducer;
+let consumer: RunningConsumer;
+const registry = new Registry();
+let videos: VideoRepository;
+let jobs: JobRepository;
+let renditions: RenditionRepository;
+
+beforeAll(async () => {
+  const env = await stackEnv();
+  testDb = await createTestDatabase();
+  db = createDb({ url: testDb.url, poolSize: 4 });
+  await migrateToLatest(db);
+  videos = new VideoRepository(db);
+  jobs = new JobRepository(db);
+  renditions = new RenditionRepository(db);
+
+  kafka = createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'completion-int', logger });
+  ({ prefix } = await createTestTopics([...completionTopics], 2));
+  // Adds the dead-letter topics beside the ones created above, as main.ts does at start-up.
+  await ensureTopics(kafka, {
+    topicPrefix: prefix,
+    partitions: 2,
+    replicationFactor: 1,
+    topics: [...completionTopics],
+  });
+  producer = createEventProducer(kafka, { topicPrefix: prefix, logger });
+  await producer.connect();
+
+  consumer = await startCompletion({
+    kafka,
+    db,
+    logger,
+    registry,
+    groupId: uniqueName('completion'),
+    topicPrefix: prefix,
+    policy: { maxAttempts: MAX_ATTEMPTS, backoff: { baseSec: RETRY_BASE_SEC, maxSec: 300 } },
+    consumer: { ...quick, retry: { attempts: 3, initialMs: 10, maxMs: 50 } },
+  });
+  await consumer.ready();
+});
+
+afterAll(async () => {
+  await consumer?.stop();
+  await producer?.disconnect();
+  await db?.destroy();
+  await testDb?.drop();
+});
+
+async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Deliveries of `topic` the consumer has finished with (handled or parked in the DLQ). */
+async function finished(topic: string): Promise<number> {
+  const metric = registry.getSingleMetric('reelforge_kafka_messages_consumed_total') as Counter | undefined;
+  const values = metric ? (await metric.get()).values : [];
+  return values
+    .filter((v) => v.labels.topic === topic && v.labels.outcome !== 'failed')
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+/** Publishes, then waits until the consumer has finished with that many more messages of the topic. */
+async function deliver<T extends CompletionTopic>(topic: T, messages: MessageOf<T>[]) {
+  const before = await finished(topic);
+  await producer.send(topic, messages);
+  await waitFor(`${messages.length} × ${topic}`, async () => (await finished(topic)) >= before + messages.length);
+}
+
+async function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = registry.getSingleMetric(name) as Counter | undefined;
+  const values = metric ? (await metric.get()).values : [];
+  return values
+    .filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+/** A video uploaded and queued for attempt 1, with its job launched and running, as the dispatcher leaves it. */
+async function runningVideo(): Promise<{ videoId: string; jobId: string }> {
+  const owner = await new UserRepository(db).create({ email: `${uniqueName('u')}@example.com`, passwordHash: 'h' });
+  const videoId = randomUUID();
+  await db.transaction().execute(async (tx) => {
+    await videos.create(tx, {
+      id: videoId,
+      ownerId: owner.id,
+      title: 'clip',
+      status: 'uploaded',
+      sourceBucket: 'raw',
+      sourceKey: `sources/${videoId}`,
+      sourceBytes: 123_456,
+      sourceSha256: 'c'.repeat(64),
+      contentType: 'video/mp4',
+      createdAt: new Date(Date.now() - 90_000),
+    });
+    await videos.transition(videoId, ['uploaded'], 'queued', {}, tx);
+  });
+  const jobId = await startAttempt(videoId, 1);
+  return { videoId, jobId };
+}
+
+/** The job of `attempt` created, claimed and running, and the video processing it. */
+async function startAttempt(videoId: string, attempt: number): Promise<string> {
+  const { job } = await db
+    .transaction()
+    .execute((tx) =>
+      jobs.createIfAbsent(tx, { videoId, attempt, launcher: 'local', deadlineAt: new Date(Date.now() + 600_000) }),
+    );
+  expect(await jobs.claimForLaunch(job.id, `tok-${videoId}-${attempt}`.slice(0, 64))).not.toBeNull();
+  expect(await jobs.markRunning(job.id, 'pid-1')).toBe(true);
+  expect(await videos.markProcessing(videoId, attempt)).toBe(true);
+  return job.id;
+}
+
+const transcoded = (videoId: string, attempt: number): VideoTranscodedV1 => {
+  const base = `videos/${videoId}/${attempt}`;
+  return {
+    version: 1,
+    videoId,
+    attempt,
+    renditions: [
+      {
+        name: '360p',
+        width: 640,
+        height: 360,
+        bitrateKbps: 800,
+        codecs: 'avc1.4d401e,mp4a.40.2',
+        mp4Key: `${base}/360p.mp4`,
+        playlistKey: `${base}/360p/index.m3u8`,
+        bytes: 700_000,
+      },
+      {
+        name: '720p',
+        width: 1280,
+        height: 720,
+        bitrateKbps: 2800,
+        codecs: 'avc1.64001f,mp4a.40.2',
+        mp4Key: `${base}/720p.mp4`,
+        playlistKey: `${base}/720p/index.m3u8`,
+        bytes: 2_400_000,
+      },
+    ],
+    hlsMasterKey: `${base}/master.m3u8`,
+    posterKey: `${base}/poster.jpg`,
+    thumbnails: {
+      spriteKey: `${base}/sprite.jpg`,
+      vttKey: `${base}/storyboard.vtt`,
+      intervalSec: 2,
+      tileWidth: 160,
+      tileHeight: 90,
+    },
+    durationSec: 8.5,
+    source: { width: 1920, height: 1080, hasAudio: true },
+  };
+};
+
+const failure = (videoId: string, attempt: number, over: Partial<VideoTranscodeFailedV1> = {}) => ({
+  version: 1 as const,
+  videoId,
+  attempt,
+  code: 'TRANSCODE_FAILED',
+  message: 'ffmpeg exited with 1',
+  retryable: true,
+  ...over,
+});
+
+const outboxRows = (videoId: string) =>
+  db.selectFrom('outbox').selectAll().where('messageKey', '=', videoId).orderBy('id').execute();
+
+const secondsAfter = (later: Date, earlier: Date) => (later.getTime() - earlier.getTime()) / 1000;
+
+describe('completion consumer', () => {
+  it('records a transcoded attempt: renditions, keys and sizes, video ready, job succeeded', async () => {
+    const { videoId, jobId } = await runningVideo();
+    const readyBefore = await counter('reelforge_videos_ready_total');
+    await deliver('video.transcoded', [transcoded(videoId, 1)]);
+
+    const video = await videos.findById(videoId);
+    expect(video).toMatchObject({
+      status: 'ready',
+      attempt: 1,
+      progressPct: 100,
+      hlsMasterKey: `videos/${videoId}/1/master.m3u8`,
+      posterKey: `videos/${videoId}/1/poster.jpg`,
+      spriteKey: `videos/${videoId}/1/sprite.jpg`,
+      vttKey: `videos/${videoId}/1/storyboard.vtt`,
+      durationSec: 8.5,
+      width: 1920,
+      height: 1080,
+      errorCode: null,
+    });
+    expect(video?.readyAt).toBeInstanceOf(Date);
+    const rows = await renditions.listForVideo(videoId);
+    expect(
+      rows.map((r) => [r.name, r.attempt, r.width, r.height, r.bitrateKbps, r.codecs, r.mp4Key, Number(r.bytes)]),
+    ).toEqual([
+      ['360p', 1, 640, 360, 800, 'avc1.4d401e,mp4a.40.2', `videos/${videoId}/1/360p.mp4`, 700_000],
+      ['720p', 1, 1280, 720, 2800, 'avc1.64001f,mp4a.40.2', `videos/${videoId}/1/720p.mp4`, 2_400_000],
+    ]);
+    expect(rows.map((r) => r.playlistKey)).toEqual([
+      `videos/${videoId}/1/360p/index.m3u8`,
+      `videos/${videoId}/1/720p/index.m3u8`,
+    ]);
+    const job = await jobs.findById(jobId);
+    expect([job?.status, job?.finishedAt instanceof Date]).toEqual(['succeeded', true]);
+
+    expect(await counter('reelforge_videos_ready_total')).toBe(readyBefore + 1);
+    const text = await registry.metrics();
+    expect(text).toMatch(/reelforge_upload_to_ready_seconds_count \d+/);
+    expect(text).toMatch(/reelforge_transcode_realtime_factor_count [1-9]/);
+  });
+
+  it('records the same transcoded message twice as one set of renditions', async () => {
+    const { videoId } = await runningVideo();
+    const message = transcoded(videoId, 1);
+    await deliver('video.transcoded', [message]);
+    const first = await videos.findById(videoId);
+    await deliver('video.transcoded', [message, message]);
+
+    expect((await renditions.listForVideo(videoId)).map((r) => r.name)).toEqual(['360p', '720p']);
+    const again = await videos.findById(videoId);
+    expect([again?.status, again?.readyAt, again?.updatedAt]).toEqual(['ready', first?.readyAt, first?.updatedAt]);
+  });
+
+  it("changes nothing for a stale attempt's result after a newer attempt started", async () => {
+    const { videoId, jobId } = await runningVideo();
+    // Attempt 1 was given up (say the reaper found it lost) and attempt 2 is running.
+    await db.transaction().execute((tx) => videos.startNextAttempt(tx, videoId, 1));
+    const job2 = await startAttempt(videoId, 2);
+    await deliver('video.transcode-progress', [{ version: 1, videoId, attempt: 2, percent: 20 }]);
+    const before = await videos.findById(videoId);
+
+    await deliver('video.transcoded', [transcoded(videoId, 1)]);
+    await deliver('video.transcode-failed', [failure(videoId, 1, { code: 'UNSUPPORTED_INPUT', retryable: false })]);
+
+    expect(await videos.findById(videoId)).toEqual(before);
+    expect(before).toMatchObject({ status: 'processing', attempt: 2, progressPct: 20, hlsMasterKey: null });
+    expect(await renditions.listForVideo(videoId)).toEqual([]);
+    expect((await jobs.findById(jobId))?.status).toBe('running');
+    expect((await jobs.findById(job2))?.status).toBe('running');
+    expect(await outboxRows(videoId)).toEqual([]);
+  });
+
+  it('turns a retryable failure into attempt 2, queued, with a delayed video.uploaded in the outbox', async () => {
+    const { videoId, jobId } = await runningVideo();
+    const retriesBefore = await counter('reelforge_transcode_retries_total');
+    await deliver('video.transcode-failed', [failure(videoId, 1, { code: 'TASK_LOST', message: 'exit 137' })]);
+
+    expect(await videos.findById(videoId)).toMatchObject({
+      status: 'queued',
+      attempt: 2,
+      progressPct: 0,
+      errorCode: null,
+    });
+    expect(await jobs.findById(jobId)).toMatchObject({
+      status: 'failed',
+      errorCode: 'TASK_LOST',
+      errorMessage: 'exit 137',
+    });
+    const rows = await outboxRows(videoId);
+    expect(rows).toHaveLength(1);
+    const row = rows[0] as (typeof rows)[number];
+    expect(row.topic).toBe('video.uploaded');
+    expect(row.sentAt).toBeNull();
+    expect(JSON.parse(row.payload)).toMatchObject({
+      version: 1,
+      videoId,
+      attempt: 2,
+      source: { bucket: 'raw', key: `sources/${videoId}` },
+      bytes: 123_456,
+      sha256: 'c'.repeat(64),
+      contentType: 'video/mp4',
+    });
+    // Equal jitter on a 60 s step: between 30 and 60 s after it was written, so well in the future now.
+    const delay = secondsAfter(row.availableAt, row.createdAt);
+    expect(delay).toBeGreaterThanOrEqual(30);
+    expect(delay).toBeLessThanOrEqual(60);
+    expect(row.availableAt.getTime()).toBeGreaterThan(Date.now() + 20_000);
+    expect(await counter('reelforge_transcode_retries_total')).toBe(retriesBefore + 1);
+    expect(await counter('reelforge_transcode_failures_total', { code: 'TASK_LOST', retryable: 'true' })).toBe(1);
+  });
+
+  it('fails the video with the code when the last attempt fails too, after backing off longer each time', async () => {
+    const { videoId } = await runningVideo();
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      if (attempt > 1) await startAttempt(videoId, attempt);
+      await deliver('video.transcode-failed', [
+        failure(videoId, attempt, { code: 'TRANSCODE_TIMEOUT', message: `attempt ${attempt} timed out` }),
+      ]);
+    }
+
+    expect(await videos.findById(videoId)).toMatchObject({
+      status: 'failed',
+      attempt: MAX_ATTEMPTS,
+      errorCode: 'TRANSCODE_TIMEOUT',
+      errorMessage: `attempt ${MAX_ATTEMPTS} timed out`,
+    });
+    const rows = await outboxRows(videoId);
+    expect(rows.map((r) => JSON.parse(r.payload).attempt)).toEqual([2, 3]);
+    const delays = rows.map((r) => secondsAfter(r.availableAt, r.createdAt));
+    expect(delays[0]).toBeGreaterThanOrEqual(30);
+    expect(delays[0]).toBeLessThanOrEqual(60);
+    expect(delays[1]).toBeGreaterThanOrEqual(60);
+    expect(delays[1]).toBeLessThanOrEqual(120);
+    expect(await counter('reelforge_videos_failed_total', { code: 'TRANSCODE_TIMEOUT' })).toBe(1);
+  });
+
+  it('fails a video at once on a permanent failure, with code and message and no retry', async () => {
+    const { videoId, jobId } = await runningVideo();
+    await deliver('video.transcode-failed', [
+      failure(videoId, 1, { code: 'UNSUPPORTED_INPUT', message: 'not a video container', retryable: false }),
+    ]);
+
+    expect(await videos.findById(videoId)).toMatchObject({
+      status: 'failed',
+      attempt: 1,
+      errorCode: 'UNSUPPORTED_INPUT',
+      errorMessage: 'not a video container',
+    });
+    expect((await jobs.findById(jobId))?.status).toBe('failed');
+    expect(await outboxRows(videoId)).toEqual([]);
+    expect(await counter('reelforge_videos_failed_total', { code: 'UNSUPPORTED_INPUT' })).toBe(1);
+  });
+
+  it('stores progress of the current attempt and never moves it backwards', async () => {
+    const { videoId } = await runningVideo();
+    const progress = (attempt: number, percent: number) => ({ version: 1 as const, videoId, attempt, percent });
+    await deliver('video.transcode-progress', [progress(1, 10), progress(1, 55.5), progress(1, 30)]);
+    expect((await videos.findById(videoId))?.progressPct).toBe(55);
+
+    // A report of an attempt the video has not reached, and one after it ended, change nothing either.
+    await deliver('video.transcode-progress', [progress(2, 90)]);
+    expect((await videos.findById(videoId))?.progressPct).toBe(55);
+    await deliver('video.transcoded', [transcoded(videoId, 1)]);
+    await deliver('video.transcode-progress', [progress(1, 60)]);
+    expect(await videos.findById(videoId)).toMatchObject({ status: 'ready', progressPct: 100 });
+  });
+
+  it('parks an undecodable message in the DLQ and moves on to the next one', async () => {
+    const { videoId } = await runningVideo();
+    const before = await finished('video.transcode-progress');
+    await producer.sendRaw('video.transcode-progress', [{ key: videoId, value: '{"version":1,"percent":"lots"}' }]);
+    await producer.send('video.transcode-progress', [{ version: 1, videoId, attempt: 1, percent: 42 }]);
+    await waitFor('both messages', async () => (await finished('video.transcode-progress')) >= before + 2);
+
+    expect((await videos.findById(videoId))?.progressPct).toBe(42);
+    const [parked] = await readTopic(`${prefix}video.transcode-progress.dlq`, 1);
+    expect([parked?.key?.toString(), parked?.value?.toString()]).toEqual([videoId, '{"version":1,"percent":"lots"}']);
+  });
+});
+
+async function readTopic(topic: string, count: number): Promise<KafkaMessage[]> {
+  const reader = kafka.consumer({ groupId: uniqueName('reader'), ...quick });
+  const seen: KafkaMessage[] = [];
+  await reader.connect();
+  try {
+    await reader.subscribe({ topics: [topic], fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        seen.push(message);
+      },
+    });
+    await waitFor(`${count} messages on ${topic}`, () => seen.length >= count);
+    return seen;
+  } finally {
+    await reader.disconnect();
+  }
+}

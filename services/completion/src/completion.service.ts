@@ -1,0 +1,205 @@
+// Applies the completion policy: reads the video, decides, and writes the decision in one transaction (job,
+// video, renditions or the retry's outbox message together), then counts and logs what changed.
+import type { VideoTranscodedV1, VideoTranscodeFailedV1, VideoTranscodeProgressV1 } from '@reelforge/contracts';
+import {
+  type Database,
+  JobRepository,
+  type Kysely,
+  OutboxRepository,
+  RenditionRepository,
+  type Transaction,
+  type TranscodeJob,
+  type Video,
+  VideoRepository,
+} from '@reelforge/db';
+import type { Logger } from '@reelforge/observability';
+import { type CompletionMetrics, metricCode } from './completion.metrics.js';
+import {
+  decideFailed,
+  decideProgress,
+  decideTranscoded,
+  type Fail,
+  type Ignore,
+  type IgnoreReason,
+  type PolicyOptions,
+  type RecordReady,
+  type Retry,
+} from './completion.policy.js';
+
+export interface CompletionServiceDeps {
+  db: Kysely<Database>;
+  policy: PolicyOptions;
+  metrics: CompletionMetrics;
+  now?: () => Date;
+}
+
+type Applied<D> = { decision: D; video: Video | null; job: TranscodeJob | null };
+
+/** How often a decision is re-made when the video changed between reading and writing it. */
+const MAX_ROUNDS = 3;
+
+/** Thrown inside a transaction to roll it back: a compare-and-set found the video no longer as it was read. */
+class VideoMoved extends Error {}
+
+// Anything else ignored is an anomaly worth a look: a report for an attempt or a state that never launched one.
+const expected = new Set<IgnoreReason>(['video-missing', 'video-finished', 'stale-attempt', 'progress-not-ahead']);
+
+export class CompletionService {
+  private readonly videos: VideoRepository;
+  private readonly renditions: RenditionRepository;
+  private readonly jobs: JobRepository;
+  private readonly outbox: OutboxRepository;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: CompletionServiceDeps) {
+    this.videos = new VideoRepository(deps.db);
+    this.renditions = new RenditionRepository(deps.db);
+    this.jobs = new JobRepository(deps.db);
+    this.outbox = new OutboxRepository(deps.db);
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async onTranscoded(msg: VideoTranscodedV1, log: Logger): Promise<RecordReady | Ignore> {
+    const { decision, video, job } = await this.decideAndApply(
+      msg.videoId,
+      (v) => decideTranscoded(v, msg),
+      async (tx, d: RecordReady) => {
+        const job = await this.finishJob(tx, msg.videoId, d.attempt, 'succeeded', {});
+        if (!(await this.videos.markReady(tx, msg.videoId, d.attempt, d.outputs))) throw new VideoMoved();
+        await this.renditions.replaceForVideo(tx, msg.videoId, d.attempt, d.renditions);
+        return job;
+      },
+    );
+    const ids = { videoId: msg.videoId, attempt: msg.attempt, jobId: job?.id ?? null };
+    if (decision.kind === 'ignore') {
+      this.logIgnored(log, ids, decision.reason, 'transcoded');
+      return decision;
+    }
+    const now = this.now();
+    const m = this.deps.metrics;
+    m.videosReady.inc();
+    if (video) m.uploadToReady.observe(secondsBetween(video.createdAt, now));
+    const wall = job?.startedAt ? secondsBetween(job.startedAt, now) : null;
+    if (wall !== null) {
+      m.transcodeSeconds.observe({ outcome: 'succeeded' }, wall);
+      if (decision.outputs.durationSec > 0) m.realtimeFactor.observe(wall / decision.outputs.durationSec);
+    }
+    log.info(
+      { ...ids, renditions: decision.renditions.length, durationSec: decision.outputs.durationSec, wallSec: wall },
+      'video ready',
+    );
+    return decision;
+  }
+
+  async onFailed(msg: VideoTranscodeFailedV1, log: Logger): Promise<Retry | Fail | Ignore> {
+    const failure = { errorCode: msg.code, errorMessage: msg.message };
+    const { decision, job } = await this.decideAndApply(
+      msg.videoId,
+      (v) => decideFailed(v, msg, this.deps.policy),
+      async (tx, d: Retry | Fail) => {
+        const job = await this.finishJob(tx, msg.videoId, msg.attempt, 'failed', failure);
+        if (d.kind === 'fail') {
+          if (!(await this.videos.markFailed(msg.videoId, d.attempt, d.error, tx))) throw new VideoMoved();
+          return job;
+        }
+        // The video row changes before its message is added: its lock orders one video's outbox rows (see outbox).
+        if ((await this.videos.startNextAttempt(tx, msg.videoId, d.failedAttempt)) !== d.nextAttempt) {
+          throw new VideoMoved();
+        }
+        await this.outbox.add(tx, {
+          topic: 'video.uploaded',
+          payload: d.event,
+          availableAt: new Date(this.now().getTime() + Math.round(d.delaySec * 1000)),
+        });
+        return job;
+      },
+    );
+    const ids = { videoId: msg.videoId, attempt: msg.attempt, jobId: job?.id ?? null };
+    if (decision.kind === 'ignore') {
+      this.logIgnored(log, ids, decision.reason, 'transcode-failed', { code: msg.code });
+      return decision;
+    }
+    const m = this.deps.metrics;
+    const code = metricCode(msg.code);
+    m.failures.inc({ code, retryable: String(msg.retryable) });
+    if (job?.startedAt) m.transcodeSeconds.observe({ outcome: 'failed' }, secondsBetween(job.startedAt, this.now()));
+    const error = { code: msg.code, message: msg.message, retryable: msg.retryable };
+    if (decision.kind === 'retry') {
+      m.retries.inc();
+      log.info(
+        { ...ids, ...error, nextAttempt: decision.nextAttempt, delaySec: decision.delaySec },
+        'attempt failed; next attempt scheduled',
+      );
+    } else {
+      m.videosFailed.inc({ code });
+      log.warn({ ...ids, ...error, cause: decision.cause }, 'video failed');
+    }
+    return decision;
+  }
+
+  /**
+   * The hot path is the one guarded UPDATE of setProgress. Only when it matched nothing, and someone reads debug
+   * logs, is the video read to say why.
+   */
+  async onProgress(msg: VideoTranscodeProgressV1, log: Logger): Promise<void> {
+    if (await this.videos.setProgress(msg.videoId, msg.attempt, msg.percent)) return;
+    if (!log.isLevelEnabled('debug')) return;
+    const decision = decideProgress(await this.videos.findById(msg.videoId), msg);
+    const reason = decision.kind === 'ignore' ? decision.reason : 'video-moved';
+    log.debug({ videoId: msg.videoId, attempt: msg.attempt, percent: msg.percent, reason }, 'progress ignored');
+  }
+
+  /**
+   * Reads the video, decides, and applies a non-ignore decision in the same transaction. The reads take no lock:
+   * every write is a compare-and-set on the columns the decision was made from, and when one finds the video moved
+   * (a delete, another replica) the transaction rolls back and the decision is made again from the new row.
+   */
+  private async decideAndApply<D extends { kind: string }>(
+    videoId: string,
+    decide: (video: Video | null) => D,
+    apply: (tx: Transaction<Database>, decision: Exclude<D, Ignore>) => Promise<TranscodeJob | null>,
+  ): Promise<Applied<D>> {
+    for (let round = 1; ; round++) {
+      try {
+        return await this.deps.db.transaction().execute(async (tx) => {
+          const video = await this.videos.findById(videoId, tx);
+          const decision = decide(video);
+          if (isIgnore(decision)) return { decision, video, job: null };
+          const job = await apply(tx, decision as Exclude<D, Ignore>);
+          return { decision, video, job };
+        });
+      } catch (err) {
+        if (!(err instanceof VideoMoved) || round >= MAX_ROUNDS) throw err;
+      }
+    }
+  }
+
+  /** The attempt's job, ended if it had not ended yet (the reaper may have marked it lost already). */
+  private async finishJob(
+    tx: Transaction<Database>,
+    videoId: string,
+    attempt: number,
+    outcome: 'succeeded' | 'failed',
+    result: { errorCode?: string; errorMessage?: string },
+  ): Promise<TranscodeJob | null> {
+    const job = await this.jobs.findByVideoAttempt(videoId, attempt, tx);
+    if (job) await this.jobs.markFinished(job.id, outcome, result, tx);
+    return job;
+  }
+
+  private logIgnored(
+    log: Logger,
+    ids: { videoId: string; attempt: number },
+    reason: IgnoreReason,
+    report: string,
+    extra: Record<string, unknown> = {},
+  ): void {
+    const line = { ...ids, ...extra, reason, report };
+    if (expected.has(reason)) log.info(line, 'report ignored');
+    else log.warn(line, 'report ignored');
+  }
+}
+
+const isIgnore = (decision: { kind: string }): decision is Ignore => decision.kind === 'ignore';
+
+const secondsBetween = (from: Date, to: Date): number => Math.max(0, (to.getTime() - from.getTime()) / 1000);

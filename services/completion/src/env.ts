@@ -1,0 +1,28 @@
+// The completion service's configuration, parsed once in main.ts. A wrong variable stops the boot with its name.
+import { commonEnv, kafkaEnv, mysqlEnv } from '@reelforge/config';
+import { z } from 'zod';
+
+const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
+
+export const completionEnv = z
+  .object({
+    ...commonEnv,
+    ...kafkaEnv,
+    ...mysqlEnv,
+    /** Signs Kafka IAM tokens when KAFKA_SASL=aws-msk-iam. */
+    AWS_REGION: z.string().default('us-east-1'),
+    OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9402),
+    CONSUMER_GROUP: z.string().min(1).default('reelforge-completion'),
+    /** Attempts a video gets in all, the first included; a retryable failure of the last one fails the video. */
+    MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
+    /** The delay before the second attempt; it doubles per attempt up to RETRY_MAX_SEC. */
+    RETRY_BASE_SEC: seconds(5),
+    RETRY_MAX_SEC: seconds(300),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(25_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.RETRY_MAX_SEC < env.RETRY_BASE_SEC) {
+      ctx.addIssue({ code: 'custom', path: ['RETRY_MAX_SEC'], message: 'at least RETRY_BASE_SEC' });
+    }
+  });
+export type CompletionEnv = z.infer<typeof completionEnv>;
