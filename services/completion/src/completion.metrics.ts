@@ -4,6 +4,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 
 export interface CompletionMetrics {
   videosReady: Counter;
+  renditions: Counter;
   videosFailed: Counter<'code'>;
   failures: Counter<'code' | 'retryable'>;
   retries: Counter;
@@ -23,6 +24,11 @@ export function completionMetrics(registry: Registry): CompletionMetrics {
     videosReady: new Counter({
       name: 'reelforge_videos_ready_total',
       help: 'Videos that became ready',
+      registers: [registry],
+    }),
+    renditions: new Counter({
+      name: 'reelforge_renditions_total',
+      help: 'Renditions recorded for videos that became ready',
       registers: [registry],
     }),
     videosFailed: new Counter({
@@ -45,7 +51,7 @@ export function completionMetrics(registry: Registry): CompletionMetrics {
     uploadToReady: new Histogram({
       name: 'reelforge_upload_to_ready_seconds',
       help: 'From the video record being created to the video being ready, retries included',
-      buckets: [15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 43_200],
+      buckets: [5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 43_200],
       registers: [registry],
     }),
     realtimeFactor: new Histogram({

@@ -78,6 +78,7 @@ export class CompletionService {
     const now = this.now();
     const m = this.deps.metrics;
     m.videosReady.inc();
+    m.renditions.inc(decision.renditions.length);
     if (video) m.uploadToReady.observe(secondsBetween(video.createdAt, now));
     const wall = job?.startedAt ? secondsBetween(job.startedAt, now) : null;
     if (wall !== null) {
