@@ -1,0 +1,399 @@
+import { randomUUID } from 'node:crypto';
+import { sourceKey } from '@reelforge/storage';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mysqlUrlFromEnv } from '../../../docker/entrypoint.mjs';
+import { HEALTH_CHECK_PATH } from './api-endpoint.construct.js';
+import { healthPorts } from './reelforge.stack.js';
+import {
+  arnOf,
+  containerEnv,
+  containerOf,
+  containerSecrets,
+  list,
+  logicalId,
+  propertiesOf,
+  ref,
+  type Statement,
+  type Synth,
+  statementsOfRole,
+  synth,
+} from './testing/synth.js';
+
+let s: Synth;
+beforeAll(() => {
+  s = synth();
+});
+
+const resources = (type: string) => Object.entries(s.json.Resources).filter(([, r]) => r.Type === type);
+const objectsOf = (bucketId: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] });
+const s3Statements = (statements: Statement[]) =>
+  statements.filter((st) => list(st.Action).some((a) => a.startsWith('s3:')));
+/** [action, resource] pairs, sorted, so a statement regrouping does not matter but any extra grant does. */
+const grants = (statements: Statement[]) =>
+  statements
+    .flatMap((st) => list(st.Action).flatMap((a) => list(st.Resource).map((r) => `${a} ${JSON.stringify(r)}`)))
+    .sort();
+
+describe('buckets', () => {
+  it('are three, each blocking public access, encrypted and refusing plain HTTP', () => {
+    const buckets = resources('AWS::S3::Bucket');
+    expect(buckets.map(([id]) => id).sort()).toEqual(
+      [s.stack.storage.logs, s.stack.storage.processed, s.stack.storage.raw].map(logicalId).sort(),
+    );
+    const policies = resources('AWS::S3::BucketPolicy').map(([, p]) => p.Properties);
+    for (const [id, bucket] of buckets) {
+      expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(bucket.Properties.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
+      const policy = policies.find((p) => JSON.stringify(p.Bucket) === JSON.stringify({ Ref: id })) ?? {};
+      expect((policy.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: 's3:*',
+          Principal: { AWS: '*' },
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+  });
+
+  it('raw: aborts incomplete multipart uploads after a day and archives sources to Glacier after 30 days', () => {
+    const rules = (propertiesOf(s.json, s.stack.storage.raw).LifecycleConfiguration as { Rules: unknown[] }).Rules;
+    expect(rules).toEqual([
+      {
+        Id: 'abort-incomplete-multipart',
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        Status: 'Enabled',
+      },
+      {
+        Id: 'archive-sources',
+        Prefix: 'sources/',
+        Transitions: [{ StorageClass: 'GLACIER', TransitionInDays: 30 }],
+        Status: 'Enabled',
+      },
+    ]);
+    // The archived prefix is where upload-api actually puts originals.
+    expect(sourceKey(randomUUID()).startsWith('sources/')).toBe(true);
+  });
+
+  it('processed: aborts incomplete multipart uploads after a day, archives nothing', () => {
+    s.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: [{ Id: 'abort-incomplete-multipart', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }],
+      },
+      LoggingConfiguration: { LogFilePrefix: 's3/processed/' },
+    });
+  });
+
+  it('the archive age comes from context', () => {
+    const other = synth({ rawArchiveAfterDays: '90' });
+    other.template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Transitions: [{ StorageClass: 'GLACIER', TransitionInDays: 90 }] }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('CDN', () => {
+  it('reads the processed bucket through origin access control, and upload-api links to it', () => {
+    const config = propertiesOf(s.json, s.stack.cdn.distribution).DistributionConfig as {
+      Origins: Record<string, unknown>[];
+    };
+    expect(config.Origins).toHaveLength(1);
+    expect(config.Origins[0]).toMatchObject({
+      DomainName: { 'Fn::GetAtt': [logicalId(s.stack.storage.processed), 'RegionalDomainName'] },
+      OriginAccessControlId: { 'Fn::GetAtt': [expect.any(String), 'Id'] },
+      S3OriginConfig: { OriginAccessIdentity: '' },
+    });
+    s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: ref(s.stack.storage.processed),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+            Condition: { StringEquals: { 'AWS:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+    expect(containerEnv(s.json, s.stack.services['upload-api'].taskDefinition).CDN_BASE_URL).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(s.stack.cdn.distribution), 'DomainName'] }]],
+    });
+  });
+});
+
+describe('permissions', () => {
+  it('the transcoder reads the raw bucket and writes the processed bucket, and no other S3 access', () => {
+    const raw = logicalId(s.stack.storage.raw);
+    const processed = logicalId(s.stack.storage.processed);
+    const statements = s3Statements(statementsOfRole(s.json, s.stack.transcoder.taskDefinition.taskRole));
+    expect(grants(statements)).toEqual(
+      [
+        `s3:GetObject ${JSON.stringify(objectsOf(raw))}`,
+        `s3:ListBucket ${JSON.stringify({ 'Fn::GetAtt': [raw, 'Arn'] })}`,
+        `s3:PutObject ${JSON.stringify(objectsOf(processed))}`,
+        `s3:AbortMultipartUpload ${JSON.stringify(objectsOf(processed))}`,
+        `s3:ListMultipartUploadParts ${JSON.stringify(objectsOf(processed))}`,
+        `s3:DeleteObject ${JSON.stringify(objectsOf(processed))}`,
+        `s3:ListBucket ${JSON.stringify({ 'Fn::GetAtt': [processed, 'Arn'] })}`,
+      ].sort(),
+    );
+  });
+
+  it('no IAM policy allows a wildcard S3 action, and S3 grants name only the two buckets', () => {
+    const bucketArns = [s.stack.storage.raw, s.stack.storage.processed].flatMap((b) => [
+      JSON.stringify(arnOf(b)),
+      JSON.stringify(objectsOf(logicalId(b))),
+    ]);
+    const statements = resources('AWS::IAM::Policy').flatMap(
+      ([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+    const s3 = s3Statements(statements);
+    expect(s3.length).toBeGreaterThan(0);
+    for (const st of s3) {
+      expect(st.Effect).toBe('Allow');
+      for (const action of list(st.Action)) expect(action).not.toContain('*');
+      for (const resource of list(st.Resource)) expect(bucketArns).toContain(JSON.stringify(resource));
+    }
+  });
+
+  it('the dispatcher may run only the transcoder family in its cluster and pass only its two roles', () => {
+    const { transcoder, cluster } = s.stack;
+    const dispatcherRole = s.stack.services.dispatcher.taskDefinition.taskRole;
+    const inCluster = { ArnEquals: { 'ecs:cluster': arnOf(cluster) } };
+    const statements = statementsOfRole(s.json, dispatcherRole).filter((st) =>
+      list(st.Action).some((a) => a.startsWith('ecs:') || a.startsWith('iam:')),
+    );
+    const arn = (resource: unknown[]) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ecs:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ...resource,
+        ],
+      ],
+    });
+    const tasksOfCluster = arn([':task/', ref(cluster), '/*']);
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'ecs:RunTask',
+        Resource: arn([':task-definition/reelforge-transcoder:*']),
+        Condition: inCluster,
+      },
+      {
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: [arnOf(transcoder.taskDefinition.taskRole), arnOf(transcoder.executionRole)],
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['ecs:DescribeTasks', 'ecs:StopTask'],
+        Resource: tasksOfCluster,
+        Condition: inCluster,
+      },
+      {
+        Effect: 'Allow',
+        Action: 'ecs:TagResource',
+        Resource: tasksOfCluster,
+        Condition: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+      },
+    ]);
+    // The family named in RunTask's ARN is the transcoder's.
+    s.template.hasResourceProperties('AWS::ECS::TaskDefinition', { Family: 'reelforge-transcoder' });
+  });
+
+  it('no other role may run tasks or pass roles', () => {
+    const dispatcherPolicy = logicalId(
+      s.stack.services.dispatcher.taskDefinition.taskRole.node.findChild('DefaultPolicy'),
+    );
+    for (const [id, policy] of resources('AWS::IAM::Policy')) {
+      if (id === dispatcherPolicy) continue;
+      const actions = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.flatMap((st) =>
+        list(st.Action),
+      );
+      expect(actions.filter((a) => ['ecs:RunTask', 'iam:PassRole', 'ecs:StopTask'].includes(a))).toEqual([]);
+    }
+  });
+});
+
+describe('ECS', () => {
+  it('runs every service task in the private subnets without a public address', () => {
+    const privateSubnets = s.stack.network.vpc.privateSubnets.map(ref);
+    expect(privateSubnets).toHaveLength(2);
+    const services = resources('AWS::ECS::Service');
+    expect(services).toHaveLength(3);
+    for (const [, service] of services) {
+      expect(service.Properties.NetworkConfiguration).toEqual({
+        AwsvpcConfiguration: { AssignPublicIp: 'DISABLED', SecurityGroups: expect.any(Array), Subnets: privateSubnets },
+      });
+      expect(service.Properties.DeploymentConfiguration).toMatchObject({
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      });
+    }
+    // Transcodes are launched by the dispatcher into the same subnets.
+    const env = containerEnv(s.json, s.stack.services.dispatcher.taskDefinition);
+    expect(env.ECS_SUBNETS).toEqual({ 'Fn::Join': [',', privateSubnets] });
+    expect(env.ECS_ASSIGN_PUBLIC_IP).toBe('false');
+  });
+
+  it('sizes the transcoder from context: CPU and memory of its size, disk for the largest input, logs', () => {
+    expect(propertiesOf(s.json, s.stack.transcoder.taskDefinition)).toMatchObject({
+      Family: 'reelforge-transcoder',
+      Cpu: '2048',
+      Memory: '4096',
+      EphemeralStorage: { SizeInGiB: 61 },
+      RequiresCompatibilities: ['FARGATE'],
+      NetworkMode: 'awsvpc',
+      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+    });
+    expect(containerOf(s.json, s.stack.transcoder.taskDefinition)).toMatchObject({
+      Name: 'transcoder',
+      LogConfiguration: { LogDriver: 'awslogs', Options: { 'awslogs-stream-prefix': 'task' } },
+      StopTimeout: 120,
+    });
+    expect(containerEnv(s.json, s.stack.transcoder.taskDefinition).MAX_INPUT_BYTES).toBe(String(20 * 1024 ** 3));
+    expect(containerEnv(s.json, s.stack.services['upload-api'].taskDefinition).MAX_UPLOAD_BYTES).toBe(
+      String(20 * 1024 ** 3),
+    );
+    s.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+
+    const large = synth({ transcoderSize: 'large', maxInputGiB: 50 });
+    large.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: 'reelforge-transcoder',
+      Cpu: '4096',
+      Memory: '8192',
+      EphemeralStorage: { SizeInGiB: 151 },
+    });
+  });
+
+  it('puts upload-api behind the ALB, health-checked on /healthz of its port', () => {
+    expect(HEALTH_CHECK_PATH).toBe('/healthz');
+    s.template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1);
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: 8080,
+      Protocol: 'HTTP',
+      TargetType: 'ip',
+      HealthCheckPath: '/healthz',
+      HealthCheckProtocol: 'HTTP',
+      Matcher: { HttpCode: '200' },
+    });
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' });
+    s.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
+    s.template.hasResourceProperties('AWS::ECS::Service', {
+      LoadBalancers: [{ ContainerName: 'app', ContainerPort: healthPorts['upload-api'] }],
+    });
+  });
+
+  it('logs ALB access to the log bucket once the stack is synthesized for a region', () => {
+    const attributes = (t: Synth) =>
+      Object.values(t.template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))
+        .flatMap((lb) => lb.Properties.LoadBalancerAttributes as { Key: string; Value: unknown }[])
+        .filter((a) => a.Key.startsWith('access_logs.'));
+    expect(attributes(s)).toEqual([]);
+    const regional = synth({}, 'eu-west-1');
+    expect(attributes(regional)).toEqual([
+      { Key: 'access_logs.s3.enabled', Value: 'true' },
+      { Key: 'access_logs.s3.bucket', Value: ref(regional.stack.storage.logs) },
+      { Key: 'access_logs.s3.prefix', Value: 'alb' },
+    ]);
+  });
+
+  it('checks each service container on its own health port', () => {
+    for (const [name, service] of Object.entries(s.stack.services)) {
+      expect(containerOf(s.json, service.taskDefinition).HealthCheck?.Command).toEqual([
+        'CMD',
+        'node',
+        '/app/healthcheck.mjs',
+        String(healthPorts[name as keyof typeof healthPorts]),
+      ]);
+    }
+  });
+});
+
+describe('network, database and Kafka', () => {
+  it('reaches S3 through a gateway endpoint and ECR and logs through interface endpoints', () => {
+    const services = resources('AWS::EC2::VPCEndpoint').map(([, e]) => [
+      e.Properties.VpcEndpointType,
+      JSON.stringify(e.Properties.ServiceName),
+    ]);
+    expect(services).toHaveLength(4);
+    expect(services).toContainEqual(['Gateway', expect.stringContaining('.s3')]);
+    for (const name of ['.ecr.api', '.ecr.dkr', '.logs']) {
+      expect(services).toContainEqual(['Interface', expect.stringContaining(name)]);
+    }
+  });
+
+  it('gives each service the MySQL pieces the entrypoint turns into a MYSQL_URL the services accept', () => {
+    const secretRef = ref(s.stack.database.secret);
+    for (const service of Object.values(s.stack.services)) {
+      const secrets = containerSecrets(s.json, service.taskDefinition);
+      for (const [name, key] of [
+        ['MYSQL_HOST', 'host'],
+        ['MYSQL_PORT', 'port'],
+        ['MYSQL_USER', 'username'],
+        ['MYSQL_PASSWORD', 'password'],
+      ]) {
+        expect(secrets[name as string]).toEqual({ 'Fn::Join': ['', [secretRef, `:${key}::`]] });
+      }
+      const env = containerEnv(s.json, service.taskDefinition);
+      expect(env.MYSQL_DATABASE).toBe('reelforge');
+      const sample = Object.fromEntries(Object.keys({ ...secrets, ...env }).map((k) => [k, `x-${k}`]));
+      expect(mysqlUrlFromEnv({ ...sample, MYSQL_PORT: '3306' }).url).toBe(
+        'mysql://x-MYSQL_USER:x-MYSQL_PASSWORD@x-MYSQL_HOST:3306/x-MYSQL_DATABASE',
+      );
+    }
+    s.template.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'mysql',
+      EngineVersion: '8.4',
+      StorageEncrypted: true,
+      PubliclyAccessible: false,
+      DeletionProtection: true,
+      BackupRetentionPeriod: 7,
+    });
+  });
+
+  it('creates an MSK Serverless cluster with IAM auth and hands its brokers to every container', () => {
+    s.template.hasResourceProperties('AWS::MSK::ServerlessCluster', {
+      ClusterName: 'reelforge-kafka',
+      ClientAuthentication: { Sasl: { Iam: { Enabled: true } } },
+    });
+    const tasks = [s.stack.transcoder.taskDefinition, ...Object.values(s.stack.services).map((x) => x.taskDefinition)];
+    for (const td of tasks) {
+      expect(containerEnv(s.json, td)).toMatchObject({
+        KAFKA_BROKERS: { 'Fn::GetAtt': [expect.any(String), 'BootstrapBrokerStringSaslIam'] },
+        KAFKA_SSL: 'true',
+        KAFKA_SASL: 'aws-msk-iam',
+        KAFKA_REPLICATION_FACTOR: '3',
+      });
+    }
+  });
+
+  it('uses existing brokers instead when given, without creating a cluster', () => {
+    const other = synth({ kafkaBrokers: 'b-1.example:9092,b-2.example:9092' });
+    other.template.resourceCountIs('AWS::MSK::ServerlessCluster', 0);
+    expect(containerEnv(other.json, other.stack.transcoder.taskDefinition)).toMatchObject({
+      KAFKA_BROKERS: 'b-1.example:9092,b-2.example:9092',
+      KAFKA_SSL: 'false',
+      KAFKA_SASL: 'none',
+    });
+  });
+});

@@ -1,0 +1,51 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { imageNames } from './registry.stack.js';
+import { type Synth, synth } from './testing/synth.js';
+
+let s: Synth;
+beforeAll(() => {
+  s = synth({ imageRetainCount: '15' });
+});
+
+describe('registry stack', () => {
+  it('has one repository per image, scanned on push, keeping the last N images', () => {
+    const repos = Object.values(s.registryTemplate.findResources('AWS::ECR::Repository')).map(
+      (r) => r.Properties as { RepositoryName: string; ImageScanningConfiguration: unknown; LifecyclePolicy: unknown },
+    );
+    expect(repos.map((r) => r.RepositoryName).sort()).toEqual(
+      ['reelforge/completion', 'reelforge/dispatcher', 'reelforge/transcoder', 'reelforge/upload-api'].sort(),
+    );
+    expect(imageNames).toHaveLength(4);
+    for (const repo of repos) {
+      expect(repo.ImageScanningConfiguration).toEqual({ ScanOnPush: true });
+      const { LifecyclePolicyText } = repo.LifecyclePolicy as { LifecyclePolicyText: string };
+      expect(JSON.parse(LifecyclePolicyText)).toEqual({
+        rules: [
+          {
+            rulePriority: 1,
+            description: 'keep the last 15 images',
+            selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 15 },
+            action: { type: 'expire' },
+          },
+        ],
+      });
+    }
+  });
+
+  it('is deployed before the main stack, which pulls from those repositories by name', () => {
+    expect(s.stack.dependencies).toContain(s.registry);
+    const pulls = Object.values(s.json.Resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy')
+      .flatMap(
+        (r) => (r.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
+      )
+      .filter((st) => JSON.stringify(st.Action).includes('ecr:BatchGetImage'))
+      .map((st) => JSON.stringify(st.Resource).match(/:repository\/([^"]+)"/)?.[1]);
+    expect(pulls.sort()).toEqual([
+      'reelforge/completion',
+      'reelforge/dispatcher',
+      'reelforge/transcoder',
+      'reelforge/upload-api',
+    ]);
+  });
+});
