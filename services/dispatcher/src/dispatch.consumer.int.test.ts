@@ -1,0 +1,90 @@
+// Backpressure on the real broker: at the launch cap the consumer stops taking messages, and takes the next one
+// when a task ends.
+import { createEventProducer, createKafka, type RunningConsumer } from '@reelforge/kafka';
+import { createTestTopics, stackEnv } from '@reelforge/testkit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startDispatchConsumer } from './dispatch.consumer.js';
+import { LaunchSlots } from './launch.slots.js';
+import {
+  dispatchService,
+  openTestDb,
+  quietLogger,
+  RecordingLauncher,
+  type TestDb,
+  uploadedVideo,
+} from './testing/dispatch.fixtures.js';
+
+let t: TestDb;
+let consumer: RunningConsumer | undefined;
+let prefix: string;
+let kafka: ReturnType<typeof createKafka>;
+
+beforeAll(async () => {
+  const env = await stackEnv();
+  t = await openTestDb();
+  ({ prefix } = await createTestTopics(['video.uploaded', 'video.uploaded.dlq'], 1));
+  kafka = createKafka({
+    brokers: env.KAFKA_BROKERS.split(','),
+    clientId: 'dispatch-consumer-test',
+    logger: quietLogger(),
+  });
+});
+
+afterAll(async () => {
+  await consumer?.stop();
+  await t?.close();
+});
+
+const eventually = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+const jobStatuses = async () =>
+  (await t.db.selectFrom('transcodeJobs').select(['videoId', 'status']).execute()).map((j) => [j.videoId, j.status]);
+
+it('pauses at the concurrency cap instead of pulling messages it cannot launch, and resumes when a task ends', async () => {
+  const launcher = new RecordingLauncher();
+  launcher.trackEnds = true;
+  const slots = new LaunchSlots(1);
+  const service = dispatchService(t, { launcher, slots });
+  consumer = await startDispatchConsumer({
+    kafka,
+    groupId: `${prefix}dispatcher`,
+    topicPrefix: prefix,
+    concurrency: 1,
+    service,
+    slots,
+    logger: quietLogger(),
+  });
+  await consumer.ready();
+
+  const messages = [await uploadedVideo(t), await uploadedVideo(t), await uploadedVideo(t)];
+  const producer = createEventProducer(kafka, { topicPrefix: prefix });
+  await producer.connect();
+  await producer.send('video.uploaded', messages);
+  await producer.disconnect();
+
+  await eventually('the first launch', async () => launcher.launched.length === 1);
+  // Long enough for several fetches: the next messages are not even turned into jobs while the slot is taken.
+  await new Promise((r) => setTimeout(r, 2000));
+  expect(await jobStatuses()).toEqual([[messages[0]?.videoId, 'running']]);
+
+  launcher.end(taskIdOf(launcher, 1));
+  await eventually('the second launch', async () => launcher.launched.length === 2);
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(launcher.launched.map((l) => l.spec.videoId)).toEqual([messages[0]?.videoId, messages[1]?.videoId]);
+
+  launcher.end(taskIdOf(launcher, 2));
+  await eventually('the third launch', async () => launcher.launched.length === 3);
+  expect(launcher.launched.map((l) => l.spec.videoId)).toEqual(messages.map((m) => m.videoId));
+});
+
+function taskIdOf(launcher: RecordingLauncher, n: number): string {
+  const id = [...launcher.statuses.keys()][n - 1];
+  if (id === undefined) throw new Error(`no task ${n}`);
+  return id;
+}

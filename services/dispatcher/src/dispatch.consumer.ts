@@ -1,0 +1,46 @@
+// The `video.uploaded` consumer with backpressure: it stops fetching while every launch slot is taken and resumes
+// when one frees, so a replica never pulls messages it cannot launch (other partitions' owners keep going).
+import { type Kafka, type RunningConsumer, startConsumer } from '@reelforge/kafka';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { DispatchService } from './dispatch.service.js';
+import type { LaunchSlots } from './launch.slots.js';
+
+export interface DispatchConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topicPrefix: string;
+  concurrency: number;
+  service: DispatchService;
+  slots: LaunchSlots;
+  logger: Logger;
+  registry?: Registry;
+}
+
+export async function startDispatchConsumer(opts: DispatchConsumerOptions): Promise<RunningConsumer> {
+  const consumer = await startConsumer({
+    kafka: opts.kafka,
+    groupId: opts.groupId,
+    topics: ['video.uploaded'],
+    topicPrefix: opts.topicPrefix,
+    logger: opts.logger,
+    ...(opts.registry ? { registry: opts.registry } : {}),
+    partitionsConsumedConcurrently: opts.concurrency,
+    handlers: {
+      'video.uploaded': async (message, ctx) => {
+        await opts.service.handleUploaded(message, ctx.signal);
+      },
+    },
+  });
+  opts.slots.onChange((full) => {
+    if (full) {
+      consumer.pause();
+      opts.logger.info({ slots: opts.slots.limit }, 'at the launch concurrency cap; consumer paused');
+    } else {
+      consumer.resume();
+      opts.logger.info('a launch slot is free; consumer resumed');
+    }
+  });
+  if (opts.slots.full) consumer.pause();
+  return consumer;
+}

@@ -1,0 +1,52 @@
+// The dispatcher's own series (consumer lag comes from @reelforge/kafka on the same registry).
+import { type JobStatus, jobStatuses } from '@reelforge/db';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface DispatcherMetrics {
+  jobs: Gauge<'state'>;
+  launches: Counter<'launcher'>;
+  launchFailures: Counter<'launcher' | 'code'>;
+  queuedSeconds: Histogram;
+  reaped: Counter<'reason'>;
+  setJobCounts(counts: Record<JobStatus, number>): void;
+}
+
+export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
+  const registers = [registry];
+  const jobs = new Gauge({
+    name: 'reelforge_jobs',
+    help: 'Transcode jobs by state (all replicas; refreshed every reaper interval)',
+    labelNames: ['state'],
+    registers,
+  });
+  return {
+    jobs,
+    launches: new Counter({
+      name: 'reelforge_task_launches_total',
+      help: 'Transcoder tasks launched',
+      labelNames: ['launcher'],
+      registers,
+    }),
+    launchFailures: new Counter({
+      name: 'reelforge_task_launch_failures_total',
+      help: 'Launches that failed, by error code',
+      labelNames: ['launcher', 'code'],
+      registers,
+    }),
+    queuedSeconds: new Histogram({
+      name: 'reelforge_job_queued_seconds',
+      help: 'From job created to its task started',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900],
+      registers,
+    }),
+    reaped: new Counter({
+      name: 'reelforge_jobs_reaped_total',
+      help: 'Jobs the reaper declared lost, by the failure code written',
+      labelNames: ['reason'],
+      registers,
+    }),
+    setJobCounts: (counts) => {
+      for (const state of jobStatuses) jobs.set({ state }, counts[state]);
+    },
+  };
+}

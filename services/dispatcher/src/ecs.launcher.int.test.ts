@@ -1,0 +1,261 @@
+// The ECS Fargate launcher against moto's ECS API: what RunTask carries on the wire, what ECS records of it, and a
+// task stopped without a result reaped into a retry.
+
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateClusterCommand,
+  DescribeTasksCommand,
+  type ECSClient,
+  RegisterTaskDefinitionCommand,
+  StopTaskCommand,
+} from '@aws-sdk/client-ecs';
+import { stackEnv, uniqueName } from '@reelforge/testkit';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatcherMetrics } from './dispatcher.metrics.js';
+import { createEcsClient, EcsFargateLauncher } from './ecs.launcher.js';
+import type { EcsLaunchConfig } from './ecs.run-task.js';
+import { ReaperService } from './reaper.service.js';
+import { RunningJobsQuery } from './running-jobs.query.js';
+import {
+  dispatchService,
+  openTestDb,
+  outboxMessages,
+  quietLogger,
+  type TestDb,
+  uploadedVideo,
+} from './testing/dispatch.fixtures.js';
+
+let t: TestDb;
+let ecs: ECSClient;
+let config: EcsLaunchConfig;
+let launcher: EcsFargateLauncher;
+/** The JSON bodies of RunTask requests as they left for the ECS endpoint. */
+const runTaskBodies: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  const env = await stackEnv();
+  const endpoint = process.env.ECS_ENDPOINT ?? env.S3_ENDPOINT;
+  t = await openTestDb();
+  const ec2 = new EC2Client({ region: env.AWS_REGION, endpoint });
+  const subnets = ((await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? []).flatMap((s) => s.SubnetId ?? []);
+  const groups = ((await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? []).flatMap(
+    (g) => g.GroupId ?? [],
+  );
+  ec2.destroy();
+
+  ecs = createEcsClient({ region: env.AWS_REGION, endpoint });
+  ecs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const body = (args.request as { body?: unknown }).body;
+      if (context.commandName === 'RunTaskCommand') {
+        // The JSON protocol hands the serialized body over as bytes (or a string, depending on the SDK version).
+        const text = typeof body === 'string' ? body : new TextDecoder().decode(body as Uint8Array);
+        runTaskBodies.push(JSON.parse(text));
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'recordRunTask' },
+  );
+  const cluster = uniqueName('rf-cluster');
+  await ecs.send(new CreateClusterCommand({ clusterName: cluster }));
+  const registered = await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family: uniqueName('rf-transcoder'),
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '2048',
+      memory: '4096',
+      containerDefinitions: [
+        { name: 'transcoder', image: 'reelforge/transcoder:test', essential: true, cpu: 2048, memory: 4096 },
+      ],
+    }),
+  );
+  const taskDefinition = registered.taskDefinition?.taskDefinitionArn;
+  if (!taskDefinition || subnets.length < 2 || groups.length < 1) throw new Error('moto gave no task definition/VPC');
+  config = {
+    cluster,
+    taskDefinition,
+    containerName: 'transcoder',
+    subnets: subnets.slice(0, 2),
+    securityGroups: groups.slice(0, 1),
+    assignPublicIp: false,
+  };
+  launcher = new EcsFargateLauncher(ecs, config, quietLogger());
+});
+
+afterAll(async () => {
+  ecs?.destroy();
+  await t?.close();
+});
+
+const describeTask = async (taskArn: string) => {
+  const out = await ecs.send(
+    new DescribeTasksCommand({ cluster: config.cluster, tasks: [taskArn], include: ['TAGS'] }),
+  );
+  return out.tasks?.[0];
+};
+
+describe('EcsFargateLauncher on moto', () => {
+  let videoId: string;
+  let jobId: string;
+  let taskArn: string;
+
+  it('launches the job with one RunTask carrying its overrides, token, startedBy and tags', async () => {
+    const message = await uploadedVideo(t);
+    videoId = message.videoId;
+    const service = dispatchService(t, { launcher });
+
+    const outcome = await service.handleUploaded(message);
+    if (outcome.result !== 'launched') throw new Error(`expected a launch, got ${outcome.result}`);
+    jobId = outcome.jobId;
+    taskArn = outcome.taskId;
+
+    expect(taskArn).toMatch(new RegExp(`^arn:aws:ecs:us-east-1:\\d{12}:task/${config.cluster}/[0-9a-f-]{36}$`));
+    expect(await t.jobs.findById(jobId)).toMatchObject({ status: 'running', launcher: 'ecs', taskId: taskArn });
+    expect((await t.videos.findById(videoId))?.status).toBe('processing');
+
+    const spec = {
+      version: 1,
+      videoId,
+      attempt: 1,
+      source: message.source,
+      output: { bucket: 'processed', prefix: `videos/${videoId}/1/` },
+      profile: 'default',
+    };
+    const environment = [
+      { name: 'JOB_SPEC', value: JSON.stringify(spec) },
+      { name: 'VIDEO_ID', value: videoId },
+      { name: 'ATTEMPT', value: '1' },
+    ];
+    const tags = [
+      { key: 'reelforge:video-id', value: videoId },
+      { key: 'reelforge:attempt', value: '1' },
+    ];
+    // On the wire: moto does not implement clientToken idempotency, so the request itself is checked.
+    expect(runTaskBodies).toEqual([
+      {
+        cluster: config.cluster,
+        taskDefinition: config.taskDefinition,
+        launchType: 'FARGATE',
+        count: 1,
+        clientToken: `rf-${videoId}-a1`,
+        startedBy: videoId,
+        networkConfiguration: {
+          awsvpcConfiguration: {
+            subnets: config.subnets,
+            securityGroups: config.securityGroups,
+            assignPublicIp: 'DISABLED',
+          },
+        },
+        overrides: { containerOverrides: [{ name: 'transcoder', environment }] },
+        tags,
+      },
+    ]);
+
+    // What ECS (moto) recorded of the task.
+    const task = await describeTask(taskArn);
+    expect(task).toMatchObject({
+      taskArn,
+      taskDefinitionArn: config.taskDefinition,
+      launchType: 'FARGATE',
+      startedBy: videoId,
+      overrides: { containerOverrides: [{ name: 'transcoder', environment }] },
+      tags,
+    });
+    const eniSubnet = task?.attachments?.[0]?.details?.find((d) => d.name === 'subnetId')?.value;
+    expect(eniSubnet).toBe(config.subnets[0]);
+    expect(JSON.parse(task?.overrides?.containerOverrides?.[0]?.environment?.[0]?.value ?? '')).toEqual(spec);
+  });
+
+  it('does not call RunTask again for a redelivered message', async () => {
+    const message = { ...(await t.videos.findById(videoId)) };
+    const service = dispatchService(t, { launcher });
+    const outcome = await service.handleUploaded({
+      version: 1,
+      videoId,
+      attempt: 1,
+      source: { bucket: message.sourceBucket ?? '', key: message.sourceKey ?? '' },
+      bytes: 1000,
+      sha256: message.sourceSha256 ?? '',
+      contentType: 'video/mp4',
+      ownerId: t.ownerId,
+      uploadedAt: new Date().toISOString(),
+    });
+    expect(outcome.result).toBe('already-claimed');
+    expect(runTaskBodies).toHaveLength(1);
+  });
+
+  it('reads the running task as running', async () => {
+    expect(await launcher.describe([taskArn])).toEqual(new Map([[taskArn, { state: 'running' }]]));
+  });
+
+  it('reaps a task stopped without a result into a retry: a retryable transcode-failed in the outbox, the job lost', async () => {
+    await ecs.send(
+      new StopTaskCommand({ cluster: config.cluster, task: taskArn, reason: 'Task stopped by test (spot reclaimed)' }),
+    );
+    const reaper = new ReaperService({
+      db: t.db,
+      jobs: t.jobs,
+      outbox: t.outbox,
+      running: new RunningJobsQuery(t.db),
+      launcher,
+      metrics: dispatcherMetrics(new Registry()),
+      logger: quietLogger(),
+      stoppedGraceMs: 30_000,
+      batchSize: 100,
+    });
+
+    const reaped = await reaper.reapOnce();
+
+    // moto records no stop time (so no grace applies) and an exit code of 0 for its never-run container.
+    const message = `task ${taskArn} stopped without a result (exit code 0; Task stopped by test (spot reclaimed))`;
+    expect(reaped).toEqual([{ jobId, videoId, attempt: 1, code: 'TASK_LOST', message }]);
+    expect(await t.jobs.findById(jobId)).toMatchObject({ status: 'lost', exitCode: 0, errorCode: 'TASK_LOST' });
+    expect((await outboxMessages(t, 'video.transcode-failed')).filter((m) => m.videoId === videoId)).toEqual([
+      { version: 1, videoId, attempt: 1, code: 'TASK_LOST', message, retryable: true },
+    ]);
+  });
+
+  it('stops a task still running past its deadline and reports TRANSCODE_TIMEOUT', async () => {
+    const message = await uploadedVideo(t);
+    const service = dispatchService(t, {
+      launcher,
+      deadline: { factor: 1, startupSec: -1, defaultDurationSec: 0.001 },
+    });
+    const outcome = await service.handleUploaded(message);
+    if (outcome.result !== 'launched') throw new Error(`expected a launch, got ${outcome.result}`);
+    const reaper = new ReaperService({
+      db: t.db,
+      jobs: t.jobs,
+      outbox: t.outbox,
+      running: new RunningJobsQuery(t.db),
+      launcher,
+      metrics: dispatcherMetrics(new Registry()),
+      logger: quietLogger(),
+      stoppedGraceMs: 30_000,
+      batchSize: 100,
+    });
+    expect((await reaper.reapOnce()).map((r) => [r.videoId, r.code])).toEqual([[message.videoId, 'TRANSCODE_TIMEOUT']]);
+    const task = await describeTask(outcome.taskId);
+    expect(task?.lastStatus).toBe('STOPPED');
+    expect(task?.stoppedReason).toMatch(/^task arn:aws:ecs:.* still running at the deadline .*; stopped$/);
+  });
+
+  it('reports a refused launch (no such cluster) as a non-retryable failure through the outbox', async () => {
+    const message = await uploadedVideo(t);
+    const wrong = new EcsFargateLauncher(ecs, { ...config, cluster: uniqueName('no-such-cluster') }, quietLogger());
+    const outcome = await dispatchService(t, { launcher: wrong }).handleUploaded(message);
+    expect(outcome).toMatchObject({ result: 'launch-failed', code: 'BAD_REQUEST' });
+    expect(
+      (await outboxMessages(t, 'video.transcode-failed')).filter((m) => m.videoId === message.videoId),
+    ).toMatchObject([
+      {
+        attempt: 1,
+        code: 'BAD_REQUEST',
+        retryable: false,
+        message: expect.stringMatching(/^ECS RunTask failed: ClusterNotFoundException/),
+      },
+    ]);
+  });
+});

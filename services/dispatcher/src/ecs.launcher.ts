@@ -1,0 +1,86 @@
+// Transcoder tasks on ECS Fargate: RunTask with the job in a container override and an idempotency token,
+// DescribeTasks for the reaper, StopTask for a task past its deadline.
+import {
+  DescribeTasksCommand,
+  ECSClient,
+  RunTaskCommand,
+  type RunTaskCommandOutput,
+  StopTaskCommand,
+} from '@aws-sdk/client-ecs';
+import type { Logger } from 'pino';
+import {
+  buildRunTaskInput,
+  type EcsLaunchConfig,
+  launchErrorFromException,
+  launchErrorFromFailures,
+  taskStatusFromEcs,
+  taskStatusFromFailure,
+} from './ecs.run-task.js';
+import type { LaunchedTask, LaunchRequest, TaskLauncher, TaskStatus } from './task.launcher.js';
+
+/** DescribeTasks takes at most 100 tasks per call. */
+const DESCRIBE_BATCH = 100;
+
+export function createEcsClient(cfg: { region: string; endpoint?: string | undefined }): ECSClient {
+  return new ECSClient({
+    region: cfg.region,
+    ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
+    // The SDK's adaptive mode backs off on ThrottlingException before we ever see it.
+    retryMode: 'adaptive',
+    maxAttempts: 5,
+  });
+}
+
+export class EcsFargateLauncher implements TaskLauncher {
+  readonly kind = 'ecs' as const;
+
+  constructor(
+    private readonly client: ECSClient,
+    private readonly config: EcsLaunchConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  async launch(request: LaunchRequest): Promise<LaunchedTask> {
+    let response: RunTaskCommandOutput;
+    try {
+      response = await this.client.send(new RunTaskCommand(buildRunTaskInput(this.config, request)));
+    } catch (err) {
+      throw launchErrorFromException(err);
+    }
+    const taskArn = response.tasks?.[0]?.taskArn;
+    if (!taskArn) throw launchErrorFromFailures(response.failures ?? []);
+    return { taskId: taskArn };
+  }
+
+  async describe(taskIds: readonly string[]): Promise<Map<string, TaskStatus>> {
+    const statuses = new Map<string, TaskStatus>();
+    for (let i = 0; i < taskIds.length; i += DESCRIBE_BATCH) {
+      const batch = taskIds.slice(i, i + DESCRIBE_BATCH);
+      try {
+        const out = await this.client.send(new DescribeTasksCommand({ cluster: this.config.cluster, tasks: batch }));
+        for (const task of out.tasks ?? []) {
+          if (task.taskArn) statuses.set(task.taskArn, taskStatusFromEcs(task, this.config.containerName));
+        }
+        for (const failure of out.failures ?? []) {
+          if (failure.arn) statuses.set(failure.arn, taskStatusFromFailure(failure));
+        }
+      } catch (err) {
+        // Unknown rather than thrown: one failed call must not hold up the rest of the reaper's pass.
+        this.logger.warn({ err, count: batch.length }, 'DescribeTasks failed; statuses unknown this round');
+      }
+    }
+    for (const id of taskIds) if (!statuses.has(id)) statuses.set(id, { state: 'unknown' });
+    return statuses;
+  }
+
+  async stop(taskId: string, reason: string): Promise<void> {
+    await this.client.send(
+      new StopTaskCommand({ cluster: this.config.cluster, task: taskId, reason: reason.slice(0, 255) }),
+    );
+  }
+
+  /** ECS tasks outlive the dispatcher: nothing of theirs to stop here. */
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}

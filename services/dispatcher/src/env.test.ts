@@ -1,0 +1,59 @@
+import { parseEnv } from '@reelforge/config';
+import { describe, expect, it } from 'vitest';
+import { deadlinePolicy, dispatcherEnv, ecsLaunchConfig } from './env.js';
+
+const base = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/reelforge',
+  PROCESSED_BUCKET: 'reelforge-processed',
+};
+
+describe('dispatcherEnv', () => {
+  it('runs local children by default, two at a time, on ops port 9401', () => {
+    const env = parseEnv(dispatcherEnv, base);
+    expect([env.TASK_LAUNCHER, env.LOCAL_MAX_CONCURRENCY, env.OPS_PORT, env.CONSUMER_GROUP]).toEqual([
+      'local',
+      2,
+      9401,
+      'reelforge-dispatcher',
+    ]);
+    expect(env.TRANSCODER_ENTRY).toMatch(/services\/transcoder\/dist\/task\.main\.js$/);
+    expect(deadlinePolicy(env)).toEqual({ factor: 3, startupSec: 600, defaultDurationSec: 3600 });
+  });
+
+  it('chooses ECS when a cluster is configured, and builds its launch config', () => {
+    const env = parseEnv(dispatcherEnv, {
+      ...base,
+      ECS_CLUSTER: 'reelforge',
+      ECS_TASK_DEFINITION: 'reelforge-transcoder',
+      ECS_SUBNETS: 'subnet-a, subnet-b',
+      ECS_SECURITY_GROUPS: 'sg-1',
+      ECS_ASSIGN_PUBLIC_IP: 'true',
+    });
+    expect(env.TASK_LAUNCHER).toBe('ecs');
+    expect(ecsLaunchConfig(env)).toEqual({
+      cluster: 'reelforge',
+      taskDefinition: 'reelforge-transcoder',
+      containerName: 'transcoder',
+      subnets: ['subnet-a', 'subnet-b'],
+      securityGroups: ['sg-1'],
+      assignPublicIp: true,
+    });
+  });
+
+  it('names every ECS setting the ecs launcher is missing', () => {
+    expect(() => parseEnv(dispatcherEnv, { ...base, TASK_LAUNCHER: 'ecs' })).toThrow(
+      /ECS_CLUSTER: required when TASK_LAUNCHER is ecs\n {2}ECS_TASK_DEFINITION: required when TASK_LAUNCHER is ecs\n {2}ECS_SUBNETS: required/,
+    );
+  });
+
+  it('lets an explicit TASK_LAUNCHER win over the ECS default', () => {
+    expect(parseEnv(dispatcherEnv, { ...base, ECS_CLUSTER: 'c', TASK_LAUNCHER: 'noop' }).TASK_LAUNCHER).toBe('noop');
+  });
+
+  it('reads the test-only crash hook as a boolean', () => {
+    expect(
+      parseEnv(dispatcherEnv, { ...base, DISPATCHER_CRASH_AFTER_JOB_CREATED: '1' }).DISPATCHER_CRASH_AFTER_JOB_CREATED,
+    ).toBe(true);
+  });
+});

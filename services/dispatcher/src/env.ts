@@ -1,0 +1,76 @@
+// The dispatcher's configuration, parsed once at start-up. A wrong or missing variable stops the boot with its name.
+import { fileURLToPath } from 'node:url';
+import { commonEnv, ecsEnv, envBool, kafkaEnv, mysqlEnv, s3Env } from '@reelforge/config';
+import { z } from 'zod';
+import type { EcsLaunchConfig } from './ecs.run-task.js';
+import type { DeadlinePolicy } from './job.deadline.js';
+
+const positive = (fallback: number) => z.coerce.number().positive().default(fallback);
+const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+/** Next to this service in the workspace: services/transcoder/dist/task.main.js. */
+export const defaultTranscoderEntry = fileURLToPath(new URL('../../transcoder/dist/task.main.js', import.meta.url));
+
+export const dispatcherEnv = z
+  .object({
+    ...commonEnv,
+    ...kafkaEnv,
+    ...mysqlEnv,
+    ...s3Env,
+    // Sources come with each video row; only the processed bucket is the dispatcher's to name.
+    RAW_BUCKET: s3Env.RAW_BUCKET.optional(),
+    ...ecsEnv,
+    OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9401),
+    /** Default: ecs when ECS_CLUSTER is set, else local. noop launches nothing (benchmarks). */
+    TASK_LAUNCHER: z.enum(['ecs', 'local', 'noop']).optional(),
+    LOCAL_MAX_CONCURRENCY: count(2),
+    TRANSCODER_ENTRY: z.string().min(1).default(defaultTranscoderEntry),
+    CONSUMER_GROUP: z.string().min(1).default('reelforge-dispatcher'),
+    /** Partitions handled at once by this replica (one message at a time per partition keeps per-video order). */
+    CONSUMER_CONCURRENCY: count(4),
+    ENSURE_TOPICS: envBool.default(true),
+    /** How often the reaper and the launch recovery run. */
+    REAPER_INTERVAL_SEC: positive(15),
+    REAPER_BATCH_SIZE: count(100),
+    /** How long after a task stopped its result may still be on its way; then the job is lost. */
+    TASK_STOPPED_GRACE_SEC: z.coerce.number().min(0).default(30),
+    /** A job pending or launching this long was left by a dead dispatcher and is relaunched. */
+    RECOVER_AFTER_SEC: positive(60),
+    JOB_DEADLINE_FACTOR: positive(3),
+    JOB_DEADLINE_STARTUP_SEC: z.coerce.number().min(0).default(600),
+    /** Assumed source duration when the video's is not known yet (the first attempt). */
+    JOB_DEADLINE_DEFAULT_DURATION_SEC: positive(3600),
+    SHUTDOWN_GRACE_MS: count(25_000),
+    /** Test-only: SIGKILL ourselves right after a job is committed, before its launch. */
+    DISPATCHER_CRASH_AFTER_JOB_CREATED: envBool.default(false),
+  })
+  .transform((env) => ({ ...env, TASK_LAUNCHER: env.TASK_LAUNCHER ?? (env.ECS_CLUSTER ? 'ecs' : 'local') }))
+  .superRefine((env, ctx) => {
+    if (env.TASK_LAUNCHER !== 'ecs') return;
+    for (const name of ['ECS_CLUSTER', 'ECS_TASK_DEFINITION', 'ECS_SUBNETS'] as const) {
+      if (!env[name] || (Array.isArray(env[name]) && env[name].length === 0)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'required when TASK_LAUNCHER is ecs' });
+      }
+    }
+  });
+export type DispatcherEnv = z.infer<typeof dispatcherEnv>;
+
+export function ecsLaunchConfig(env: DispatcherEnv): EcsLaunchConfig {
+  if (!env.ECS_CLUSTER || !env.ECS_TASK_DEFINITION || !env.ECS_SUBNETS) {
+    throw new TypeError('ECS_CLUSTER, ECS_TASK_DEFINITION and ECS_SUBNETS are required for the ECS launcher');
+  }
+  return {
+    cluster: env.ECS_CLUSTER,
+    taskDefinition: env.ECS_TASK_DEFINITION,
+    containerName: env.ECS_CONTAINER_NAME,
+    subnets: env.ECS_SUBNETS,
+    securityGroups: env.ECS_SECURITY_GROUPS ?? [],
+    assignPublicIp: env.ECS_ASSIGN_PUBLIC_IP,
+  };
+}
+
+export const deadlinePolicy = (env: DispatcherEnv): DeadlinePolicy => ({
+  factor: env.JOB_DEADLINE_FACTOR,
+  startupSec: env.JOB_DEADLINE_STARTUP_SEC,
+  defaultDurationSec: env.JOB_DEADLINE_DEFAULT_DURATION_SEC,
+});

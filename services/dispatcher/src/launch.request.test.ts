@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { buildJobSpec, buildLaunchRequest, launchToken } from './launch.request.js';
+
+const videoId = '0b6c3a52-2f0e-4f6a-9d43-6a7c1f0e9b21';
+const video = { id: videoId, sourceBucket: 'raw', sourceKey: `sources/${videoId}/original` };
+
+describe('launchToken', () => {
+  it('is derived from (videoId, attempt) alone', () => {
+    expect(launchToken(videoId, 1)).toBe('rf-0b6c3a52-2f0e-4f6a-9d43-6a7c1f0e9b21-a1');
+    expect(launchToken(videoId, 12)).toBe('rf-0b6c3a52-2f0e-4f6a-9d43-6a7c1f0e9b21-a12');
+    expect(launchToken(videoId, 1)).toBe(launchToken(videoId, 1));
+  });
+
+  it('fits ECS clientToken (64 characters) for the largest attempt the column holds', () => {
+    expect(launchToken(videoId, 4_294_967_295)).toHaveLength(51);
+  });
+
+  it('refuses an attempt that is not a positive integer', () => {
+    expect(() => launchToken(videoId, 0)).toThrow(RangeError);
+    expect(() => launchToken(videoId, 1.5)).toThrow(RangeError);
+  });
+});
+
+describe('buildJobSpec', () => {
+  it('points the task at the stored source and the attempt’s own output prefix', () => {
+    expect(buildJobSpec(video, 2, 'processed')).toEqual({
+      version: 1,
+      videoId,
+      attempt: 2,
+      source: { bucket: 'raw', key: `sources/${videoId}/original` },
+      output: { bucket: 'processed', prefix: `videos/${videoId}/2/` },
+      profile: 'default',
+    });
+  });
+
+  it('refuses a video without a stored source', () => {
+    expect(() => buildJobSpec({ ...video, sourceKey: null }, 1, 'processed')).toThrow(/no stored source/);
+  });
+});
+
+describe('buildLaunchRequest', () => {
+  it('keeps the token the job was first claimed with', () => {
+    const req = buildLaunchRequest({ id: 'job-1', attempt: 1, launchToken: 'first-token' }, video, 'processed');
+    expect(req.token).toBe('first-token');
+    expect(req.jobId).toBe('job-1');
+  });
+
+  it('derives the token when the job has none yet', () => {
+    const req = buildLaunchRequest({ id: 'job-1', attempt: 3, launchToken: null }, video, 'processed');
+    expect(req.token).toBe(`rf-${videoId}-a3`);
+  });
+});

@@ -1,0 +1,48 @@
+// What one launch is made of: the job spec from the video row and the idempotency token of (videoId, attempt).
+// Both are deterministic, so a relaunch after a crash repeats the first call exactly (ECS refuses a reused
+// clientToken whose parameters differ).
+import type { TranscodeJobSpecV1 } from '@reelforge/contracts';
+import { MAX_LAUNCH_TOKEN } from '@reelforge/db';
+import { outputPrefix } from '@reelforge/storage';
+import type { LaunchRequest } from './task.launcher.js';
+
+/** `rf-<videoId>-a<attempt>`: readable in the ECS console, unique per attempt, 51 characters at most. */
+export function launchToken(videoId: string, attempt: number): string {
+  if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be a positive integer`);
+  const token = `rf-${videoId}-a${attempt}`;
+  if (token.length > MAX_LAUNCH_TOKEN) throw new RangeError(`launch token longer than ${MAX_LAUNCH_TOKEN}: ${token}`);
+  return token;
+}
+
+export interface SourceVideo {
+  id: string;
+  sourceBucket: string | null;
+  sourceKey: string | null;
+}
+
+export function buildJobSpec(video: SourceVideo, attempt: number, processedBucket: string): TranscodeJobSpecV1 {
+  if (!video.sourceBucket || !video.sourceKey) {
+    throw new TypeError(`video ${video.id} has no stored source to transcode`);
+  }
+  return {
+    version: 1,
+    videoId: video.id,
+    attempt,
+    source: { bucket: video.sourceBucket, key: video.sourceKey },
+    output: { bucket: processedBucket, prefix: outputPrefix(video.id, attempt) },
+    profile: 'default',
+  };
+}
+
+export function buildLaunchRequest(
+  job: { id: string; attempt: number; launchToken: string | null },
+  video: SourceVideo,
+  processedBucket: string,
+): LaunchRequest {
+  return {
+    jobId: job.id,
+    spec: buildJobSpec(video, job.attempt, processedBucket),
+    // A re-claimed job keeps the token of its first claim; the derivation gives the same one anyway.
+    token: job.launchToken ?? launchToken(video.id, job.attempt),
+  };
+}

@@ -1,0 +1,58 @@
+// What the reaper does with one job, given what its launcher says about its task. Pure, so every case is a test.
+import type { TranscodeJob } from '@reelforge/db';
+import type { TaskStatus } from './task.launcher.js';
+
+export interface LostVerdict {
+  action: 'lost';
+  code: 'TASK_LOST' | 'TRANSCODE_TIMEOUT';
+  message: string;
+  exitCode: number | null;
+  /** The task is still running past its deadline: stop it before declaring it lost. */
+  stopTask: boolean;
+}
+
+export type ReapVerdict = { action: 'keep' } | LostVerdict;
+
+const keep: ReapVerdict = { action: 'keep' };
+
+/**
+ * @param status the task's status, or null when the job has no task recorded yet (still launching)
+ * @param graceMs how long after a task stopped its result may still be on its way to the completion service
+ */
+export function reapVerdict(
+  job: Pick<TranscodeJob, 'taskId' | 'deadlineAt'>,
+  status: TaskStatus | null,
+  now: Date,
+  graceMs: number,
+): ReapVerdict {
+  const overdue = job.deadlineAt.getTime() <= now.getTime();
+  const deadline = job.deadlineAt.toISOString();
+  if (status === null) {
+    return overdue ? lost('TASK_LOST', `no task was recorded as started by the deadline ${deadline}`, null) : keep;
+  }
+  switch (status.state) {
+    case 'running':
+      return overdue
+        ? {
+            ...lost('TRANSCODE_TIMEOUT', `task ${job.taskId} still running at the deadline ${deadline}; stopped`, null),
+            stopTask: true,
+          }
+        : keep;
+    case 'stopped': {
+      const stoppedFor = status.stoppedAt ? now.getTime() - status.stoppedAt.getTime() : Number.POSITIVE_INFINITY;
+      if (stoppedFor < graceMs) return keep;
+      const exit = status.exitCode === null ? 'no exit code' : `exit code ${status.exitCode}`;
+      return lost(
+        'TASK_LOST',
+        `task ${job.taskId} stopped without a result (${exit}; ${status.reason})`,
+        status.exitCode,
+      );
+    }
+    case 'unknown':
+      return overdue ? lost('TASK_LOST', `task ${job.taskId} not found at the deadline ${deadline}`, null) : keep;
+  }
+}
+
+function lost(code: LostVerdict['code'], message: string, exitCode: number | null): LostVerdict {
+  return { action: 'lost', code, message, exitCode, stopTask: false };
+}
