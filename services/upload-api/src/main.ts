@@ -10,6 +10,7 @@ import { appConfigFromEnv, uploadApiEnv } from './env.js';
 import { OutboxRelay } from './outbox/outbox.relay.js';
 import { ExpiredUploadsQuery } from './upload/expired-uploads.query.js';
 import { MultipartStore } from './upload/multipart.store.js';
+import { skipPayloadSigning } from './upload/unsigned-payload.middleware.js';
 import { UploadSweeper } from './upload/upload.sweeper.js';
 
 const env = loadEnv(uploadApiEnv);

@@ -85,15 +85,13 @@ describe('outbox relay', () => {
   it('does not publish a row before its available_at', async () => {
     const outbox = new OutboxRepository(h.db);
     const videoId = '11111111-2222-4333-8444-555555555555';
-    await h.db
-      .transaction()
-      .execute((tx) =>
-        outbox.add(tx, {
-          topic: 'video.uploaded',
-          payload: fakeEvent(videoId),
-          availableAt: new Date(Date.now() + 1500),
-        }),
-      );
+    await h.db.transaction().execute((tx) =>
+      outbox.add(tx, {
+        topic: 'video.uploaded',
+        payload: fakeEvent(videoId),
+        availableAt: new Date(Date.now() + 1500),
+      }),
+    );
     const relay = h.relay();
     expect(await relay.publishOnce()).toBe(0);
     await new Promise((r) => setTimeout(r, 1600));

@@ -1,0 +1,50 @@
+import { ConfigError, parseEnv } from '@reelforge/config';
+import { describe, expect, it } from 'vitest';
+import { appConfigFromEnv, uploadApiEnv } from './env.js';
+
+const minimal = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/reelforge',
+  RAW_BUCKET: 'raw-bucket',
+  PROCESSED_BUCKET: 'processed-bucket',
+  JWT_SECRET: 'k'.repeat(32),
+};
+
+describe('upload-api env', () => {
+  it('fills the defaults', () => {
+    const config = appConfigFromEnv(parseEnv(uploadApiEnv, minimal));
+    expect(config).toEqual({
+      jwtSecret: 'k'.repeat(32),
+      jwtTtlSec: 3600,
+      rawBucket: 'raw-bucket',
+      processedBucket: 'processed-bucket',
+      cdnBaseUrl: undefined,
+      readUrlTtlSec: 3600,
+      maxUploadBytes: 20 * 1024 ** 3,
+      directUploadTtlSec: 86400,
+      bodyLimitBytes: 65536,
+      trustProxyHops: 0,
+      rateLimit: { windowSec: 60, ipMax: 600, userMax: 300, authMax: 20 },
+    });
+    expect(parseEnv(uploadApiEnv, minimal).PORT).toBe(8080);
+  });
+
+  it('drops a trailing slash from CDN_BASE_URL', () => {
+    expect(parseEnv(uploadApiEnv, { ...minimal, CDN_BASE_URL: 'https://cdn.example/media/' }).CDN_BASE_URL).toBe(
+      'https://cdn.example/media',
+    );
+  });
+
+  it('names every wrong variable: a short secret, a TTL past what SigV4 can presign', () => {
+    try {
+      parseEnv(uploadApiEnv, { ...minimal, JWT_SECRET: 'short', DIRECT_UPLOAD_TTL_SEC: String(8 * 24 * 3600) });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems.map((p) => p.variable).sort()).toEqual([
+        'DIRECT_UPLOAD_TTL_SEC',
+        'JWT_SECRET',
+      ]);
+    }
+  });
+});
