@@ -1,17 +1,25 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { healthPorts } from './reelforge.stack.js';
-import { type Synth, synth } from './testing/synth.js';
+import { RegistryStack } from './registry.stack.js';
+import { settingsFromContext } from './settings.js';
 
 const run = promisify(execFile);
 const script = fileURLToPath(new URL('../../../docker/push-images.sh', import.meta.url));
 const registry = '123456789012.dkr.ecr.eu-west-1.amazonaws.com';
 
-let s: Synth;
+/** The repositories as the registry stack creates them (that stack alone: nothing else matters here). */
+let repositories: string[];
 beforeAll(() => {
-  s = synth();
+  const app = new App({ builtinCloudFormationValidation: false });
+  const registry = new RegistryStack(app, 'Registry', { settings: settingsFromContext(app.node) });
+  repositories = Object.values(Template.fromStack(registry).findResources('AWS::ECR::Repository')).map(
+    (r) => (r.Properties as { RepositoryName: string }).RepositoryName,
+  );
 });
 
 async function dryRun(args: string[], env: Record<string, string> = {}) {
@@ -25,9 +33,6 @@ describe('docker/push-images.sh', () => {
   it('pushes every image to exactly the repositories the registry stack creates, as the tag and latest', async () => {
     const lines = await dryRun([]);
     const pushed = lines.filter((l) => l.startsWith('+ docker push ')).map((l) => l.slice('+ docker push '.length));
-    const repositories = Object.values(s.registryTemplate.findResources('AWS::ECR::Repository')).map(
-      (r) => (r.Properties as { RepositoryName: string }).RepositoryName,
-    );
     expect(pushed.sort()).toEqual(
       repositories.flatMap((name) => [`${registry}/${name}:abc123`, `${registry}/${name}:latest`]).sort(),
     );

@@ -21,8 +21,16 @@ import {
 } from './testing/synth.js';
 
 let s: Synth;
+/** Non-default context, one synth for every test that checks a setting is honoured. */
+let custom: Synth;
 beforeAll(() => {
   s = synth();
+  custom = synth({
+    rawArchiveAfterDays: '90',
+    transcoderSize: 'large',
+    maxInputGiB: 50,
+    kafkaBrokers: 'b-1.example:9092,b-2.example:9092',
+  });
 });
 
 const resources = (type: string) => Object.entries(s.json.Resources).filter(([, r]) => r.Type === type);
@@ -93,8 +101,7 @@ describe('buckets', () => {
   });
 
   it('the archive age comes from context', () => {
-    const other = synth({ rawArchiveAfterDays: '90' });
-    other.template.hasResourceProperties('AWS::S3::Bucket', {
+    custom.template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
           Match.objectLike({ Transitions: [{ StorageClass: 'GLACIER', TransitionInDays: 90 }] }),
@@ -276,8 +283,7 @@ describe('ECS', () => {
     );
     s.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
 
-    const large = synth({ transcoderSize: 'large', maxInputGiB: 50 });
-    large.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+    custom.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Family: 'reelforge-transcoder',
       Cpu: '4096',
       Memory: '8192',
@@ -388,9 +394,8 @@ describe('network, database and Kafka', () => {
   });
 
   it('uses existing brokers instead when given, without creating a cluster', () => {
-    const other = synth({ kafkaBrokers: 'b-1.example:9092,b-2.example:9092' });
-    other.template.resourceCountIs('AWS::MSK::ServerlessCluster', 0);
-    expect(containerEnv(other.json, other.stack.transcoder.taskDefinition)).toMatchObject({
+    custom.template.resourceCountIs('AWS::MSK::ServerlessCluster', 0);
+    expect(containerEnv(custom.json, custom.stack.transcoder.taskDefinition)).toMatchObject({
       KAFKA_BROKERS: 'b-1.example:9092,b-2.example:9092',
       KAFKA_SSL: 'false',
       KAFKA_SASL: 'none',

@@ -32,6 +32,20 @@ describe('registry stack', () => {
     }
   });
 
+  it('keeps repositories and images on tear-down unless the stack is a throwaway one', () => {
+    const props = (t: Synth) =>
+      Object.values(t.registryTemplate.findResources('AWS::ECR::Repository')).map((r) => ({
+        policy: r.DeletionPolicy,
+        empty: (r.Properties as { EmptyOnDelete?: boolean }).EmptyOnDelete ?? false,
+      }));
+    expect(new Set(props(s).map((p) => JSON.stringify(p)))).toEqual(
+      new Set([JSON.stringify({ policy: 'Retain', empty: false })]),
+    );
+    expect(new Set(props(synth({ retainData: 'false' })).map((p) => JSON.stringify(p)))).toEqual(
+      new Set([JSON.stringify({ policy: 'Delete', empty: true })]),
+    );
+  });
+
   it('is deployed before the main stack, which pulls from those repositories by name', () => {
     expect(s.stack.dependencies).toContain(s.registry);
     const pulls = Object.values(s.json.Resources)

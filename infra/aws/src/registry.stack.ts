@@ -38,6 +38,8 @@ export class RegistryStack extends Stack {
           },
         ],
         removalPolicy: settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        // A throwaway stack's tear-down deletes the images with the repository (CloudFormation's EmptyOnDelete).
+        emptyOnDelete: !settings.retainData,
       });
       new CfnOutput(this, `${pascalCase(image)}RepositoryUri`, { value: repository.repositoryUri });
       return [image, repository] as const;
