@@ -68,12 +68,12 @@ const sweeper = new UploadSweeper({
   intervalMs: env.UPLOAD_SWEEP_INTERVAL_SEC * 1000,
 });
 
-// Not awaited: the API must come up (and take uploads into the outbox) while Kafka is still unreachable.
+// Every catalog topic: the relay publishes whatever any service wrote to the outbox. Not awaited: the API must come
+// up (and take uploads into the outbox) while Kafka is still unreachable.
 ensureTopics(kafka, {
   topicPrefix: env.KAFKA_TOPIC_PREFIX,
   partitions: env.KAFKA_PARTITIONS,
   replicationFactor: env.KAFKA_REPLICATION_FACTOR,
-  topics: ['video.uploaded'],
 }).catch((err: unknown) => logger.warn({ err }, 'could not ensure Kafka topics; the relay will retry publishing'));
 
 if (env.OUTBOX_RELAY_ENABLED) relay.start();
