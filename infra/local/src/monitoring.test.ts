@@ -92,6 +92,13 @@ describe('Grafana dashboards', () => {
     expect(unknown).toEqual([]);
   });
 
+  it('docs/observability.md lists every metric the services export', () => {
+    const doc = readFileSync(join(ROOT, 'docs/observability.md'), 'utf8');
+    const defaults = new Set(createRegistry('defaults').getMetricsAsArray().map((m) => m.name));
+    const undocumented = [...exported].filter((n) => !defaults.has(n) && !doc.includes(`\`${n}\``));
+    expect(undocumented).toEqual([]);
+  });
+
   it('the alert rules, too, name only exported metrics', () => {
     const rules = parseYaml(readFileSync(join(ROOT, 'infra/prometheus/rules/reelforge.rules.yml'), 'utf8')) as {
       groups: { rules: { alert: string; expr: string }[] }[];
