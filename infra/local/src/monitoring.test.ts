@@ -94,7 +94,11 @@ describe('Grafana dashboards', () => {
 
   it('docs/observability.md lists every metric the services export', () => {
     const doc = readFileSync(join(ROOT, 'docs/observability.md'), 'utf8');
-    const defaults = new Set(createRegistry('defaults').getMetricsAsArray().map((m) => m.name));
+    const defaults = new Set(
+      createRegistry('defaults')
+        .getMetricsAsArray()
+        .map((m) => m.name),
+    );
     const undocumented = [...exported].filter((n) => !defaults.has(n) && !doc.includes(`\`${n}\``));
     expect(undocumented).toEqual([]);
   });
