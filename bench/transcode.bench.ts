@@ -1,0 +1,221 @@
+// Transcode ladder: Reelforge's one-decode ladder (a) against the same four rungs as four separate ffmpeg runs, one
+// per rung, each decoding the source (b), with identical encoder settings (both commands come from
+// @reelforge/media's buildFfmpegArgs). Source: a generated 1080p30 20 s clip with audio (testsrc2 + sine, H.264/AAC).
+// Also times the ladder writing HLS alone, to price the faststart MP4s the tee muxer adds, and the ladder as shipped
+// (with poster and storyboard). Prints a Markdown block for BENCHMARKS.md, section "Transcode ladder".
+// Targets on the 2-core machine: a/b ≤ 0.70; HLS+MP4 ≤ 1.05 × HLS alone.
+//
+//   pnpm turbo run build --filter @reelforge/media
+//   pnpm --filter @reelforge/bench bench:transcode            # or: node bench/transcode.bench.ts --repeats 3
+//
+// Not part of the test suite. Nothing runs but ffmpeg; the variants run in rotating order in every round so a
+// change of machine load mid-run spreads over all of them, and medians are reported.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  buildFfmpegArgs,
+  defaultProfile,
+  type LadderPlan,
+  type MediaLogger,
+  planLadder,
+  probeInput,
+  type Rendition,
+  renditionPaths,
+  runFfmpeg,
+} from '@reelforge/media';
+
+const { values: args } = parseArgs({
+  // `pnpm … bench:transcode -- --repeats 1` hands the `--` on; it separates nothing here.
+  args: process.argv.slice(2).filter((a) => a !== '--'),
+  options: {
+    repeats: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '0' },
+  },
+});
+const REPEATS = Number(args.repeats);
+const THREADS = Number(args.threads);
+const SOURCE = { width: 1920, height: 1080, fps: 30, seconds: 20 };
+
+const outRoot = new URL('./out/transcode/', import.meta.url).pathname;
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const logger: MediaLogger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error: (o, m) => log(`${m ?? ''} ${JSON.stringify(o)}`),
+};
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+interface Timing {
+  wallSec: number;
+  /** user + system CPU seconds of the ffmpeg processes, when GNU time is there to count them. */
+  cpuSec: number | null;
+}
+
+/** The clip is made once and kept in bench/out (git-ignored); its name carries its parameters. */
+async function sourceClip(): Promise<string> {
+  const { width, height, fps, seconds } = SOURCE;
+  const path = join(outRoot, `source-${width}x${height}p${fps}-${seconds}s.mp4`);
+  if (existsSync(path)) return path;
+  await mkdir(outRoot, { recursive: true });
+  log(`generating ${path} (libx264 defaults, AAC)…`);
+  execFileSync('ffmpeg', [
+    ...['-hide_banner', '-v', 'error', '-y'],
+    ...['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`],
+    ...['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
+    ...[
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-shortest',
+      '-movflags',
+      '+faststart',
+    ],
+    path,
+  ]);
+  return path;
+}
+
+/** One ffmpeg run in a fresh folder, timed; returns the wall and CPU time and the MP4 sizes it wrote. */
+async function timed(name: string, plan: LadderPlan, input: string, opts: { mp4: boolean; images: boolean }) {
+  const dir = join(outRoot, name);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  for (const r of plan.renditions) await mkdir(join(dir, renditionPaths(r).dir));
+  const ffmpegArgs = buildFfmpegArgs(plan, { input, threads: THREADS, hls: true, mp4: opts.mp4, images: opts.images });
+  const timeFile = join(dir, 'time.txt');
+  const started = performance.now();
+  await runFfmpeg(GNU_TIME ? ['-f', '%U %S', '-o', timeFile, 'ffmpeg', ...ffmpegArgs] : ffmpegArgs, {
+    cwd: dir,
+    durationSec: plan.durationSec,
+    timeoutMs: 30 * 60_000,
+    logger,
+    ...(GNU_TIME ? { ffmpegPath: GNU_TIME } : {}),
+  });
+  const wallSec = (performance.now() - started) / 1000;
+  const cpuSec = GNU_TIME
+    ? (await readFile(timeFile, 'utf8'))
+        .trim()
+        .split(/\s+/)
+        .map(Number)
+        .reduce((a, b) => a + b, 0)
+    : null;
+  const sizes: Record<string, number> = {};
+  if (opts.mp4) for (const r of plan.renditions) sizes[r.name] = (await stat(join(dir, renditionPaths(r).mp4))).size;
+  await rm(dir, { recursive: true, force: true });
+  return { wallSec, cpuSec, sizes };
+}
+
+/** The plan of one rung alone: what an encoder pipeline without a shared decode would run for it. */
+function singleRung(plan: LadderPlan, r: Rendition): LadderPlan {
+  const native = r.width === plan.source.width && r.height === plan.source.height && plan.prescale === null;
+  return { ...plan, renditions: [r], prescale: native ? null : { width: r.width, height: r.height } };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+const fmt = (x: number, digits = 2) => x.toFixed(digits);
+
+async function main() {
+  const input = await sourceClip();
+  const probe = await probeInput(input);
+  const plan = planLadder(probe, defaultProfile);
+  const duration = plan.durationSec;
+  log(
+    `source ${plan.source.width}x${plan.source.height} ${duration}s; rungs ${plan.renditions.map((r) => r.name).join(' ')}`,
+  );
+
+  type Variant = 'ladder' | 'ladderHls' | 'ladderShipped' | 'separate';
+  const variants: Record<Variant, () => Promise<Timing & { sizes: Record<string, number> }>> = {
+    ladder: () => timed('ladder', plan, input, { mp4: true, images: false }),
+    ladderHls: () => timed('ladder-hls', plan, input, { mp4: false, images: false }),
+    ladderShipped: () => timed('ladder-shipped', plan, input, { mp4: true, images: true }),
+    separate: async () => {
+      let wallSec = 0;
+      let cpuSec: number | null = 0;
+      const sizes: Record<string, number> = {};
+      for (const r of plan.renditions) {
+        const t = await timed(`separate-${r.name}`, singleRung(plan, r), input, { mp4: true, images: false });
+        wallSec += t.wallSec;
+        cpuSec = cpuSec === null || t.cpuSec === null ? null : cpuSec + t.cpuSec;
+        Object.assign(sizes, t.sizes);
+      }
+      return { wallSec, cpuSec, sizes };
+    },
+  };
+  const order = Object.keys(variants) as Variant[];
+  const results: Record<Variant, (Timing & { sizes: Record<string, number> })[]> = {
+    ladder: [],
+    ladderHls: [],
+    ladderShipped: [],
+    separate: [],
+  };
+  const loadBefore = loadavg();
+  for (let round = 0; round < REPEATS; round++) {
+    const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)];
+    for (const v of rotated) {
+      const t = await variants[v]();
+      results[v].push(t);
+      log(
+        `round ${round + 1}/${REPEATS} ${v}: ${fmt(t.wallSec)} s wall, ${t.cpuSec === null ? '?' : fmt(t.cpuSec)} s CPU`,
+      );
+    }
+  }
+  const loadAfter = loadavg();
+
+  const wall = (v: Variant) => median(results[v].map((t) => t.wallSec));
+  const cpu = (v: Variant) => (GNU_TIME ? median(results[v].map((t) => t.cpuSec ?? 0)) : Number.NaN);
+  // Paired per round, so a load change between rounds does not skew the ratio.
+  const pairedRatio = median(results.ladder.map((t, i) => t.wallSec / (results.separate[i]?.wallSec ?? Number.NaN)));
+  const mp4Cost = wall('ladder') / wall('ladderHls');
+  const ratio = wall('ladder') / wall('separate');
+
+  const cpuModel = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown';
+  const ffmpegVersion = execFileSync('ffmpeg', ['-hide_banner', '-version']).toString().split('\n')[0] ?? '';
+  const row = (label: string, v: Variant) =>
+    `| ${label} | ${fmt(wall(v))} | ${GNU_TIME ? fmt(cpu(v)) : 'n/a'} | ${fmt(duration / wall(v))}× |`;
+  const sizeRow = (r: Rendition) =>
+    `| ${r.name} ${r.width}x${r.height} | ${fmt((results.ladder[0]?.sizes[r.name] ?? 0) / 1e6)} | ${fmt((results.separate[0]?.sizes[r.name] ?? 0) / 1e6)} |`;
+  const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+
+  const md = [
+    `Run ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores (\`nproc\`), CPU "${cpuModel}",`,
+    `${ffmpegVersion.replace(/ Copyright.*/, '')}; x264 preset ${plan.encoder.preset}, CRF ${plan.encoder.crf}, threads ${THREADS || 'auto'}.`,
+    `Source: ${SOURCE.width}x${SOURCE.height} ${SOURCE.fps} fps, ${duration} s, H.264 + AAC (testsrc2 + sine). Rungs:`,
+    `${plan.renditions.map((r) => `${r.width}x${r.height}`).join(', ')}; each writes HLS (fMP4, 2 s) and a faststart MP4.`,
+    `Median of ${REPEATS} rounds; load average before/after: ${loadBefore.map((l) => fmt(l)).join(' ')} / ${loadAfter.map((l) => fmt(l)).join(' ')}.`,
+    '',
+    '| variant | wall s | CPU s (user+sys) | realtime factor |',
+    '|---|---|---|---|',
+    row('(a) ladder: 1 decode, 4 encodes, HLS + MP4 (tee)', 'ladder'),
+    row('(a) ladder, HLS only', 'ladderHls'),
+    row('(a) ladder as shipped: HLS + MP4 + poster + storyboard', 'ladderShipped'),
+    row('(b) 4 separate runs, each decoding the source, HLS + MP4', 'separate'),
+    '',
+    `- a/b wall: **${fmt(ratio)}** (target ≤ 0.70: ${verdict(ratio <= 0.7)}); paired per round: ${fmt(pairedRatio)}` +
+      (GNU_TIME ? `; a/b CPU: ${fmt(cpu('ladder') / cpu('separate'))}` : ''),
+    `- HLS + MP4 vs HLS alone: **${fmt(mp4Cost)}×** (target ≤ 1.05: ${verdict(mp4Cost <= 1.05)})`,
+    `- Realtime factor of the ladder as shipped: ${fmt(duration / wall('ladderShipped'))}× (${duration} s of video in ${fmt(wall('ladderShipped'))} s)`,
+    '',
+    'MP4 sizes (MB), same encoder settings in both: ',
+    '',
+    '| rung | ladder | separate |',
+    '|---|---|---|',
+    ...plan.renditions.map(sizeRow),
+  ].join('\n');
+  process.stdout.write(`${md}\n`);
+}
+
+await main();
