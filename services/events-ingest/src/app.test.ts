@@ -1,8 +1,8 @@
-import type { RawMessage } from '@reelforge/kafka';
 import { createRegistry } from '@reelforge/observability';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type IngestDeps } from './app.js';
+import type { EventMessage } from './kafka.sender.js';
 
 const event = (id: string, over: Record<string, unknown> = {}) => ({
   schema_version: 1,
@@ -22,7 +22,7 @@ let close: (() => Promise<void>) | undefined;
 afterEach(async () => close?.());
 
 async function app(over: Partial<IngestDeps> = {}) {
-  const published: RawMessage[] = [];
+  const published: EventMessage[] = [];
   const instance = await buildApp({
     publish: async (m) => {
       published.push(...m);

@@ -1,7 +1,6 @@
 // The ingest HTTP app: POST /v1/events plus /healthz, /readyz and /metrics. Built from its dependencies so tests
 // drive it with app.inject() and a real or in-memory publisher.
 import { AppError, type EventBatchResult, PROBLEM_CONTENT_TYPE } from '@reelforge/contracts';
-import type { RawMessage } from '@reelforge/kafka';
 import { type ReadinessCheck, runChecks } from '@reelforge/observability';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -10,11 +9,12 @@ import { NDJSON_TYPES, parseJsonBatch, parseNdjsonBatch } from './batch.parser.j
 import { buildRecords } from './event.record.js';
 import { type RateLimit, validateBatch } from './event.validator.js';
 import { ingestMetrics } from './ingest.metrics.js';
+import type { EventMessage } from './kafka.sender.js';
 import { toIngestError, toProblem } from './problem.reply.js';
 
 export interface IngestDeps {
   /** Resolves once every message is acknowledged by the brokers. */
-  publish: (messages: RawMessage[]) => Promise<void>;
+  publish: (messages: EventMessage[]) => Promise<void>;
   pendingBytes: () => number;
   rateLimit: RateLimit;
   registry: Registry;

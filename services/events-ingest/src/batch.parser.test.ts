@@ -26,8 +26,17 @@ describe('parseJsonBatch', () => {
     expect([err?.code, err?.status]).toEqual(['BAD_REQUEST', 400]);
   });
 
-  it('refuses a __proto__ key instead of letting it reach the event', () => {
+  it('refuses a __proto__ key instead of letting it reach the event, however it is spelled', () => {
     expect(() => parseJsonBatch('[{"__proto__":{"x":1}}]', 10)).toThrow('not valid JSON');
+    expect(() => parseJsonBatch('[{"\\u005f_proto__":{"x":1}}]', 10)).toThrow('not valid JSON');
+    expect(parseNdjsonBatch('{"a":1}\n{"_\\u005fproto__":{}}', 10)).toEqual([
+      { ok: true, value: { a: 1 } },
+      { ok: false, reason: 'not valid JSON' },
+    ]);
+  });
+
+  it('keeps \\u escapes that spell anything else', () => {
+    expect(parseJsonBatch('[{"ua":"caf\\u00e9"}]', 10)).toEqual([{ ok: true, value: { ua: 'café' } }]);
   });
 
   it('refuses more events than the limit with TOO_LARGE', () => {

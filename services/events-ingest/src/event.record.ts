@@ -1,6 +1,6 @@
 // Wraps accepted events into `engagement.events` records (EngagementEventRecordV1), keyed by content_id.
 import type { EngagementEventV1 } from '@reelforge/contracts';
-import type { RawMessage } from '@reelforge/kafka';
+import type { EventMessage } from './kafka.sender.js';
 
 export interface RequestMeta {
   receivedAt: Date;
@@ -8,9 +8,7 @@ export interface RequestMeta {
   userAgent: string | null;
 }
 
-const HEADERS = { 'x-schema-version': '1' };
-
-export function buildRecords(events: EngagementEventV1[], meta: RequestMeta): RawMessage[] {
+export function buildRecords(events: EngagementEventV1[], meta: RequestMeta): EventMessage[] {
   // The envelope is the same for every event of a request, so it is serialised once and each event is spliced
   // into it: at 100k events/s, re-serialising it per event is a visible share of the CPU.
   const envelope = JSON.stringify({
@@ -23,6 +21,5 @@ export function buildRecords(events: EngagementEventV1[], meta: RequestMeta): Ra
   return events.map((event) => ({
     key: event.content_id,
     value: `${prefix}${JSON.stringify(event)}}`,
-    headers: HEADERS,
   }));
 }

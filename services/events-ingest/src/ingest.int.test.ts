@@ -1,6 +1,6 @@
 // POST /v1/events against the real Kafka: what is accepted is on the topic, keyed by video, before the 202/207.
 import { EngagementEventRecordV1 } from '@reelforge/contracts';
-import { createEventProducer, createKafka, type EventProducer } from '@reelforge/kafka';
+import { createKafka } from '@reelforge/kafka';
 import { createRegistry } from '@reelforge/observability';
 import { createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
 import type { FastifyInstance } from 'fastify';
@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
 import { DeviceRateLimiter } from './device.rate-limiter.js';
+import { createRecordSender, type RecordSender } from './kafka.sender.js';
 import { ProduceBatcher } from './produce.batcher.js';
 
 const videoA = '0b9f4a52-5d3f-4c53-9a3e-8f0f3c1f2a11';
@@ -17,16 +18,16 @@ const logger = pino({ level: 'silent' });
 
 let kafka: Kafka;
 let prefix: string;
-let producer: EventProducer;
+let producer: RecordSender;
 let app: FastifyInstance;
 
 beforeAll(async () => {
   const env = await stackEnv();
   ({ prefix } = await createTestTopics(['engagement.events'], 2));
   kafka = createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'ingest-int', logger, logLevel: 'nothing' });
-  producer = createEventProducer(kafka, { topicPrefix: prefix });
+  producer = createRecordSender(kafka, { topic: `${prefix}engagement.events` });
   await producer.connect();
-  const batcher = new ProduceBatcher((m) => producer.sendRaw('engagement.events', m), {
+  const batcher = new ProduceBatcher((m) => producer.send(m), {
     maxBatchBytes: 768 * 1024,
     maxPendingBytes: 8 * 1024 * 1024,
   });

@@ -1,10 +1,11 @@
 // Wires the ingest service: env, Kafka producer behind the batcher, rate limiter, HTTP app; closes in order.
 import { loadEnv } from '@reelforge/config';
-import { createEventProducer, ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
+import { ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
 import { createLogger, createRegistry, onShutdown } from '@reelforge/observability';
 import { buildApp } from './app.js';
 import { DeviceRateLimiter } from './device.rate-limiter.js';
 import { ingestEnv } from './env.js';
+import { createRecordSender } from './kafka.sender.js';
 import { ProduceBatcher } from './produce.batcher.js';
 
 const TOPIC = 'engagement.events';
@@ -22,12 +23,11 @@ if (env.ENSURE_TOPICS) {
     topics: [TOPIC],
   });
 }
-// The shared producer (idempotent, acks=all) is enough once the batcher coalesces requests into large sends.
-const producer = createEventProducer(kafka, { topicPrefix: env.KAFKA_TOPIC_PREFIX, registry, logger });
+const producer = createRecordSender(kafka, { topic: env.KAFKA_TOPIC_PREFIX + TOPIC, registry });
 await producer.connect();
 let producerUp = true;
 
-const batcher = new ProduceBatcher((messages) => producer.sendRaw(TOPIC, messages), {
+const batcher = new ProduceBatcher((messages) => producer.send(messages), {
   maxBatchBytes: env.PRODUCE_MAX_BYTES,
   maxPendingBytes: env.PRODUCE_MAX_PENDING_BYTES,
 });

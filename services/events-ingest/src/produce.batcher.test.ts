@@ -1,13 +1,13 @@
-import type { RawMessage } from '@reelforge/kafka';
 import { describe, expect, it } from 'vitest';
+import type { EventMessage } from './kafka.sender.js';
 import { ProduceBatcher } from './produce.batcher.js';
 
-const msg = (value: string): RawMessage => ({ key: null, value });
+const msg = (value: string): EventMessage => ({ key: '', value });
 
 /** A send whose completion the test controls. */
 function controlledSend() {
   const calls: { values: string[]; done: (err?: Error) => void }[] = [];
-  const send = (messages: RawMessage[]) =>
+  const send = (messages: EventMessage[]) =>
     new Promise<void>((resolve, reject) => {
       calls.push({ values: messages.map((m) => m.value), done: (err) => (err ? reject(err) : resolve()) });
     });

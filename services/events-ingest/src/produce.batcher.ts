@@ -3,9 +3,9 @@
 // while a send is in flight leaves together in the next one. publish() resolves only once the brokers acknowledged
 // every event it was given, which is what lets the HTTP layer answer 202.
 import { AppError } from '@reelforge/contracts';
-import type { RawMessage } from '@reelforge/kafka';
+import type { EventMessage } from './kafka.sender.js';
 
-export type SendBatch = (messages: RawMessage[]) => Promise<void>;
+export type SendBatch = (messages: EventMessage[]) => Promise<void>;
 
 export interface BatcherOptions {
   /** Value and key bytes per send; a publish larger than this is split over several sends. */
@@ -22,12 +22,12 @@ interface Publication {
 }
 
 interface Piece {
-  messages: RawMessage[];
+  messages: EventMessage[];
   bytes: number;
   publication: Publication;
 }
 
-const messageBytes = (m: RawMessage) => m.value.length + (m.key?.length ?? 0);
+const messageBytes = (m: EventMessage) => m.value.length + m.key.length;
 
 export class ProduceBatcher {
   private queue: Piece[] = [];
@@ -43,7 +43,7 @@ export class ProduceBatcher {
     return { bytes: this.pendingBytes, pieces: this.queue.length };
   }
 
-  publish(messages: RawMessage[]): Promise<void> {
+  publish(messages: EventMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     const pieces = this.split(messages);
     const bytes = pieces.reduce((sum, p) => sum + p.bytes, 0);
@@ -63,9 +63,9 @@ export class ProduceBatcher {
     while (this.sending) await this.sending;
   }
 
-  private split(messages: RawMessage[]): Omit<Piece, 'publication'>[] {
+  private split(messages: EventMessage[]): Omit<Piece, 'publication'>[] {
     const pieces: Omit<Piece, 'publication'>[] = [];
-    let current: RawMessage[] = [];
+    let current: EventMessage[] = [];
     let bytes = 0;
     for (const m of messages) {
       const size = messageBytes(m);

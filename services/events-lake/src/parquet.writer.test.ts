@@ -67,7 +67,10 @@ async function readRows(path: string): Promise<Record<string, unknown>[]> {
 describe('ParquetChunkWriter', () => {
   it('writes one zstd file per event hour, named by the offsets it holds, with every field', async () => {
     const out = await write(4, [
-      record(10, event('a', { ab: { arm: 'B' }, client: { app: 'web', version: '1.0.0', os: 'linux' } })),
+      record(
+        10,
+        event('a', { ab: { arm: 'B', n: null }, 'w/e~"ird': 1, client: { app: 'web', version: '1.0.0', os: 'linux' } }),
+      ),
       record(11, event('b', { timestamp: '2025-03-01T11:59:59.999+01:00', user_id: null })),
       record(12, event('c', { timestamp: '2025-03-01T11:00:00Z' })),
       record(13, event('d', { timestamp: '2025-03-02T00:00:00.000Z', event_type: 'like', content_id: videoB })),
@@ -92,7 +95,7 @@ describe('ParquetChunkWriter', () => {
         position_sec: 2.5,
         client_app: 'web',
         client_version: '1.0.0',
-        extra: '{"ab":{"arm":"B"},"client":{"os":"linux"}}',
+        extra: '{"ab":{"arm":"B","n":null},"w/e~\\"ird":1,"client":{"os":"linux"}}',
         received_at: '2025-03-01 10:20:00+00',
         ip: '::1',
         user_agent: 'UA',

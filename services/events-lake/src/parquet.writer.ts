@@ -68,19 +68,19 @@ export const LAKE_COLUMNS = [
 /** Which events move the counters on the video resource. */
 export const COUNTED = { views: 'view_complete', likes: 'like' } as const;
 
-const EVENT_KEYS = [
-  'schema_version',
-  'event_id',
-  'event_type',
-  'timestamp',
-  'user_id',
-  'device_id',
-  'session_id',
-  'content_id',
-  'position_sec',
-  'client',
-];
-const CLIENT_KEYS = ['app', 'version'];
+// A JSON merge patch that deletes every field the V1 contract names: what is left of an event is its extras.
+const REMOVE_KNOWN = JSON.stringify({
+  schema_version: null,
+  event_id: null,
+  event_type: null,
+  timestamp: null,
+  user_id: null,
+  device_id: null,
+  session_id: null,
+  content_id: null,
+  position_sec: null,
+  client: { app: null, version: null },
+});
 
 const RECORD_SHAPE = JSON.stringify({
   received_at: 'VARCHAR',
@@ -100,24 +100,13 @@ const RECORD_SHAPE = JSON.stringify({
   },
 });
 
-const sqlList = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
-/** An RFC 6901 pointer to one key, whatever characters the key holds. */
-const pointer = (k: string) => `'/' || replace(replace(${k}, '~', '~0'), '/', '~1')`;
-const entriesOf = (json: string, keys: string) =>
-  `list_transform(${keys}, k -> {'k': k, 'v': json_extract(${json}, ${pointer('k')})})`;
-
 // One row per readable record, typed; `extra` gathers unknown event fields and unknown client fields (under
-// "client"), so nothing a newer player sends is lost. TRY keeps one odd record from failing the whole chunk.
+// "client"), so nothing a newer player sends is lost.
 const CANDIDATES_SQL = `
 CREATE TEMP TABLE candidates AS
 WITH raw AS (
-  SELECT o, r->'event' AS e, json_transform(r, '${RECORD_SHAPE}') AS s
+  SELECT o, json_transform(r, '${RECORD_SHAPE}') AS s, json_merge_patch(r->'event', '${REMOVE_KNOWN}')::VARCHAR AS rest
   FROM read_json($path, format = 'newline_delimited', columns = {o: 'BIGINT', r: 'JSON'}, ignore_errors = true)
-), keyed AS (
-  SELECT *,
-    TRY(list_filter(json_keys(e), k -> NOT list_contains(${sqlList(EVENT_KEYS)}, k))) AS ek,
-    TRY(list_filter(json_keys(e->'client'), k -> NOT list_contains(${sqlList(CLIENT_KEYS)}, k))) AS ck
-  FROM raw
 )
 SELECT
   s.event.schema_version AS schema_version,
@@ -131,18 +120,18 @@ SELECT
   s.event.position_sec AS position_sec,
   s.event.client.app AS client_app,
   s.event.client.version AS client_version,
-  CASE WHEN coalesce(len(ek), 0) + coalesce(len(ck), 0) = 0 THEN NULL
-  ELSE TRY(to_json(map_from_entries(list_concat(
-    ${entriesOf('e', 'ek')},
-    CASE WHEN coalesce(len(ck), 0) = 0 THEN [] ELSE
-      [{'k': 'client', 'v': to_json(map_from_entries(${entriesOf("e->'client'", 'ck')}))}] END
-  )))::VARCHAR) END AS extra,
+  -- The patch leaves "client": {} behind when the client had nothing extra.
+  CASE
+    WHEN rest = '{"client":{}}' THEN NULL
+    WHEN json_extract(rest, '$.client') = '{}' THEN json_merge_patch(rest, '{"client":null}')::VARCHAR
+    ELSE rest
+  END AS extra,
   TRY_CAST(s.received_at AS TIMESTAMPTZ) AS received_at,
   s.ip AS ip,
   s.user_agent AS user_agent,
   $partition::INTEGER AS kafka_partition,
   o AS kafka_offset
-FROM keyed
+FROM raw
 WHERE o IS NOT NULL AND s.event.event_id IS NOT NULL AND s.event.content_id IS NOT NULL
   AND TRY_CAST(s.event.timestamp AS TIMESTAMPTZ) IS NOT NULL
 `;
@@ -152,9 +141,10 @@ WHERE o IS NOT NULL AND s.event.event_id IS NOT NULL AND s.event.content_id IS N
 // exactly what the first run dropped; the first occurrence of an id is always kept.
 const EVENTS_SQL = (window: string | null) => `
 CREATE TEMP TABLE events AS
-SELECT * FROM candidates
-${window ? `WHERE event_id NOT IN (SELECT event_id FROM ${window})` : ''}
-QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY kafka_offset) = 1
+SELECT c.* FROM candidates c
+JOIN (SELECT event_id, min(kafka_offset) AS first FROM candidates GROUP BY event_id) f
+  ON c.event_id = f.event_id AND c.kafka_offset = f.first
+${window ? `WHERE c.event_id NOT IN (SELECT event_id FROM ${window})` : ''}
 `;
 
 /** The ids the chunk that starts at `next` is checked against: those of the chunk ending at `next - 1`. */
