@@ -7,6 +7,7 @@
 //
 //   pnpm turbo run build --filter @reelforge/media
 //   pnpm --filter @reelforge/bench bench:transcode            # or: node bench/transcode.bench.ts --repeats 3
+//   pnpm --filter @reelforge/bench bench:transcode --source hevc   # the same picture from an HEVC source
 //
 // Not part of the test suite. Nothing runs but ffmpeg; the variants run in rotating order in every round so a
 // change of machine load mid-run spreads over all of them, and medians are reported.
@@ -34,11 +35,30 @@ const { values: args } = parseArgs({
   options: {
     repeats: { type: 'string', default: '3' },
     threads: { type: 'string', default: '0' },
+    // h264: the clip the targets are set for. hevc: the same picture as HEVC, which costs several times more to
+    // decode (as phone uploads do), to show how the shared decode pays off as decoding gets dearer.
+    source: { type: 'string', default: 'h264' },
   },
 });
 const REPEATS = Number(args.repeats);
 const THREADS = Number(args.threads);
 const SOURCE = { width: 1920, height: 1080, fps: 30, seconds: 20 };
+const CODEC = args.source === 'hevc' ? 'hevc' : 'h264';
+const sourceEncoder = {
+  h264: ['-c:v', 'libx264', '-pix_fmt', 'yuv420p'],
+  hevc: [
+    '-c:v',
+    'libx265',
+    '-preset',
+    'fast',
+    '-pix_fmt',
+    'yuv420p',
+    '-tag:v',
+    'hvc1',
+    '-x265-params',
+    'log-level=error',
+  ],
+}[CODEC];
 
 const outRoot = new URL('./out/transcode/', import.meta.url).pathname;
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -59,27 +79,16 @@ interface Timing {
 /** The clip is made once and kept in bench/out (git-ignored); its name carries its parameters. */
 async function sourceClip(): Promise<string> {
   const { width, height, fps, seconds } = SOURCE;
-  const path = join(outRoot, `source-${width}x${height}p${fps}-${seconds}s.mp4`);
+  const path = join(outRoot, `source-${CODEC}-${width}x${height}p${fps}-${seconds}s.mp4`);
   if (existsSync(path)) return path;
   await mkdir(outRoot, { recursive: true });
-  log(`generating ${path} (libx264 defaults, AAC)…`);
+  log(`generating ${path} (${sourceEncoder.join(' ')}, AAC)…`);
   execFileSync('ffmpeg', [
     ...['-hide_banner', '-v', 'error', '-y'],
     ...['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`],
     ...['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`],
-    ...[
-      '-c:v',
-      'libx264',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-      '-shortest',
-      '-movflags',
-      '+faststart',
-    ],
+    ...sourceEncoder,
+    ...['-c:a', 'aac', '-b:a', '128k', '-shortest', '-movflags', '+faststart'],
     path,
   ]);
   return path;
@@ -193,7 +202,7 @@ async function main() {
   const md = [
     `Run ${new Date().toISOString().slice(0, 10)} on ${availableParallelism()} cores (\`nproc\`), CPU "${cpuModel}",`,
     `${ffmpegVersion.replace(/ Copyright.*/, '')}; x264 preset ${plan.encoder.preset}, CRF ${plan.encoder.crf}, threads ${THREADS || 'auto'}.`,
-    `Source: ${SOURCE.width}x${SOURCE.height} ${SOURCE.fps} fps, ${duration} s, H.264 + AAC (testsrc2 + sine). Rungs:`,
+    `Source: ${SOURCE.width}x${SOURCE.height} ${SOURCE.fps} fps, ${duration} s, ${CODEC === 'hevc' ? 'HEVC' : 'H.264'} + AAC (testsrc2 + sine). Rungs:`,
     `${plan.renditions.map((r) => `${r.width}x${r.height}`).join(', ')}; each writes HLS (fMP4, 2 s) and a faststart MP4.`,
     `Median of ${REPEATS} rounds; load average before/after: ${loadBefore.map((l) => fmt(l)).join(' ')} / ${loadAfter.map((l) => fmt(l)).join(' ')}.`,
     '',
