@@ -22,7 +22,11 @@ export default defineConfig({
         test: {
           name: 'int',
           env: intEnv as Record<string, string>,
-          include: ['{packages,services}/*/src/**/*.int.test.ts', 'infra/local/src/**/*.int.test.ts'],
+          include: [
+            '{packages,services}/*/src/**/*.int.test.ts',
+            'infra/local/src/**/*.int.test.ts',
+            'e2e/src/**/*.int.test.ts',
+          ],
           exclude: ['**/node_modules/**', '**/dist/**'],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -11,6 +11,8 @@ export interface DispatchConsumerOptions {
   groupId: string;
   topicPrefix: string;
   concurrency: number;
+  sessionTimeoutMs?: number;
+  heartbeatMs?: number;
   service: DispatchService;
   slots: LaunchSlots;
   logger: Logger;
@@ -26,6 +28,8 @@ export async function startDispatchConsumer(opts: DispatchConsumerOptions): Prom
     logger: opts.logger,
     ...(opts.registry ? { registry: opts.registry } : {}),
     partitionsConsumedConcurrently: opts.concurrency,
+    ...(opts.sessionTimeoutMs ? { sessionTimeout: opts.sessionTimeoutMs } : {}),
+    ...(opts.heartbeatMs ? { heartbeatInterval: opts.heartbeatMs } : {}),
     handlers: {
       'video.uploaded': async (message, ctx) => {
         await opts.service.handleUploaded(message, ctx.signal);

@@ -51,6 +51,16 @@ describe('dispatcherEnv', () => {
     expect(parseEnv(dispatcherEnv, { ...base, ECS_CLUSTER: 'c', TASK_LAUNCHER: 'noop' }).TASK_LAUNCHER).toBe('noop');
   });
 
+  it('keeps heartbeats well inside the session timeout', () => {
+    expect(() =>
+      parseEnv(dispatcherEnv, { ...base, CONSUMER_SESSION_TIMEOUT_MS: '6000', CONSUMER_HEARTBEAT_MS: '3000' }),
+    ).toThrow(/CONSUMER_HEARTBEAT_MS: at most a third of CONSUMER_SESSION_TIMEOUT_MS/);
+    expect(
+      parseEnv(dispatcherEnv, { ...base, CONSUMER_SESSION_TIMEOUT_MS: '6000', CONSUMER_HEARTBEAT_MS: '2000' })
+        .CONSUMER_SESSION_TIMEOUT_MS,
+    ).toBe(6000);
+  });
+
   it('reads the test-only crash hook as a boolean', () => {
     expect(
       parseEnv(dispatcherEnv, { ...base, DISPATCHER_CRASH_AFTER_JOB_CREATED: '1' }).DISPATCHER_CRASH_AFTER_JOB_CREATED,

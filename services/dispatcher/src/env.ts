@@ -28,6 +28,9 @@ export const dispatcherEnv = z
     CONSUMER_GROUP: z.string().min(1).default('reelforge-dispatcher'),
     /** Partitions handled at once by this replica (one message at a time per partition keeps per-video order). */
     CONSUMER_CONCURRENCY: count(4),
+    /** How long a silent member keeps its partitions: a crashed replica's messages wait this long for another. */
+    CONSUMER_SESSION_TIMEOUT_MS: count(30_000),
+    CONSUMER_HEARTBEAT_MS: count(3000),
     ENSURE_TOPICS: envBool.default(true),
     /** How often the reaper and the launch recovery run. */
     REAPER_INTERVAL_SEC: positive(15),
@@ -46,6 +49,13 @@ export const dispatcherEnv = z
   })
   .transform((env) => ({ ...env, TASK_LAUNCHER: env.TASK_LAUNCHER ?? (env.ECS_CLUSTER ? 'ecs' : 'local') }))
   .superRefine((env, ctx) => {
+    if (env.CONSUMER_HEARTBEAT_MS * 3 > env.CONSUMER_SESSION_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CONSUMER_HEARTBEAT_MS'],
+        message: 'at most a third of CONSUMER_SESSION_TIMEOUT_MS',
+      });
+    }
     if (env.TASK_LAUNCHER !== 'ecs') return;
     for (const name of ['ECS_CLUSTER', 'ECS_TASK_DEFINITION', 'ECS_SUBNETS'] as const) {
       if (!env[name] || (Array.isArray(env[name]) && env[name].length === 0)) {

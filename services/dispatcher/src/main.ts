@@ -97,6 +97,8 @@ const consumer = await startDispatchConsumer({
   groupId: env.CONSUMER_GROUP,
   topicPrefix: env.KAFKA_TOPIC_PREFIX,
   concurrency: env.CONSUMER_CONCURRENCY,
+  sessionTimeoutMs: env.CONSUMER_SESSION_TIMEOUT_MS,
+  heartbeatMs: env.CONSUMER_HEARTBEAT_MS,
   service: dispatch,
   slots,
   logger,

@@ -1,0 +1,261 @@
+// One isolated Reelforge on the local stack for a test file: its own topics, database and buckets, and the real
+// upload-api (which runs the outbox relay), dispatcher (local child-process launcher) and completion service started
+// against them with short intervals, plus what the tests need to drive and inspect it.
+import type { Video } from '@reelforge/contracts';
+import { createDb, type Database, type Kysely, migrateToLatest } from '@reelforge/db';
+import { createKafka, ensureTopics } from '@reelforge/kafka';
+import { createTestBuckets, createTestDatabase, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
+import type { Admin, Producer } from 'kafkajs';
+import { pino } from 'pino';
+import { freePort, ServiceProcess } from './service.process.js';
+
+export type ServiceName = 'upload-api' | 'dispatcher' | 'completion';
+
+const entries: Record<ServiceName, string> = {
+  'upload-api': 'services/upload-api/dist/main.js',
+  dispatcher: 'services/dispatcher/dist/main.js',
+  completion: 'services/completion/dist/main.js',
+};
+
+const pipelineTopics = ['video.uploaded', 'video.transcoded', 'video.transcode-failed', 'video.transcode-progress'];
+
+export class Pipeline {
+  /** Every process started, restarts included, in order: a video's launches are counted over all of them. */
+  readonly started: ServiceProcess[] = [];
+  readonly current = new Map<ServiceName, ServiceProcess>();
+  apiUrl = '';
+  private readonly ports = new Map<ServiceName, number>();
+  private readonly admin: Admin;
+  private readonly producer: Producer;
+
+  private constructor(
+    readonly prefix: string,
+    readonly db: Kysely<Database>,
+    private readonly baseEnv: Record<string, string>,
+    kafka: ReturnType<typeof createKafka>,
+    private readonly cleanup: () => Promise<void>,
+  ) {
+    this.admin = kafka.admin();
+    this.producer = kafka.producer();
+  }
+
+  static async create(): Promise<Pipeline> {
+    const env = await stackEnv();
+    const { prefix } = await createTestTopics(pipelineTopics, 3);
+    const kafka = createKafka({
+      brokers: env.KAFKA_BROKERS.split(','),
+      clientId: 'e2e',
+      logger: pino({ level: 'silent' }),
+    });
+    await ensureTopics(kafka, { topicPrefix: prefix, partitions: 3, replicationFactor: 1, topics: pipelineTopics });
+    const testDb = await createTestDatabase();
+    const db = createDb({ url: testDb.url, poolSize: 4 });
+    await migrateToLatest(db);
+    const buckets = await createTestBuckets('raw', 'processed');
+    buckets.s3.destroy();
+
+    const baseEnv: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      KAFKA_BROKERS: env.KAFKA_BROKERS,
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_PARTITIONS: '3',
+      MYSQL_URL: testDb.url,
+      MYSQL_POOL_SIZE: '4',
+      AWS_REGION: env.AWS_REGION,
+      AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+      S3_ENDPOINT: env.S3_ENDPOINT,
+      S3_FORCE_PATH_STYLE: 'true',
+      RAW_BUCKET: buckets.raw,
+      PROCESSED_BUCKET: buckets.processed,
+      // One x264 thread per rung: the tests run beside each other on a shared machine.
+      FFMPEG_THREADS: '1',
+    };
+    const pipeline = new Pipeline(prefix, db, baseEnv, kafka, async () => {
+      await db.destroy();
+      await testDb.drop();
+    });
+    await Promise.all([pipeline.admin.connect(), pipeline.producer.connect()]);
+    return pipeline;
+  }
+
+  /** Each service's settings for a short test: fast polling, a reaper every second, quick retries. */
+  private async envFor(name: ServiceName): Promise<Record<string, string>> {
+    let port = this.ports.get(name);
+    if (port === undefined) {
+      port = await freePort();
+      this.ports.set(name, port);
+    }
+    switch (name) {
+      case 'upload-api':
+        this.apiUrl = `http://127.0.0.1:${port}`;
+        return {
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          JWT_SECRET: 'e2e-secret-0123456789-0123456789-0123456789',
+          OUTBOX_POLL_MS: '100',
+          SHUTDOWN_GRACE_MS: '5000',
+        };
+      case 'dispatcher':
+        return {
+          OPS_PORT: String(port),
+          TASK_LAUNCHER: 'local',
+          LOCAL_MAX_CONCURRENCY: '2',
+          CONSUMER_GROUP: `${this.prefix}dispatcher`,
+          // A killed dispatcher's partitions go to its successor within seconds, not the default 30 s.
+          CONSUMER_SESSION_TIMEOUT_MS: '6000',
+          CONSUMER_HEARTBEAT_MS: '1000',
+          ENSURE_TOPICS: 'false',
+          REAPER_INTERVAL_SEC: '1',
+          TASK_STOPPED_GRACE_SEC: '2',
+          RECOVER_AFTER_SEC: '2',
+          JOB_DEADLINE_DEFAULT_DURATION_SEC: '60',
+          JOB_DEADLINE_STARTUP_SEC: '60',
+          SHUTDOWN_GRACE_MS: '8000',
+        };
+      case 'completion':
+        return {
+          OPS_PORT: String(port),
+          CONSUMER_GROUP: `${this.prefix}completion`,
+          MAX_ATTEMPTS: '3',
+          RETRY_BASE_SEC: '0.5',
+          RETRY_MAX_SEC: '1',
+          SHUTDOWN_GRACE_MS: '5000',
+        };
+    }
+  }
+
+  async start(name: ServiceName, extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
+    if (this.current.get(name)?.running) throw new Error(`${name} is already running`);
+    const env = { ...this.baseEnv, ...(await this.envFor(name)), ...extraEnv };
+    const port = this.ports.get(name);
+    const service = await ServiceProcess.start({
+      name,
+      entry: entries[name],
+      env,
+      healthUrl: `http://127.0.0.1:${port}/healthz`,
+    });
+    this.started.push(service);
+    this.current.set(name, service);
+    return service;
+  }
+
+  /** Every log line of every incarnation of a service with this message and these fields. */
+  logs(name: ServiceName, msg: string, fields: Record<string, unknown> = {}) {
+    return this.started.filter((s) => s.name === name).flatMap((s) => s.logs(msg, fields));
+  }
+
+  /** Tasks the dispatchers launched for a video, from their `task launched` lines. */
+  launches(videoId: string): number {
+    return this.logs('dispatcher', 'task launched', { videoId }).length;
+  }
+
+  // --- the HTTP API -------------------------------------------------------------------------------------------
+
+  async register(): Promise<string> {
+    const res = await fetch(`${this.apiUrl}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `${uniqueName('e2e')}@example.com`, password: 'correct horse battery' }),
+    });
+    if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { token: string }).token;
+  }
+
+  async upload(token: string, file: Buffer, filename: string): Promise<Video> {
+    const form = new FormData();
+    form.append('title', filename);
+    form.append('file', new Blob([new Uint8Array(file)], { type: 'application/octet-stream' }), filename);
+    const res = await fetch(`${this.apiUrl}/v1/videos`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    if (res.status !== 202) throw new Error(`upload: ${res.status} ${await res.text()}`);
+    return (await res.json()) as Video;
+  }
+
+  async video(token: string, id: string): Promise<Video> {
+    const res = await fetch(`${this.apiUrl}/v1/videos/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    if (res.status !== 200) throw new Error(`get video: ${res.status} ${await res.text()}`);
+    return (await res.json()) as Video;
+  }
+
+  /** Polls the API until the video is ready or failed. */
+  async settled(token: string, id: string, timeoutMs = 90_000): Promise<Video> {
+    return eventually(
+      `video ${id} ready or failed`,
+      async () => {
+        const video = await this.video(token, id);
+        return video.status === 'ready' || video.status === 'failed' ? video : null;
+      },
+      timeoutMs,
+      () => this.started.map((s) => `--- ${s.name}\n${s.tail(15)}`).join('\n'),
+    );
+  }
+
+  // --- MySQL ----------------------------------------------------------------------------------------------------
+
+  jobs(videoId: string) {
+    return this.db.selectFrom('transcodeJobs').selectAll().where('videoId', '=', videoId).orderBy('attempt').execute();
+  }
+
+  renditions(videoId: string) {
+    return this.db.selectFrom('renditions').selectAll().where('videoId', '=', videoId).orderBy('name').execute();
+  }
+
+  videoRow(videoId: string) {
+    return this.db.selectFrom('videos').selectAll().where('id', '=', videoId).executeTakeFirstOrThrow();
+  }
+
+  // --- Kafka ----------------------------------------------------------------------------------------------------
+
+  /** Publishes a message as it is (a redelivery, a duplicate from a producer retry). */
+  async produceRaw(topic: string, key: string, value: string): Promise<void> {
+    await this.producer.send({ topic: this.prefix + topic, acks: -1, messages: [{ key, value }] });
+  }
+
+  /** Until the service's group has committed every message of the topic: all of them were handled. */
+  async caughtUp(service: 'dispatcher' | 'completion', topic: string, timeoutMs = 60_000): Promise<void> {
+    const full = this.prefix + topic;
+    await eventually(
+      `${service} caught up on ${topic}`,
+      async () => {
+        const ends = await this.admin.fetchTopicOffsets(full);
+        const [committed] = await this.admin.fetchOffsets({ groupId: `${this.prefix}${service}`, topics: [full] });
+        return ends.every((end) => {
+          const at = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+          return end.high === '0' || at === end.high;
+        })
+          ? true
+          : null;
+      },
+      timeoutMs,
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.current.values()].map((s) => s.stop()));
+    await Promise.allSettled([this.admin.disconnect(), this.producer.disconnect()]);
+    await this.cleanup();
+  }
+}
+
+/** Polls `check` until it returns something other than null. */
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | null>,
+  timeoutMs: number,
+  context?: () => string,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== null) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
