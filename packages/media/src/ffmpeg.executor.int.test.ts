@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { AppError } from '@reelforge/contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type MediaLogger, runFfmpeg } from './ffmpeg.executor.js';
@@ -29,6 +31,15 @@ async function running(pid: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** SIGKILL is not instantaneous on a loaded host; gone within 3 s is gone. */
+async function stopsRunning(pid: number): Promise<boolean> {
+  for (let i = 0; i < 30; i++) {
+    if (!(await running(pid))) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
 }
 
 async function pidsOnceStarted(): Promise<number[]> {
@@ -85,7 +96,7 @@ describe('runFfmpeg', () => {
     const err = await run.catch((e: unknown) => e);
     expect((err as AppError).code).toBe('TRANSCODE_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(10_000);
-    for (const pid of pids) expect(await running(pid)).toBe(false);
+    for (const pid of pids) expect(await stopsRunning(pid)).toBe(true);
   });
 
   it('kills the process group on abort and rejects with the abort reason', async () => {
@@ -103,7 +114,24 @@ describe('runFfmpeg', () => {
     controller.abort(new AppError('INTERRUPTED', 'SIGTERM from ECS'));
     const err = await run.catch((e: unknown) => e);
     expect((err as AppError).toJSON()).toEqual({ code: 'INTERRUPTED', message: 'SIGTERM from ECS', retryable: true });
-    for (const pid of pids) expect(await running(pid)).toBe(false);
+    for (const pid of pids) expect(await stopsRunning(pid)).toBe(true);
+  });
+
+  it('does not outlive a parent that is SIGKILLed (no orphaned encoder)', async () => {
+    await writeFile(join(dir, 'pids'), '');
+    // A separate node process runs the built executor, as the task and the CLI do; then it dies without cleanup.
+    const media = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const script = `import { runFfmpeg } from ${JSON.stringify(media)};
+      const logger = { debug() {}, info() {}, warn() {}, error() {} };
+      await runFfmpeg(${JSON.stringify(endless)}, { cwd: ${JSON.stringify(dir)}, durationSec: 60, timeoutMs: 60000, logger,
+        ffmpegPath: ${JSON.stringify(wrapper)} });`;
+    const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    const [ffmpegPid, sleepPid] = await pidsOnceStarted();
+    expect(await running(ffmpegPid as number)).toBe(true);
+    parent.kill('SIGKILL');
+    expect(await stopsRunning(ffmpegPid as number)).toBe(true);
+    // The wrapper's stray `sleep` is this test's own leftover, not ffmpeg's.
+    process.kill(sleepPid as number, 'SIGKILL');
   });
 
   it('does not start at all when already aborted', async () => {

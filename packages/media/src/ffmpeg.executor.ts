@@ -1,6 +1,7 @@
 // The only part that runs ffmpeg: spawns it in its own process group, turns `-progress pipe:1` into percentages,
 // and on timeout or abort kills the whole group, so no encoder outlives the job that started it.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { AppError } from '@reelforge/contracts';
 import { abortError, ffmpegReason } from './probe.js';
@@ -28,12 +29,22 @@ export interface FfmpegRunOptions {
 
 const STDERR_TAIL = 8 * 1024;
 
+// In its own process group ffmpeg is out of reach of signals meant for us (a terminal's Ctrl-C, a launcher killing our
+// group), so it would outlive us if we were SIGKILLed. util-linux's setpriv (Essential in Debian) sets a
+// parent-death signal and then becomes ffmpeg, which closes that gap.
+const SETPRIV = '/usr/bin/setpriv';
+const canDieWithParent = existsSync(SETPRIV);
+
 export function runFfmpeg(args: string[], opts: FfmpegRunOptions): Promise<void> {
   if (opts.signal?.aborted) return Promise.reject(abortError(opts.signal));
   return new Promise((resolve, reject) => {
     const started = Date.now();
+    const ffmpeg = opts.ffmpegPath ?? 'ffmpeg';
+    const [command, commandArgs] = canDieWithParent
+      ? [SETPRIV, ['--pdeathsig', 'KILL', '--', ffmpeg, ...args]]
+      : [ffmpeg, args];
     // detached: ffmpeg leads its own process group, so one kill reaches it and anything it forks.
-    const child = spawn(opts.ffmpegPath ?? 'ffmpeg', args, {
+    const child = spawn(command, commandArgs, {
       cwd: opts.cwd,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
