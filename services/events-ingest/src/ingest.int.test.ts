@@ -4,7 +4,7 @@ import { createKafka } from '@reelforge/kafka';
 import { createRegistry } from '@reelforge/observability';
 import { createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
 import type { FastifyInstance } from 'fastify';
-import type { Kafka } from 'kafkajs';
+import { type Kafka, Partitioners } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
@@ -25,7 +25,15 @@ beforeAll(async () => {
   const env = await stackEnv();
   ({ prefix } = await createTestTopics(['engagement.events'], 2));
   kafka = createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'ingest-int', logger, logLevel: 'nothing' });
-  producer = createRecordSender(kafka, { topic: `${prefix}engagement.events` });
+  producer = createRecordSender({
+    env: {
+      KAFKA_BROKERS: env.KAFKA_BROKERS.split(','),
+      KAFKA_CLIENT_ID: 'ingest-int',
+      KAFKA_SSL: false,
+      KAFKA_SASL: 'none',
+    },
+    topic: `${prefix}engagement.events`,
+  });
   await producer.connect();
   const batcher = new ProduceBatcher((m) => producer.send(m), {
     maxBatchBytes: 768 * 1024,
@@ -119,5 +127,17 @@ describe('events ingest on Kafka', () => {
     expect(byId.get('good-2')?.key).toBe(videoB);
     expect(byId.get('good-3')?.key).toBe(videoA);
     expect(byId.get('good-3')?.partition).toBe(byId.get('good-1')?.partition);
+    // The same partitions the Java client and kafkajs's default partitioner choose for these keys.
+    const reference = Partitioners.DefaultPartitioner();
+    const metadata = [0, 1].map((partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1] }));
+    for (const id of ['good-1', 'good-2']) {
+      const m = byId.get(id);
+      const expected = reference({
+        topic: 't',
+        partitionMetadata: metadata,
+        message: { key: m?.key ?? '', value: '' },
+      });
+      expect(m?.partition).toBe(expected);
+    }
   });
 });

@@ -1,11 +1,13 @@
-// Publishes engagement records on an idempotent producer with acks from all in-sync replicas. It is kafkajs directly,
-// not @reelforge/kafka's createEventProducer, for CPU: at 100k events/s the producer is the largest cost, and
-// sendRaw's content-type header on every record doubled kafkajs's per-record work (the envelope's `version`
-// already says what a value is). The partitioner is kafkajs's Java-compatible murmur2, remembered per key, since
-// videos repeat and hashing each event's key (plus the default partitioner's per-call allocations) is another
-// tenth of it.
+// Publishes engagement records, idempotently and acknowledged by all in-sync replicas, with @platformatic/kafka
+// rather than the kafkajs of @reelforge/kafka. At 100k events/s the producer is the ingest service's largest cost:
+// measured on this stack, kafkajs spends about 2.5× the CPU per record (a zero-filled encoder buffer and a Long per
+// record, a filter() per partition lookup) and with acks from the broker tops out well below the target, while
+// this client sends the same idempotent, fully acknowledged batches. Records carry no headers; the envelope's
+// `version` says what a value is. Partitions follow the Java client's murmur2, like every other producer here.
+
+import { compatibilityPartitioner, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
+import type { KafkaEnv } from '@reelforge/kafka';
 import { kafkaMetrics } from '@reelforge/kafka';
-import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 
 export interface EventMessage {
@@ -14,52 +16,52 @@ export interface EventMessage {
 }
 
 export interface RecordSender {
+  /** Resolves once the topic's metadata was read: the brokers answer and the topic exists. */
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   send(messages: EventMessage[]): Promise<void>;
 }
 
-type Partitioner = ReturnType<typeof Partitioners.DefaultPartitioner>;
-
-const MEMO_LIMIT = 200_000;
-
-/** The default partitioner, remembered per key for as long as the partition count stays the same. */
-export function memoisedPartitioner(base: Partitioner = Partitioners.DefaultPartitioner()): Partitioner {
-  const memo = new Map<string, number>();
-  let memoFor = -1;
-  return (args) => {
-    const key = args.message.key;
-    if (typeof key !== 'string' || args.message.partition != null) return base(args);
-    const count = args.partitionMetadata.length;
-    if (count !== memoFor) {
-      memo.clear();
-      memoFor = count;
-    }
-    let partition = memo.get(key);
-    if (partition === undefined) {
-      partition = base(args);
-      if (memo.size >= MEMO_LIMIT) memo.clear();
-      memo.set(key, partition);
-    }
-    return partition;
-  };
+export interface RecordSenderOptions {
+  env: Pick<KafkaEnv, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'KAFKA_SSL' | 'KAFKA_SASL' | 'AWS_REGION'>;
+  /** The full topic name, prefix included. */
+  topic: string;
+  registry?: Registry;
 }
 
-export function createRecordSender(kafka: Kafka, opts: { topic: string; registry?: Registry }): RecordSender {
-  const producer: Producer = kafka.producer({
+/** MSK IAM: a SASL/OAUTHBEARER token signed for the region, fetched at every (re)authentication. */
+async function mskIamToken(region: string): Promise<string> {
+  const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
+  return (await generateAuthToken({ region })).token;
+}
+
+export function createRecordSender(opts: RecordSenderOptions): RecordSender {
+  const { env, topic } = opts;
+  const iam = env.KAFKA_SASL === 'aws-msk-iam';
+  const region = env.AWS_REGION;
+  if (iam && !region) throw new Error('KAFKA_SASL=aws-msk-iam needs AWS_REGION: the token is signed for a region');
+  const producer = new Producer({
+    clientId: env.KAFKA_CLIENT_ID,
+    bootstrapBrokers: env.KAFKA_BROKERS,
+    serializers: stringSerializers,
     idempotent: true,
-    // kafkajs keeps idempotent sequence numbers gapless only with one request in flight per broker.
-    maxInFlightRequests: 1,
-    createPartitioner: () => memoisedPartitioner(),
+    acks: ProduceAcks.ALL,
+    partitioner: compatibilityPartitioner,
+    autocreateTopics: false,
+    retries: 5,
+    retryDelay: 250,
+    ...(env.KAFKA_SSL || iam ? { tls: {} } : {}),
+    ...(iam ? { sasl: { mechanism: 'OAUTHBEARER' as const, token: () => mskIamToken(region as string) } } : {}),
   });
   const metrics = opts.registry ? kafkaMetrics(opts.registry) : undefined;
-  const topic = opts.topic;
   return {
-    connect: () => producer.connect(),
-    disconnect: () => producer.disconnect(),
+    connect: async () => {
+      await producer.metadata({ topics: [topic] });
+    },
+    disconnect: () => producer.close(),
     send: async (messages) => {
       try {
-        await producer.send({ topic, acks: -1, messages });
+        await producer.send({ messages: messages.map((m) => ({ topic, key: m.key, value: m.value })) });
         metrics?.produced.inc({ topic }, messages.length);
       } catch (err) {
         metrics?.producerErrors.inc({ topic });

@@ -23,7 +23,7 @@ if (env.ENSURE_TOPICS) {
     topics: [TOPIC],
   });
 }
-const producer = createRecordSender(kafka, { topic: env.KAFKA_TOPIC_PREFIX + TOPIC, registry });
+const producer = createRecordSender({ env, topic: env.KAFKA_TOPIC_PREFIX + TOPIC, registry });
 await producer.connect();
 let producerUp = true;
 
