@@ -50,7 +50,7 @@ describe('buildFfmpegArgs', () => {
       '-filter_complex',
       '[0:0]fps=fps=30/1:start_time=0,format=yuv420p,split=4[v0][s1][posterIn][storyboardIn];' +
         '[s1]scale=640:360,setsar=1[v1];' +
-        '[posterIn]trim=start=0.3:end=0.6,framestep=step=1,thumbnail=n=9[poster];' +
+        '[posterIn]trim=start=0.3:end=1.2,framestep=step=1,thumbnail=n=27[poster];' +
         '[storyboardIn]fps=fps=1/1,scale=160:90,setsar=1,tile=layout=3x1:nb_frames=3[storyboard]',
       '-map',
       '[v0]',

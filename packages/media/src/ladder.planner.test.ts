@@ -87,8 +87,8 @@ describe('planLadder', () => {
       prescale: null,
       audio: { kbps: 128, channels: 2, sampleRate: 48000 },
       encoder: { preset: 'veryfast', crf: 23 },
-      // 10–20 % of 20 s is 60 frames; every 2nd is a candidate.
-      poster: { startSec: 2, endSec: 4, step: 2, candidates: 30 },
+      // 10–40 % of 20 s is 180 frames; every 6th is a candidate.
+      poster: { startSec: 2, endSec: 8, step: 6, candidates: 30 },
       storyboard: { intervalSec: 1, count: 20, columns: 10, rows: 2, tileWidth: 160, tileHeight: 90 },
     });
   });
@@ -197,7 +197,7 @@ describe('planLadder', () => {
       tileWidth: 160,
       tileHeight: 90,
     });
-    expect(plan.poster).toEqual({ startSec: 360, endSec: 720, step: 360, candidates: 30 });
+    expect(plan.poster).toEqual({ startSec: 360, endSec: 1440, step: 1080, candidates: 30 });
   });
 
   it('keeps the poster window one frame long on a very short clip', () => {

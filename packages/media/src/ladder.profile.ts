@@ -44,7 +44,8 @@ export const defaultProfile: LadderProfile = {
   segmentSec: 2,
   audio: { kbps: 128, channels: 2, sampleRate: 48_000 },
   storyboard: { tileLongSide: 160, columns: 10, maxTiles: 100, minIntervalSec: 1 },
-  poster: { fromFraction: 0.1, toFraction: 0.2, maxCandidates: 30 },
+  // Past a fade-in or black intro (the first 10 %), wide enough that dark frames are a minority of the candidates.
+  poster: { fromFraction: 0.1, toFraction: 0.4, maxCandidates: 30 },
 };
 
 export const ladderProfiles: Record<string, LadderProfile> = { default: defaultProfile };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultInputLimits, defaultProfile, type MediaLogger } from '@reelforge/media';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectValidLadder, lavfi, makeClip, sizesOf } from './testing/media.fixtures.js';
+import { expectValidLadder, lavfi, makeClip, meanLuma, sizesOf } from './testing/media.fixtures.js';
 import { transcodeFile } from './transcode.service.js';
 
 const logger: MediaLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -28,8 +28,12 @@ const transcode = (input: string, onProgress?: (p: number) => void) =>
 
 describe('transcodeFile: the ladder from generated clips', () => {
   it('landscape with audio: 480p and 360p, HLS + faststart MP4 from one encode, poster and storyboard', async () => {
+    // Opens on 0.6 s of black, as many uploads do: the poster must not be black.
     const input = await makeClip(join(dir, 'landscape.mp4'), [
-      ...lavfi({ size: '854x480', rate: 30, duration: 3, audio: true }),
+      ...['-f', 'lavfi', '-i', 'color=black:size=854x480:rate=30:duration=0.6'],
+      ...lavfi({ size: '854x480', rate: 30, duration: 2.4 }),
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=3'],
+      ...['-filter_complex', '[0:v][1:v]concat=n=2:v=1:a=0[v]', '-map', '[v]', '-map', '2:a'],
       ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest'],
     ]);
     const progress: number[] = [];
@@ -37,6 +41,7 @@ describe('transcodeFile: the ladder from generated clips', () => {
     expect(sizesOf(manifest)).toEqual(['854x480', '640x360']);
     await expectValidLadder(outDir, manifest, { width: 854, height: 480, durationSec: 3, hasAudio: true });
     expect(progress.at(-1)).toBeGreaterThanOrEqual(99);
+    expect(await meanLuma(join(outDir, manifest.posterKey))).toBeGreaterThan(60);
     expect(files).toEqual(
       expect.arrayContaining([
         '360p.mp4',

@@ -189,4 +189,14 @@ export async function expectValidLadder(
   expect(cues[0]).toEqual([0, 0, t.tileWidth, t.tileHeight]);
 }
 
+/** Mean luma (0–255) of an image, from a 16x16 grey thumbnail of it. */
+export async function meanLuma(path: string): Promise<number> {
+  const { stdout } = await promisify(execFile)(
+    'ffmpeg',
+    ['-v', 'error', '-i', path, '-vf', 'scale=16:16,format=gray', '-f', 'rawvideo', '-'],
+    { encoding: 'buffer' },
+  );
+  return stdout.reduce((sum, v) => sum + v, 0) / stdout.length;
+}
+
 export const sizesOf = (m: VideoTranscodedV1) => m.renditions.map((r) => `${r.width}x${r.height}`);
