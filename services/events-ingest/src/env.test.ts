@@ -1,0 +1,28 @@
+import { type ConfigError, parseEnv } from '@reelforge/config';
+import { describe, expect, it } from 'vitest';
+import { ingestEnv } from './env.js';
+
+describe('ingest env', () => {
+  it('listens on 8081 by default and needs only the brokers', () => {
+    const env = parseEnv(ingestEnv, { KAFKA_BROKERS: 'a:9092,b:9092' });
+    expect([env.PORT, env.KAFKA_BROKERS, env.RATE_LIMIT_EVENTS_PER_SEC, env.PRODUCE_MAX_BYTES]).toEqual([
+      8081,
+      ['a:9092', 'b:9092'],
+      20,
+      768 * 1024,
+    ]);
+  });
+
+  it('names every wrong variable', () => {
+    try {
+      parseEnv(ingestEnv, { PORT: 'eighty', RATE_LIMIT_BURST: '0' });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems.map((p) => p.variable).sort()).toEqual([
+        'KAFKA_BROKERS',
+        'PORT',
+        'RATE_LIMIT_BURST',
+      ]);
+    }
+  });
+});
