@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { AppError } from '@reelforge/contracts';
-import { abortError, ffmpegReason } from './probe.js';
+import { abortError, ffmpegReason } from './ffmpeg.errors.js';
 
 /** What the package logs through; a pino logger fits. Passed in, so the ECS task and the CLI each bring theirs. */
 export interface MediaLogger {

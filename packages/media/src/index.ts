@@ -1,5 +1,6 @@
 export * from './container.sniffer.js';
 export * from './ffmpeg.args.js';
+export * from './ffmpeg.errors.js';
 export * from './ffmpeg.executor.js';
 export * from './h264.level.js';
 export * from './hls.master.js';

@@ -1,6 +1,6 @@
 import { AppError } from '@reelforge/contracts';
 import { describe, expect, it } from 'vitest';
-import { ffmpegReason, lastPacketEnd, parseProbeOutput, safeInputArgs } from './probe.js';
+import { lastPacketEnd, parseProbeOutput, safeInputArgs } from './probe.js';
 
 // Trimmed from `ffprobe -show_format -show_streams -of json` of a phone clip with cover art and two audio tracks.
 const phone = {
@@ -109,16 +109,6 @@ describe('safeInputArgs', () => {
       '-i',
       'file:/in/http:evil.mp4',
     ]);
-  });
-});
-
-describe('ffmpegReason', () => {
-  it('keeps the first error without the demuxer address or the host path', () => {
-    const stderr =
-      '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x5559f2519780] moov atom not found\nfile:/tmp/x.mp4: Invalid data found when processing input\n';
-    expect(ffmpegReason(stderr)).toBe('moov atom not found');
-    expect(ffmpegReason('file:/scratch/in: No such file or directory\n')).toBe('No such file or directory');
-    expect(ffmpegReason('')).toBe('unreadable input');
   });
 });
 

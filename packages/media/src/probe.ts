@@ -12,6 +12,7 @@ import {
   SNIFF_BYTES,
   sniffContainer,
 } from './container.sniffer.js';
+import { abortError, ffmpegReason } from './ffmpeg.errors.js';
 import { parseRatio, type Ratio } from './ratio.js';
 
 export interface VideoStreamInfo {
@@ -134,24 +135,6 @@ function ffprobe(args: string[], container: Container, opts: ProbeOptions): Prom
       },
     );
   });
-}
-
-export function abortError(signal: AbortSignal): AppError {
-  return signal.reason instanceof AppError ? signal.reason : new AppError('INTERRUPTED', 'the transcode was stopped');
-}
-
-/** ffmpeg's first error line, without the `[demuxer @ 0x…]` prefix and without the host path it names. */
-export function ffmpegReason(stderr: string): string {
-  const line = stderr
-    .split('\n')
-    .map((l) =>
-      l
-        .replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/, '')
-        .replace(/^file:.*?: /, '')
-        .trim(),
-    )
-    .find((l) => l);
-  return line ?? 'unreadable input';
 }
 
 const FfprobeStream = z.looseObject({
