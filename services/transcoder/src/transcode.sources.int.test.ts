@@ -49,6 +49,17 @@ describe('transcodeFile: messy sources come out as square-pixel, constant-rate, 
     expect(Number(out?.nb_frames)).toBe(Math.round(Number(out?.duration) * 30));
   });
 
+  it('120 fps (slow-motion capture) → capped at 60 fps, every other frame kept', async () => {
+    const input = await makeClip(join(dir, 'hfr.mp4'), [
+      ...lavfi({ size: '320x240', rate: 120, duration: 2, audio: true }),
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest'],
+    ]);
+    const { manifest, outDir } = await transcode(input);
+    await expectValidLadder(outDir, manifest, { width: 320, height: 240, durationSec: 2, hasAudio: true });
+    const out = (await ffprobe(join(outDir, '240p.mp4'))).streams.find((s) => s.codec_type === 'video');
+    expect([out?.r_frame_rate, out?.avg_frame_rate, out?.nb_frames]).toEqual(['60/1', '60/1', '120']);
+  });
+
   it('VP9 + Opus in WebM', async () => {
     const input = await makeClip(join(dir, 'clip.webm'), [
       ...lavfi({ size: '640x360', rate: 30, duration: 2, audio: true }),
