@@ -143,6 +143,13 @@ export class Pipeline {
     return service;
   }
 
+  /** Where a started service listens: the API's HTTP port, the others' ops port (/metrics, /healthz). */
+  port(name: ServiceName): number {
+    const port = this.ports.get(name);
+    if (port === undefined) throw new Error(`${name} has not been started`);
+    return port;
+  }
+
   /** Every log line of every incarnation of a service with this message and these fields. */
   logs(name: ServiceName, msg: string, fields: Record<string, unknown> = {}) {
     return this.started.filter((s) => s.name === name).flatMap((s) => s.logs(msg, fields));

@@ -93,14 +93,28 @@ describe('LocalProcessLauncher', () => {
     });
   });
 
-  it('reports a running child as running and an id it never started as unknown', async () => {
+  it('reports a running child as running, a live process it did not start as unknown, a gone one as stopped', async () => {
     const launcher = launcherWith('hang', join(dir, 'hang.json'));
     const task = await launcher.launch(request(3));
-    const statuses = await launcher.describe([task.taskId, '999999999']);
+    // 999999999 is above Linux's pid_max: no such process.
+    const statuses = await launcher.describe([task.taskId, String(process.pid), '999999999']);
     expect([...statuses.entries()]).toEqual([
       [task.taskId, { state: 'running' }],
-      ['999999999', { state: 'unknown' }],
+      [String(process.pid), { state: 'unknown' }],
+      [
+        '999999999',
+        {
+          state: 'stopped',
+          exitCode: null,
+          reason: 'no such process (not started by this dispatcher)',
+          stoppedAt: expect.any(Date),
+        },
+      ],
     ]);
+    // Gone since it was first seen gone: the grace period runs from then, not from each look.
+    const first = statuses.get('999999999');
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await launcher.describe(['999999999'])).get('999999999')).toEqual(first);
     expect(launcher.running).toBe(1);
     await launcher.stop(task.taskId, 'test over');
     await task.ended;

@@ -41,6 +41,7 @@ const withheld = ['MYSQL_URL', 'JWT_SECRET'];
 export class LocalProcessLauncher implements TaskLauncher {
   readonly kind = 'local' as const;
   private readonly tasks = new Map<string, LocalTask>();
+  private readonly goneSince = new Map<string, Date>();
   private readonly killGraceMs: number;
   private readonly exitRetentionMs: number;
 
@@ -113,8 +114,7 @@ export class LocalProcessLauncher implements TaskLauncher {
     const statuses = new Map<string, TaskStatus>();
     for (const id of taskIds) {
       const task = this.tasks.get(id);
-      // Not ours: another replica's child, or one from before a restart. Judged at its deadline.
-      if (!task) statuses.set(id, { state: 'unknown' });
+      if (!task) statuses.set(id, this.foreignStatus(id));
       else if (task.exit) statuses.set(id, { state: 'stopped', ...task.exit });
       else statuses.set(id, { state: 'running' });
     }
@@ -139,6 +139,32 @@ export class LocalProcessLauncher implements TaskLauncher {
     await Promise.all(live.map(([, t]) => t.ended));
   }
 
+  /**
+   * A pid this process did not start: another replica's child on this host, or one from before a restart. Local
+   * mode runs on one host, so a pid that no longer exists is a task that is gone, with no exit code to be had; it
+   * counts as stopped from when it was first seen gone, so its result gets the same grace as a child's. A pid that
+   * exists may be another replica's (or reused) and is judged at its deadline.
+   */
+  private foreignStatus(taskId: string): TaskStatus {
+    if (/^\d+$/.test(taskId)) {
+      try {
+        process.kill(Number(taskId), 0);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ESRCH') {
+          const stoppedAt = this.goneSince.get(taskId) ?? new Date();
+          this.goneSince.set(taskId, stoppedAt);
+          return {
+            state: 'stopped',
+            exitCode: null,
+            reason: 'no such process (not started by this dispatcher)',
+            stoppedAt,
+          };
+        }
+      }
+    }
+    return { state: 'unknown' };
+  }
+
   private signal(task: LocalTask, signal: NodeJS.Signals): void {
     const pid = task.child.pid;
     if (pid === undefined || task.exit) return;
@@ -152,5 +178,6 @@ export class LocalProcessLauncher implements TaskLauncher {
   private prune(): void {
     const before = Date.now() - this.exitRetentionMs;
     for (const [id, t] of this.tasks) if (t.exit && t.exit.stoppedAt.getTime() < before) this.tasks.delete(id);
+    for (const [id, at] of this.goneSince) if (at.getTime() < before) this.goneSince.delete(id);
   }
 }
