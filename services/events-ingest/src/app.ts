@@ -2,10 +2,10 @@
 // drive it with app.inject() and a real or in-memory publisher.
 import { AppError, type EventBatchResult, PROBLEM_CONTENT_TYPE } from '@reelforge/contracts';
 import { type ReadinessCheck, runChecks } from '@reelforge/observability';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { NDJSON_TYPES, parseJsonBatch, parseNdjsonBatch } from './batch.parser.js';
+import { type BatchItem, NDJSON_TYPES, parseJsonBatch, parseNdjsonBatch } from './batch.parser.js';
 import { buildRecords } from './event.record.js';
 import { type RateLimit, validateBatch } from './event.validator.js';
 import { ingestMetrics } from './ingest.metrics.js';
@@ -58,31 +58,45 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     }
   });
 
-  app.post('/v1/events', async (req, reply) => {
-    const items = req.body as ReturnType<typeof parseJsonBatch> | undefined;
+  /**
+   * Everything up to the Kafka wait, kept out of the handler so the parsed events and their validated copies are
+   * garbage before the handler awaits the acknowledgement: a request holds only its records across that wait, and
+   * fewer objects survive into the old generation (at these rates the GC is a fifth of the CPU).
+   */
+  const judge = (req: FastifyRequest) => {
+    const items = req.body as BatchItem[] | undefined;
     if (items === undefined) throw new AppError('UNSUPPORTED_INPUT', 'send application/json or application/x-ndjson');
     if (items.length === 0) throw new AppError('BAD_REQUEST', 'the batch holds no events');
+    req.body = undefined;
     metrics.batchSize.observe(items.length);
 
     const receivedAt = now();
     const { accepted, rejected, rateLimited } = validateBatch(items, deps.rateLimit, receivedAt.getTime());
     metrics.events.inc({ outcome: 'invalid' }, rejected.length - rateLimited);
     metrics.events.inc({ outcome: 'rate_limited' }, rateLimited);
+    const records =
+      accepted.length === 0
+        ? []
+        : buildRecords(accepted, { receivedAt, ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
+    return { records, rejected, rateLimited };
+  };
 
-    if (accepted.length > 0) {
-      const records = buildRecords(accepted, { receivedAt, ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
+  app.post('/v1/events', async (req, reply) => {
+    const { records, rejected, rateLimited } = judge(req);
+    const accepted = records.length;
+    if (accepted > 0) {
       try {
         await deps.publish(records);
       } catch (err) {
         if (err instanceof AppError) throw err;
         throw new AppError('STORAGE_ERROR', 'the events could not be stored; retry the batch', { cause: err });
       }
-      metrics.events.inc({ outcome: 'accepted' }, accepted.length);
+      metrics.events.inc({ outcome: 'accepted' }, accepted);
     }
 
-    const result: EventBatchResult = { accepted: accepted.length, rejected };
+    const result: EventBatchResult = { accepted, rejected };
     if (rejected.length === 0) return reply.code(202).send(result);
-    if (accepted.length > 0) return reply.code(207).send(result);
+    if (accepted > 0) return reply.code(207).send(result);
     if (rateLimited === rejected.length) return reply.code(429).header('retry-after', '1').send(result);
     return reply.code(400).send(result);
   });

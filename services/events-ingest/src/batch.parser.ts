@@ -3,7 +3,12 @@
 import { AppError } from '@reelforge/contracts';
 import sjson from 'secure-json-parse';
 
-export type BatchItem = { ok: true; value: unknown } | { ok: false; reason: string };
+/** An NDJSON line that is not JSON. Every other item of a batch is the parsed value itself, unwrapped. */
+export class Unparseable {
+  constructor(readonly reason: string) {}
+}
+
+export type BatchItem = unknown;
 
 export const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 
@@ -29,7 +34,7 @@ export function parseJsonBatch(text: string, maxEvents: number): BatchItem[] {
   }
   if (!Array.isArray(body)) throw new AppError('BAD_REQUEST', 'the body must be a JSON array of events');
   checkSize(body.length, maxEvents);
-  return body.map((value) => ({ ok: true, value }));
+  return body;
 }
 
 /** Blank lines are skipped and not counted: an event's index is its position among the non-blank lines. */
@@ -45,9 +50,9 @@ export function parseNdjsonBatch(text: string, maxEvents: number): BatchItem[] {
     if (line === '') continue;
     checkSize(items.length + 1, maxEvents);
     try {
-      items.push({ ok: true, value: parse(line) });
+      items.push(parse(line));
     } catch {
-      items.push({ ok: false, reason: 'not valid JSON' });
+      items.push(new Unparseable('not valid JSON'));
     }
   }
   return items;

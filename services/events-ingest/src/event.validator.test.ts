@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Unparseable } from './batch.parser.js';
 import { RATE_LIMITED_REASON, validateBatch } from './event.validator.js';
 
 const event = (over: Record<string, unknown> = {}) => ({
@@ -19,7 +20,7 @@ const unlimited = { take: () => true };
 
 describe('validateBatch', () => {
   it('accepts valid events and keeps fields the contract does not know', () => {
-    const r = validateBatch([{ ok: true, value: event({ ab_bucket: 'B' }) }], unlimited, 0);
+    const r = validateBatch([event({ ab_bucket: 'B' })], unlimited, 0);
     expect(r.rejected).toEqual([]);
     expect(r.accepted).toEqual([event({ ab_bucket: 'B' })]);
   });
@@ -27,11 +28,11 @@ describe('validateBatch', () => {
   it('rejects bad events by index with every reason, and accepts the rest', () => {
     const r = validateBatch(
       [
-        { ok: true, value: event({ event_id: 'a' }) },
-        { ok: true, value: event({ event_type: 'teleport', position_sec: -1 }) },
-        { ok: false, reason: 'not valid JSON' },
-        { ok: true, value: 'a string' },
-        { ok: true, value: event({ event_id: 'b' }) },
+        event({ event_id: 'a' }),
+        event({ event_type: 'teleport', position_sec: -1 }),
+        new Unparseable('not valid JSON'),
+        'a string',
+        event({ event_id: 'b' }),
       ],
       unlimited,
       0,
@@ -49,14 +50,7 @@ describe('validateBatch', () => {
   it('refuses events over the device allowance with the rate-limit reason', () => {
     let left = 1;
     const oneEach = { take: () => left-- > 0 };
-    const r = validateBatch(
-      [
-        { ok: true, value: event({ event_id: 'a' }) },
-        { ok: true, value: event({ event_id: 'b' }) },
-      ],
-      oneEach,
-      0,
-    );
+    const r = validateBatch([event({ event_id: 'a' }), event({ event_id: 'b' })], oneEach, 0);
     expect(r.accepted.map((e) => e.event_id)).toEqual(['a']);
     expect(r.rejected).toEqual([{ index: 1, reasons: [RATE_LIMITED_REASON] }]);
     expect(r.rateLimited).toBe(1);
@@ -64,7 +58,7 @@ describe('validateBatch', () => {
 
   it('does not charge the allowance for invalid events', () => {
     const taken: string[] = [];
-    validateBatch([{ ok: true, value: event({ content_id: 'not-a-uuid' }) }], { take: (d) => !!taken.push(d) }, 0);
+    validateBatch([event({ content_id: 'not-a-uuid' })], { take: (d) => !!taken.push(d) }, 0);
     expect(taken).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // Decides, event by event, what is accepted: the contract first, then the sending device's rate limit. A refusal
 // names its reasons so a player can fix or drop exactly that event.
 import { EngagementEventV1, type RejectedEvent } from '@reelforge/contracts';
-import type { BatchItem } from './batch.parser.js';
+import { type BatchItem, Unparseable } from './batch.parser.js';
 
 export interface RateLimit {
   /** Takes one event's worth from the device's allowance; false when it has none left. */
@@ -22,11 +22,11 @@ export function validateBatch(items: BatchItem[], rateLimit: RateLimit, nowMs: n
   const rejected: RejectedEvent[] = [];
   let rateLimited = 0;
   items.forEach((item, index) => {
-    if (!item.ok) {
+    if (item instanceof Unparseable) {
       rejected.push({ index, reasons: [item.reason] });
       return;
     }
-    const parsed = EngagementEventV1.safeParse(item.value);
+    const parsed = EngagementEventV1.safeParse(item);
     if (!parsed.success) {
       rejected.push({
         index,
