@@ -74,8 +74,9 @@ describe('DispatchService.handleUploaded', () => {
     const metrics = await registry.getMetricsAsJSON();
     const launches = metrics.find((m) => m.name === 'reelforge_task_launches_total');
     expect(launches?.values).toEqual([{ labels: { launcher: 'local' }, value: 1 }]);
-    const queued = metrics.find((m) => m.name === 'reelforge_job_queued_seconds');
-    expect(queued?.values.find((v) => v.metricName === 'reelforge_job_queued_seconds_count')?.value).toBe(1);
+    const queued = await registry.getSingleMetric('reelforge_job_queued_seconds')?.get();
+    const observations = queued?.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'));
+    expect(observations?.value).toBe(1);
   });
 
   it('acknowledges a redelivered message without a second job or launch', async () => {
