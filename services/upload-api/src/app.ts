@@ -80,9 +80,6 @@ export async function buildApp(deps: AppDeps) {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(rateLimitPlugin, { ipMax: config.rateLimit.ipMax, windowSec: config.rateLimit.windowSec });
   await app.register(fastifyMultipart, {
-    // Bigger buffers between socket, parser and S3 uploader: fewer pause/resume cycles per gigabyte, at 1 MiB each.
-    highWaterMark: 1024 * 1024,
-    fileHwm: 1024 * 1024,
     limits: {
       fieldNameSize: 100,
       fieldSize: 64 * 1024,

@@ -20,7 +20,7 @@ export class UploadInspector extends Transform {
   private digest: string | null = null;
 
   constructor(private readonly maxBytes: number) {
-    super({ highWaterMark: 1024 * 1024 });
+    super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
