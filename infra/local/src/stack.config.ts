@@ -42,5 +42,7 @@ export function stackEnv(): Record<string, string> {
     PROCESSED_BUCKET: BUCKETS.processed,
     LAKE_BUCKET: BUCKETS.lake,
     PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}`,
+    // Drop a file_sd JSON here and the local Prometheus scrapes it within seconds (e2e tests do).
+    PROMETHEUS_TARGETS_DIR: join(STATE_DIR, 'prometheus', 'targets'),
   };
 }
