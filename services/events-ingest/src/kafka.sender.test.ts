@@ -1,6 +1,7 @@
 import { compatibilityPartitioner } from '@platformatic/kafka';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { memoisedPartitioner } from './kafka.sender.js';
 
 const metadata = (n: number) =>
   Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1] }));
@@ -8,14 +9,32 @@ const metadata = (n: number) =>
 describe('partitioning', () => {
   it('puts every key on the partition the Java-compatible kafkajs partitioner (and the Java client) picks', () => {
     const reference = Partitioners.DefaultPartitioner();
+    const ours = memoisedPartitioner();
     for (const partitions of [1, 3, 6, 12]) {
       for (let i = 0; i < 300; i++) {
         const key = i % 3 === 0 ? crypto.randomUUID() : `video-${i}`;
-        const ours = compatibilityPartitioner({ topic: 't', value: '' }, Buffer.from(key)) % partitions;
-        expect(ours).toBe(
-          reference({ topic: 't', partitionMetadata: metadata(partitions), message: { key, value: '' } }),
-        );
+        const expected = reference({
+          topic: 't',
+          partitionMetadata: metadata(partitions),
+          message: { key, value: '' },
+        });
+        // Twice per key: the remembered hash must be the one computed.
+        for (let round = 0; round < 2; round++) {
+          expect(ours({ topic: 't', key, value: '' }, Buffer.from(key)) % partitions).toBe(expected);
+        }
       }
     }
+  });
+});
+
+describe('memoisedPartitioner', () => {
+  it('hashes each key once', () => {
+    const seen: string[] = [];
+    const memo = memoisedPartitioner((message, key) => {
+      seen.push(String(message.key));
+      return compatibilityPartitioner(message, key);
+    });
+    for (const key of ['a', 'b', 'a', 'a']) memo({ topic: 't', key, value: '' }, Buffer.from(key));
+    expect(seen).toEqual(['a', 'b']);
   });
 });
