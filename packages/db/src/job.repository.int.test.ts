@@ -189,4 +189,22 @@ describe('JobRepository', () => {
       lost: 0,
     });
   });
+
+  it('counts launching and running jobs past their deadline, and nothing else', async () => {
+    await sql`DELETE FROM transcode_jobs`.execute(db);
+    const past = new Date(Date.now() - 60_000);
+    const overdueRunning = await pendingJob(past);
+    await jobs.claimForLaunch(overdueRunning.id, 'tok');
+    await jobs.markRunning(overdueRunning.id, 'task-1');
+    const overdueLaunching = await pendingJob(past);
+    await jobs.claimForLaunch(overdueLaunching.id, 'tok');
+    await pendingJob(past); // pending: the launch recovery's business, not overdue
+    const finished = await pendingJob(past);
+    await jobs.claimForLaunch(finished.id, 'tok');
+    await jobs.markFinished(finished.id, 'lost', { errorCode: 'TASK_LOST' });
+    const onTime = await pendingJob();
+    await jobs.claimForLaunch(onTime.id, 'tok');
+    await jobs.markRunning(onTime.id, 'task-2');
+    expect(await jobs.countOverdue(new Date())).toBe(2);
+  });
 });

@@ -209,6 +209,17 @@ export class JobRepository {
   }
 
   /** Every status with its number of jobs (zero included), for a jobs-by-state gauge. */
+  /** Launching or running jobs past their deadline: what the reaper has not (yet) dealt with. */
+  async countOverdue(now: Date, tx?: Transaction<Database>): Promise<number> {
+    const row = await (tx ?? this.db)
+      .selectFrom('transcodeJobs')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('status', 'in', ['launching', 'running'])
+      .where('deadlineAt', '<', now)
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
   async countByStatus(tx?: Transaction<Database>): Promise<Record<JobStatus, number>> {
     const rows = await (tx ?? this.db)
       .selectFrom('transcodeJobs')

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface DispatcherMetrics {
   jobs: Gauge<'state'>;
+  overdue: Gauge;
   launches: Counter<'launcher'>;
   launchFailures: Counter<'launcher' | 'code'>;
   queuedSeconds: Histogram;
@@ -21,6 +22,11 @@ export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
   });
   return {
     jobs,
+    overdue: new Gauge({
+      name: 'reelforge_jobs_overdue',
+      help: 'Jobs launching or running past their deadline (the reaper should bring this back to 0 within an interval)',
+      registers,
+    }),
     launches: new Counter({
       name: 'reelforge_task_launches_total',
       help: 'Transcoder tasks launched',

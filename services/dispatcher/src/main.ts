@@ -87,7 +87,16 @@ const housekeeping = startPeriodic(
   async () => {
     await dispatch.recoverOnce();
     await reaper.reapOnce();
+  },
+  logger,
+);
+// Apart from the reaper, so that a reaper that keeps failing shows as overdue jobs instead of a frozen gauge.
+const jobGauges = startPeriodic(
+  'job-metrics',
+  env.REAPER_INTERVAL_SEC * 1000,
+  async () => {
     metrics.setJobCounts(await jobs.countByStatus());
+    metrics.overdue.set(await jobs.countOverdue(new Date()));
   },
   logger,
 );
@@ -111,6 +120,7 @@ onShutdown(
   [
     () => consumer.stop(),
     () => housekeeping.stop(),
+    () => jobGauges.stop(),
     () => launcher.close(Math.max(0, env.SHUTDOWN_GRACE_MS - 5000)),
     () => ops.close(),
     () => db.destroy(),
