@@ -87,8 +87,10 @@ describe('limits', () => {
         (await app.inject({ method: 'POST', url: '/v1/videos', headers, payload: '{}', remoteAddress })).statusCode,
       );
     }
-    // Not multipart: 400 until the user's budget is spent, then 429.
+    // Not multipart: 400 until the user's budget is spent, then 429 — reads with the token count too.
     expect(codes).toEqual([400, 400, 429]);
+    const read = await app.inject({ method: 'GET', url: `/v1/videos/${videoId}`, headers });
+    expect([read.statusCode, read.json().code]).toEqual([429, 'RATE_LIMITED']);
     const other = { authorization: `Bearer ${app.jwt.sign({ sub: 'u2' })}`, 'content-type': 'application/json' };
     expect((await app.inject({ method: 'POST', url: '/v1/videos', headers: other, payload: '{}' })).statusCode).toBe(
       400,

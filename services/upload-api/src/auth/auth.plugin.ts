@@ -61,8 +61,10 @@ export const authPlugin = fp<AuthOptions>(
       enforce(await userLimit(req), reply);
     });
 
-    app.decorate('identifyUser', async (req: FastifyRequest) => {
-      if (req.headers.authorization !== undefined) await verify(req);
+    app.decorate('identifyUser', async (req: FastifyRequest, reply: FastifyReply) => {
+      if (req.headers.authorization === undefined) return;
+      await verify(req);
+      enforce(await userLimit(req), reply);
     });
   },
   { name: 'reelforge-auth', dependencies: ['reelforge-rate-limit'] },
