@@ -179,6 +179,27 @@ describe('problem details', () => {
   });
 });
 
+describe('readiness', () => {
+  const ok = async () => {};
+  const down = async () => Promise.reject(new Error('connect ECONNREFUSED'));
+
+  it('is ready when MySQL and S3 answer, and degraded (still 200) when only Kafka does not', async () => {
+    app = await buildOfflineApp({}, { readiness: { mysql: ok, s3: ok }, optionalReadiness: { kafka: down } });
+    const res = await app.inject({ method: 'GET', url: '/readyz' });
+    expect([res.statusCode, res.json()]).toEqual([
+      200,
+      { status: 'degraded', checks: { mysql: 'ok', s3: 'ok', kafka: 'connect ECONNREFUSED' } },
+    ]);
+  });
+
+  it('is not ready while MySQL or S3 does not answer', async () => {
+    app = await buildOfflineApp({}, { readiness: { mysql: down, s3: ok }, optionalReadiness: { kafka: ok } });
+    const res = await app.inject({ method: 'GET', url: '/readyz' });
+    expect([res.statusCode, res.json().status]).toEqual([503, 'unavailable']);
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+});
+
 describe('OpenAPI', () => {
   it('is a valid OpenAPI 3.1 document', async () => {
     const validator = new Validator();

@@ -4,7 +4,7 @@
 import { createDb } from '@reelforge/db';
 import { createLogger, createRegistry } from '@reelforge/observability';
 import { createS3Client } from '@reelforge/storage';
-import { type AppConfig, buildApp } from './app.js';
+import { type AppConfig, type AppDeps, buildApp } from './app.js';
 
 export const placeholderConfig: AppConfig = {
   jwtSecret: 'openapi-generation-only-not-a-real-secret',
@@ -20,8 +20,12 @@ export const placeholderConfig: AppConfig = {
 };
 
 /** An app on clients that point nowhere: enough for inject() on routes that touch no dependency. */
-export function buildOfflineApp(config: Partial<AppConfig> = {}) {
+export function buildOfflineApp(
+  config: Partial<AppConfig> = {},
+  checks: Pick<AppDeps, 'readiness' | 'optionalReadiness'> = {},
+) {
   return buildApp({
+    ...checks,
     config: { ...placeholderConfig, ...config },
     logger: createLogger({ service: 'upload-api', level: 'silent' }),
     registry: createRegistry('upload-api'),

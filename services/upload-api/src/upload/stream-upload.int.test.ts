@@ -78,7 +78,10 @@ describe('POST /v1/videos', () => {
     expect(mine).toHaveLength(1);
     expect(VideoUploadedV1.parse(JSON.parse(mine[0]?.value ?? ''))).toEqual(event);
 
-    const metrics = await (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.json()).toEqual({ status: 'ok', checks: { mysql: 'ok', s3: 'ok' } });
+
+    const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/reelforge_uploads_total\{path="api",service="upload-api-test"\} 1/);
     expect(metrics).toMatch(`reelforge_upload_bytes_total{path="api",service="upload-api-test"} ${clip.length}`);
     expect(metrics).toContain(
