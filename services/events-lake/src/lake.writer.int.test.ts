@@ -246,6 +246,24 @@ describe('lake writer', () => {
     }
   });
 
+  it('closes chunks early when its buffer is full, still writing each event once', async () => {
+    const { prefix } = await createTestTopics(['engagement.events'], 2);
+    const topic = `${prefix}engagement.events`;
+    const groupId = uniqueName('lake');
+    const keyPrefix = `${uniqueName('p')}/events/`;
+    const events = Array.from({ length: 120 }, () => makeEvent());
+    await send(topic, events);
+    // Neither a bound nor idleness would close a chunk in this test; only the 10 kB buffer limit does.
+    await startWriter(topic, groupId, keyPrefix, {
+      bounds: { maxBytes: 1024 * 1024, maxEvents: 10_000, maxSpanMs: 3_600_000 },
+      idleMs: 3_600_000,
+      maxBufferedBytes: 10_000,
+    });
+    await waitForCommitted(topic, groupId);
+    const { rows } = await readLake(keyPrefix);
+    expect(rows.map((r) => r.event_id as string).sort()).toEqual(events.map((e) => e.event_id).sort());
+  });
+
   it('after a kill between writing and committing, a restart leaves each event once in the lake and the counts', async () => {
     const { prefix } = await createTestTopics(['engagement.events'], 2);
     const topic = `${prefix}engagement.events`;

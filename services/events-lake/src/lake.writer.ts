@@ -285,10 +285,20 @@ export async function startLakeWriter(opts: LakeWriterOptions): Promise<LakeWrit
     while (bufferedBytes() > opts.maxBufferedBytes && payload.isRunning() && !payload.isStale()) {
       const anyQueued = [...works.values()].some((w) => w.queue.length > 0);
       if (!anyQueued) {
-        // Everything buffered sits in open chunks that no bound will close yet: close the largest now.
-        const largest = [...works.values()].sort((a, b) => b.assembler.openBytes - a.assembler.openBytes)[0];
-        const chunk = largest?.assembler.closeEarly('pressure', Date.now());
-        if (largest && chunk) enqueue(largest, [chunk]);
+        // Everything buffered sits in open chunks that no bound will close yet: close the largest that may be.
+        const bySize = [...works.values()].sort((a, b) => b.assembler.openBytes - a.assembler.openBytes);
+        let closed = false;
+        for (const work of bySize) {
+          const chunk = work.assembler.closeEarly('pressure', Date.now());
+          if (chunk) {
+            enqueue(work, [chunk]);
+            closed = true;
+            break;
+          }
+        }
+        // Only chunks whose end the registry fixed are open (a replay): they close when their last record arrives,
+        // so fetching must go on, over the limit by at most one chunk per partition.
+        if (!closed) return;
       }
       await Promise.race([new Promise<void>((resolve) => progress.push(resolve)), sleep(1000)]);
       await payload.heartbeat();
