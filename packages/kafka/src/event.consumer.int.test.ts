@@ -390,6 +390,132 @@ describe('event producer and consumer on a real Kafka', () => {
     expect(handled.slice(1).sort()).toEqual([2, 3]);
   });
 
+  it('runs different keys of a partition concurrently and one key strictly in offset order', async () => {
+    const { prefix, producer } = await topicsFor(['video.transcode-progress'], 1);
+    const groupId = uniqueName('g');
+    const keys = Array.from({ length: 6 }, () => randomUUID());
+    const sent = Array.from({ length: 10 }, (_, step) => keys.map((videoId) => ({ ...progress(step * 10), videoId })));
+    const seen = new Map<string, number[]>();
+    const inFlight = new Set<string>();
+    let maxInFlight = 0;
+    let sameKeyOverlaps = 0;
+    await consume({
+      groupId,
+      topicPrefix: prefix,
+      concurrencyPerPartition: 4,
+      topics: ['video.transcode-progress'] as const,
+      handlers: {
+        'video.transcode-progress': async (m) => {
+          if (inFlight.has(m.videoId)) sameKeyOverlaps++;
+          inFlight.add(m.videoId);
+          maxInFlight = Math.max(maxInFlight, inFlight.size);
+          // Uneven delays, so a key that went later could overtake one of its own earlier messages if allowed.
+          await new Promise((r) => setTimeout(r, ((m.percent / 10) % 3) * 7 + 2));
+          inFlight.delete(m.videoId);
+          seen.set(m.videoId, [...(seen.get(m.videoId) ?? []), m.percent]);
+        },
+      },
+    });
+    // One send: one batch on the single partition, the keys interleaved.
+    await producer.send('video.transcode-progress', sent.flat());
+    await waitFor('all handled', () => [...seen.values()].reduce((n, l) => n + l.length, 0) === 60);
+
+    for (const key of keys) expect(seen.get(key)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    expect(sameKeyOverlaps).toBe(0);
+    expect(maxInFlight).toBeGreaterThan(1);
+    expect(maxInFlight).toBeLessThanOrEqual(4);
+    await waitFor(
+      'the commit',
+      async () => (await committedTotal(groupId, `${prefix}video.transcode-progress`)) === 60,
+    );
+  });
+
+  it('does not commit past a failing message while later keys complete, and commits them all once it succeeds', async () => {
+    const { prefix, producer } = await topicsFor(['video.transcode-failed'], 1);
+    const groupId = uniqueName('g');
+    const topic = `${prefix}video.transcode-failed`;
+    const sent = Array.from({ length: 6 }, failed);
+    const stuck = sent[1]?.videoId;
+    let open = false;
+    let stuckCalls = 0;
+    const handled: string[] = [];
+    await consume({
+      groupId,
+      topicPrefix: prefix,
+      concurrencyPerPartition: 3,
+      retry: { attempts: 1000, initialMs: 20, maxMs: 20 },
+      topics: ['video.transcode-failed'] as const,
+      handlers: {
+        'video.transcode-failed': async (m) => {
+          if (m.videoId === stuck) {
+            stuckCalls++;
+            if (!open) throw new Error('not yet');
+          }
+          handled.push(m.videoId);
+        },
+      },
+    });
+    await producer.send('video.transcode-failed', sent);
+
+    await waitFor('the messages around the failing one', () => handled.length === 5);
+    await waitFor('offset 0 committed', async () => (await committedTotal(groupId, topic)) === 1);
+    // Offsets 2-5 are handled, yet the committed offset stays at the failing message.
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await committedTotal(groupId, topic)).toBe(1);
+    expect(handled).not.toContain(stuck);
+    expect(stuckCalls).toBeGreaterThan(3);
+
+    open = true;
+    await waitFor('everything committed', async () => (await committedTotal(groupId, topic)) === 6);
+    expect([...handled].sort()).toEqual(sent.map((m) => m.videoId).sort());
+  });
+
+  it('stops with concurrent handlers in flight, commits exactly what was handled, and a restart does the rest', async () => {
+    const { prefix, producer } = await topicsFor(['video.transcoded'], 3);
+    const total = 90;
+    const sent = Array.from({ length: total }, transcoded);
+    await producer.send('video.transcoded', sent);
+    const groupId = uniqueName('g');
+    const topic = `${prefix}video.transcoded`;
+
+    const firstRun: string[] = [];
+    const first = await consume({
+      groupId,
+      topicPrefix: prefix,
+      partitionsConsumedConcurrently: 3,
+      concurrencyPerPartition: 4,
+      topics: ['video.transcoded'] as const,
+      handlers: {
+        'video.transcoded': async (m) => {
+          await new Promise((r) => setTimeout(r, 40));
+          firstRun.push(m.videoId);
+        },
+      },
+    });
+    await waitFor('some progress', () => firstRun.length >= 12);
+    await first.stop();
+    const handledBeforeStop = firstRun.length;
+    expect(handledBeforeStop).toBeLessThan(total);
+    expect(await committedTotal(groupId, topic)).toBe(handledBeforeStop);
+
+    const secondRun: string[] = [];
+    await consume({
+      groupId,
+      topicPrefix: prefix,
+      concurrencyPerPartition: 4,
+      topics: ['video.transcoded'] as const,
+      handlers: {
+        'video.transcoded': async (m) => {
+          secondRun.push(m.videoId);
+        },
+      },
+    });
+    await waitFor('the rest', () => firstRun.length + secondRun.length >= total);
+    expect(secondRun.filter((id) => firstRun.includes(id))).toEqual([]);
+    expect([...firstRun, ...secondRun].sort()).toEqual(sent.map((m) => m.videoId).sort());
+    await waitFor('all committed', async () => (await committedTotal(groupId, topic)) === total);
+  });
+
   it('refuses to publish a message its contract rejects', async () => {
     const { producer } = await topicsFor(['video.transcode-progress'], 1);
     await expect(producer.send('video.transcode-progress', [{ ...progress(5), percent: 101 }])).rejects.toThrow(

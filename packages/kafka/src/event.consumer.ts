@@ -6,6 +6,10 @@
 // and handled again by the next owner. eachBatch's commitOffsetsIfNecessary(offsets) commits unconditionally; the
 // loop below resolves and commits each message as soon as it is done (autoCommit off, no auto-resolve), so no
 // offset is ever committed for a message that has not been handled.
+//
+// With concurrencyPerPartition > 1 a batch's messages run in lanes, one per key (in offset order within a lane, so
+// per-key order holds), up to that many lanes at once; the partition's offset is committed for the completed prefix
+// of the batch (never past a message not yet handled), coalescing commits instead of one per message.
 import { type MessageOf, type TopicName, topics } from '@reelforge/contracts';
 import kafkajs, {
   type Batch,
@@ -52,6 +56,11 @@ export interface ConsumerOptions<T extends TopicName> {
   retry?: RetryPolicy;
   partitionsConsumedConcurrently?: number;
   /**
+   * Messages of one partition handled at once, each of a different key (one key's messages stay sequential, in
+   * offset order). Default 1: one message at a time, committed one by one.
+   */
+  concurrencyPerPartition?: number;
+  /**
    * Where a group with no committed offset starts. Default true: a group deployed after events were published
    * must still see them (handlers are idempotent, so replaying retained history is safe).
    */
@@ -63,9 +72,9 @@ export interface ConsumerOptions<T extends TopicName> {
 }
 
 export interface RunningConsumer {
-  /** Finishes the message in flight, commits it, leaves the group and disconnects. */
+  /** Finishes the messages in flight, commits what completed, leaves the group and disconnects. */
   stop(): Promise<void>;
-  /** Stops fetching after the message in flight (backpressure); the group membership is kept. */
+  /** Stops fetching after the messages in flight (backpressure); the group membership is kept. */
   pause(): void;
   resume(): void;
   isRunning(): boolean;
@@ -93,6 +102,10 @@ export async function startConsumer<T extends TopicName>(opts: ConsumerOptions<T
   const prefix = opts.topicPrefix ?? '';
   const retry = opts.retry ?? defaultRetryPolicy;
   if (retry.attempts < 1) throw new RangeError('retry.attempts must be at least 1');
+  const perPartition = opts.concurrencyPerPartition ?? 1;
+  if (!Number.isInteger(perPartition) || perPartition < 1) {
+    throw new RangeError('concurrencyPerPartition must be a positive integer');
+  }
   const heartbeatInterval = opts.heartbeatInterval ?? 3000;
   const logger = opts.logger.child({ groupId: opts.groupId });
   const metrics = opts.registry ? kafkaMetrics(opts.registry) : undefined;
@@ -210,16 +223,93 @@ export async function startConsumer<T extends TopicName>(opts: ConsumerOptions<T
     }
   };
 
-  const eachBatch = async ({
-    batch,
-    resolveOffset,
-    heartbeat,
-    commitOffsetsIfNecessary,
-    isRunning,
-    isStale,
-  }: EachBatchPayload) => {
-    const topic = byFullName.get(batch.topic);
-    if (topic === undefined) throw new Error(`received a batch of unsubscribed topic ${batch.topic}`);
+  /**
+   * One batch in lanes of one key each, at most `perPartition` lanes at once. What completed as a prefix of the batch
+   * is committed as it grows (one commit in flight, the next one carries the latest prefix) and once more at the end.
+   * A halt (stop, pause, rebalance, a handler out of attempts) starts nothing new and waits for the lanes in flight.
+   */
+  const eachBatchConcurrently = async (
+    topic: T,
+    { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload,
+  ) => {
+    const messages = batch.messages;
+    const lanes = new Map<string, number[]>();
+    messages.forEach((message, i) => {
+      // A null key has no order to keep, but sharing one lane keeps keyless topics as ordered as before.
+      const key = message.key === null ? '' : `k${message.key.toString('latin1')}`;
+      const lane = lanes.get(key);
+      if (lane) lane.push(i);
+      else lanes.set(key, [i]);
+    });
+    const pending = [...lanes.values()];
+    const completed = new Array<boolean>(messages.length).fill(false);
+    let prefix = 0; // messages[0..prefix) are all handled
+    let committedPrefix = 0;
+    let halted = false;
+    let failure: unknown;
+    let committing: Promise<void> = Promise.resolve();
+
+    const commitPrefix = (): Promise<void> => {
+      committing = committing.then(async () => {
+        if (prefix <= committedPrefix) return;
+        const upTo = prefix;
+        const last = messages[upTo - 1];
+        if (last === undefined) return;
+        const next = nextOffset(last.offset);
+        resolveOffset(last.offset);
+        await commitOffsetsIfNecessary({
+          topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
+        });
+        committedPrefix = upTo;
+        metrics?.lag.set(
+          { topic, partition: String(batch.partition) },
+          Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(next))),
+        );
+      });
+      return committing;
+    };
+
+    const runLanes = async () => {
+      for (let lane = pending.shift(); lane !== undefined && !halted; lane = pending.shift()) {
+        for (const i of lane) {
+          if (halted || !isRunning() || isStale() || paused) {
+            halted = true;
+            return;
+          }
+          const message = messages[i] as KafkaMessage;
+          if (!(await processMessage(topic, batch, message, heartbeat))) {
+            halted = true;
+            return;
+          }
+          completed[i] = true;
+          const before = prefix;
+          while (prefix < messages.length && completed[prefix]) prefix++;
+          if (prefix > before) {
+            // Coalesces: while one commit is on its way, completions only move the prefix the next one takes.
+            void commitPrefix().catch(() => {});
+          }
+          await heartbeat();
+        }
+      }
+    };
+
+    await Promise.all(
+      Array.from({ length: Math.min(perPartition, pending.length) }, () =>
+        runLanes().catch((err: unknown) => {
+          halted = true;
+          failure ??= err;
+        }),
+      ),
+    );
+    // The final commit is awaited and its error surfaces (unlike the coalesced ones above, which only run ahead).
+    await commitPrefix();
+    if (failure !== undefined) throw failure;
+  };
+
+  const eachBatchSequentially = async (
+    topic: T,
+    { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload,
+  ) => {
     for (const message of batch.messages) {
       // Breaking leaves the rest unresolved: kafkajs fetches from the first unresolved offset next time.
       if (!isRunning() || isStale() || paused) break;
@@ -236,6 +326,13 @@ export async function startConsumer<T extends TopicName>(opts: ConsumerOptions<T
       // Like kafkajs's eachMessage loop: notices a rebalance between messages rather than after the batch.
       await heartbeat();
     }
+  };
+
+  const eachBatch = async (payload: EachBatchPayload) => {
+    const topic = byFullName.get(payload.batch.topic);
+    if (topic === undefined) throw new Error(`received a batch of unsubscribed topic ${payload.batch.topic}`);
+    if (perPartition > 1) return eachBatchConcurrently(topic, payload);
+    return eachBatchSequentially(topic, payload);
   };
 
   await dlqProducer.connect();
