@@ -12,6 +12,8 @@ describe('managedTopicNames', () => {
       'video.transcode-failed.dlq',
       'video.transcode-progress',
       'video.transcode-progress.dlq',
+      'engagement.events',
+      'engagement.events.dlq',
     ]);
   });
 
