@@ -6,7 +6,8 @@
 //
 //   ./reelforge up                                    # the local stack
 //   pnpm turbo run build --filter @reelforge/bench...
-//   node bench/dispatcher.bench.ts [--messages 10000] [--partitions 12] [--concurrency 12] [--replicas 1]
+//   node bench/dispatcher.bench.ts [--messages 10000] [--partitions 12] [--concurrency 12]
+//                                  [--message-concurrency 16] [--replicas 1]
 //
 // Three numbers, to tell where the time goes:
 //   pipeline — the service process consuming the topic (messages produced before it starts; the rate is taken
@@ -20,7 +21,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { VideoUploadedV1 } from '@reelforge/contracts';
 import {
@@ -47,6 +48,8 @@ const { values: args } = parseArgs({
     messages: { type: 'string', default: '10000' },
     partitions: { type: 'string', default: '12' },
     concurrency: { type: 'string', default: '12' },
+    // Messages of different keys handled at once within a partition (CONSUMER_MESSAGE_CONCURRENCY).
+    'message-concurrency': { type: 'string', default: '16' },
     replicas: { type: 'string', default: '1' },
     'consumer-messages': { type: 'string', default: '2000' },
   },
@@ -54,6 +57,7 @@ const { values: args } = parseArgs({
 const N = Number(args.messages);
 const PARTITIONS = Number(args.partitions);
 const CONCURRENCY = Number(args.concurrency);
+const MESSAGE_CONCURRENCY = Number(args['message-concurrency']);
 const REPLICAS = Number(args.replicas);
 const CONSUMER_N = Number(args['consumer-messages']);
 const TARGET = 2000;
@@ -182,7 +186,9 @@ try {
     });
   }
 
-  log(`pipeline: ${REPLICAS} dispatcher process(es), TASK_LAUNCHER=noop, CONSUMER_CONCURRENCY=${CONCURRENCY}`);
+  log(
+    `pipeline: ${REPLICAS} dispatcher process(es), TASK_LAUNCHER=noop, CONSUMER_CONCURRENCY=${CONCURRENCY}, CONSUMER_MESSAGE_CONCURRENCY=${MESSAGE_CONCURRENCY}`,
+  );
   const started = performance.now();
   for (let r = 0; r < REPLICAS; r++) {
     const port = await freePort();
@@ -195,6 +201,7 @@ try {
         KAFKA_TOPIC_PREFIX: prefix,
         CONSUMER_GROUP: `${prefix}dispatcher`,
         CONSUMER_CONCURRENCY: String(CONCURRENCY),
+        CONSUMER_MESSAGE_CONCURRENCY: String(MESSAGE_CONCURRENCY),
         TASK_LAUNCHER: 'noop',
         ENSURE_TOPICS: 'false',
         OPS_PORT: String(port),
@@ -311,6 +318,7 @@ try {
     topicPrefix: ceiling.prefix,
     logger: pino({ level: 'silent' }),
     partitionsConsumedConcurrently: CONCURRENCY,
+    concurrencyPerPartition: MESSAGE_CONCURRENCY,
     handlers: {
       'video.uploaded': async () => {
         if (consumed === 0) firstAt = performance.now();
@@ -332,6 +340,8 @@ try {
         messages: N,
         partitions: PARTITIONS,
         consumerConcurrency: CONCURRENCY,
+        messageConcurrency: MESSAGE_CONCURRENCY,
+        loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
         replicas: REPLICAS,
         pipeline: {
           messagesPerSec: Math.round(rate),

@@ -88,3 +88,47 @@ function taskIdOf(launcher: RecordingLauncher, n: number): string {
   if (id === undefined) throw new Error(`no task ${n}`);
   return id;
 }
+
+it('handles several videos of a partition at once and still launches no more than the free slots', async () => {
+  const { prefix: own } = await createTestTopics(['video.uploaded', 'video.uploaded.dlq'], 1);
+  const launcher = new RecordingLauncher();
+  launcher.trackEnds = true;
+  const slots = new LaunchSlots(2);
+  // Another launch (a recovery, say) holds one slot: one is left for the messages handled at once.
+  const held = slots.tryAcquire();
+  const service = dispatchService(t, { launcher, slots });
+  const concurrent = await startDispatchConsumer({
+    kafka,
+    groupId: `${own}dispatcher`,
+    topicPrefix: own,
+    concurrency: 1,
+    messageConcurrency: 8,
+    service,
+    slots,
+    logger: quietLogger(),
+  });
+  try {
+    await concurrent.ready();
+    const messages = await Promise.all(Array.from({ length: 5 }, () => uploadedVideo(t)));
+    const producer = createEventProducer(kafka, { topicPrefix: own });
+    await producer.connect();
+    await producer.send('video.uploaded', messages);
+    await producer.disconnect();
+
+    await eventually('the first launch', async () => launcher.launched.length === 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(launcher.launched).toHaveLength(1);
+    expect(slots.inUse).toBe(2);
+
+    held?.release();
+    await eventually('a launch in the freed slot', async () => launcher.launched.length === 2);
+    for (let n = 1; n <= 3; n++) {
+      launcher.end(taskIdOf(launcher, n));
+      await eventually(`launch ${n + 2}`, async () => launcher.launched.length === n + 2);
+      expect(slots.inUse).toBe(2);
+    }
+    expect(launcher.launched.map((l) => l.spec.videoId).sort()).toEqual(messages.map((m) => m.videoId).sort());
+  } finally {
+    await concurrent.stop();
+  }
+});

@@ -1,5 +1,7 @@
 // The `video.uploaded` consumer with backpressure: it stops fetching while every launch slot is taken and resumes
 // when one frees, so a replica never pulls messages it cannot launch (other partitions' owners keep going).
+// Within a partition it handles up to `messageConcurrency` videos at once, capped by the slot limit for the same
+// reason; each launch still waits for its own slot, so the slots bound launches however many messages are in hand.
 import { type Kafka, type RunningConsumer, startConsumer } from '@reelforge/kafka';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -10,7 +12,10 @@ export interface DispatchConsumerOptions {
   kafka: Kafka;
   groupId: string;
   topicPrefix: string;
+  /** Partitions consumed at once. */
   concurrency: number;
+  /** Messages of different videos handled at once within a partition. Default 1. */
+  messageConcurrency?: number;
   sessionTimeoutMs?: number;
   heartbeatMs?: number;
   service: DispatchService;
@@ -28,6 +33,7 @@ export async function startDispatchConsumer(opts: DispatchConsumerOptions): Prom
     logger: opts.logger,
     ...(opts.registry ? { registry: opts.registry } : {}),
     partitionsConsumedConcurrently: opts.concurrency,
+    concurrencyPerPartition: messageConcurrency(opts.messageConcurrency ?? 1, opts.slots.limit),
     ...(opts.sessionTimeoutMs ? { sessionTimeout: opts.sessionTimeoutMs } : {}),
     ...(opts.heartbeatMs ? { heartbeatInterval: opts.heartbeatMs } : {}),
     handlers: {
@@ -47,4 +53,9 @@ export async function startDispatchConsumer(opts: DispatchConsumerOptions): Prom
   });
   if (opts.slots.full) consumer.pause();
   return consumer;
+}
+
+/** What a partition handles at once: more than the launch slots would only wait for a slot with a job created. */
+export function messageConcurrency(requested: number, slotLimit: number): number {
+  return Math.max(1, Math.min(requested, slotLimit));
 }

@@ -28,6 +28,11 @@ export const dispatcherEnv = z
     CONSUMER_GROUP: z.string().min(1).default('reelforge-dispatcher'),
     /** Partitions handled at once by this replica (one message at a time per partition keeps per-video order). */
     CONSUMER_CONCURRENCY: count(4),
+    /**
+     * Messages of one partition handled at once, each of a different video (one video's stay in order); never more
+     * than the launch slots, so a local replica does not queue messages it could not launch.
+     */
+    CONSUMER_MESSAGE_CONCURRENCY: count(16),
     /** How long a silent member keeps its partitions: a crashed replica's messages wait this long for another. */
     CONSUMER_SESSION_TIMEOUT_MS: count(30_000),
     CONSUMER_HEARTBEAT_MS: count(3000),

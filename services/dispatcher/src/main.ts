@@ -106,6 +106,7 @@ const consumer = await startDispatchConsumer({
   groupId: env.CONSUMER_GROUP,
   topicPrefix: env.KAFKA_TOPIC_PREFIX,
   concurrency: env.CONSUMER_CONCURRENCY,
+  messageConcurrency: env.CONSUMER_MESSAGE_CONCURRENCY,
   sessionTimeoutMs: env.CONSUMER_SESSION_TIMEOUT_MS,
   heartbeatMs: env.CONSUMER_HEARTBEAT_MS,
   service: dispatch,
