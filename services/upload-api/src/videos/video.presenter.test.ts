@@ -45,6 +45,7 @@ const rendition = (name: string, height: number): Rendition => ({
   mp4Key: `videos/${base.id}/1/${name}.mp4`,
   playlistKey: `videos/${base.id}/1/${name}/index.m3u8`,
   bytes: 100,
+  createdAt: at,
 });
 const cdn = processedLinks({
   s3: createS3Client({ region: 'us-east-1' }),
