@@ -54,6 +54,23 @@ describe('ChunkRegistry', () => {
     expect(await registry.countsOf('00000000-0000-4000-8000-000000000000')).toEqual({ views: 0, likes: 0 });
   });
 
+  it('takes likes back, never below zero', async () => {
+    const video = crypto.randomUUID();
+    await registry.claim('t', 3, 0n, 9n, 10);
+    await registry.claim('t', 3, 10n, 19n, 10);
+    await registry.claim('t', 3, 20n, 29n, 10);
+    await registry.applyCounts('t', 3, 0n, [{ videoId: video, views: 1, likes: 3 }]);
+    await registry.applyCounts('t', 3, 10n, [{ videoId: video, views: 0, likes: -1 }]);
+    expect(await registry.countsOf(video)).toEqual({ views: 1, likes: 2 });
+    await registry.applyCounts('t', 3, 20n, [{ videoId: video, views: 2, likes: -5 }]);
+    expect(await registry.countsOf(video)).toEqual({ views: 3, likes: 0 });
+    // A first chunk for a video that only takes likes back creates its row at zero.
+    const other = crypto.randomUUID();
+    await registry.claim('t', 4, 0n, 0n, 1);
+    await registry.applyCounts('t', 4, 0n, [{ videoId: other, views: 0, likes: -1 }]);
+    expect(await registry.countsOf(other)).toEqual({ views: 0, likes: 0 });
+  });
+
   it('refuses to count a chunk that was never registered', async () => {
     await expect(registry.applyCounts('t', 9, 0n, [])).rejects.toThrow('is not registered');
   });

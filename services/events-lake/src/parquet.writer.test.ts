@@ -120,7 +120,7 @@ describe('ParquetChunkWriter', () => {
     }
   });
 
-  it('keeps the first of a repeated event_id and counts views and likes per video from what is kept', async () => {
+  it('keeps the first of a repeated event_id and counts views and net likes per video from what is kept', async () => {
     const out = await write(0, [
       record(1, event('v1', { event_type: 'view_complete' })),
       record(2, event('v1', { event_type: 'view_complete' })),
@@ -129,12 +129,14 @@ describe('ParquetChunkWriter', () => {
       record(5, event('v2', { event_type: 'view_complete', content_id: videoB })),
       record(6, event('p1', { event_type: 'pause' })),
       record(7, event('l1', { event_type: 'like', position_sec: 9 })),
+      record(8, event('u1', { event_type: 'unlike', content_id: videoB })),
+      record(9, event('u2', { event_type: 'unlike', content_id: videoB })),
     ]);
     try {
       expect([out.duplicates, out.invalid]).toEqual([2, 0]);
       expect(out.counts).toEqual([
         { videoId: videoA, views: 1, likes: 1 },
-        { videoId: videoB, views: 1, likes: 1 },
+        { videoId: videoB, views: 1, likes: -1 },
       ]);
       const rows = await readRows(out.files[0]?.path ?? '');
       expect(rows.map((r) => [r.event_id, r.kafka_offset])).toEqual([
@@ -143,6 +145,8 @@ describe('ParquetChunkWriter', () => {
         ['l2', '4'],
         ['v2', '5'],
         ['p1', '6'],
+        ['u1', '8'],
+        ['u2', '9'],
       ]);
     } finally {
       await out.cleanup();

@@ -30,6 +30,7 @@ export interface ParquetFile {
 export interface VideoCounts {
   videoId: string;
   views: number;
+  /** Likes minus unlikes in the chunk: negative when more were taken back than given. */
   likes: number;
 }
 
@@ -65,8 +66,8 @@ export const LAKE_COLUMNS = [
   'kafka_offset',
 ] as const;
 
-/** Which events move the counters on the video resource. */
-export const COUNTED = { views: 'view_complete', likes: 'like' } as const;
+/** Which events move the counters on the video resource: a view is a completed view; an unlike takes a like back. */
+export const COUNTED = { views: 'view_complete', likes: 'like', unlikes: 'unlike' } as const;
 
 // A JSON merge patch that deletes every field the V1 contract names: what is left of an event is its extras.
 const REMOVE_KNOWN = JSON.stringify({
@@ -204,8 +205,9 @@ export class ParquetChunkWriter {
       const counts = await connection.runAndReadAll(`
         SELECT content_id AS video_id,
                count(*) FILTER (WHERE event_type = '${COUNTED.views}') AS views,
-               count(*) FILTER (WHERE event_type = '${COUNTED.likes}') AS likes
-        FROM events GROUP BY content_id HAVING views > 0 OR likes > 0 ORDER BY content_id`);
+               count(*) FILTER (WHERE event_type = '${COUNTED.likes}')
+                 - count(*) FILTER (WHERE event_type = '${COUNTED.unlikes}') AS likes
+        FROM events GROUP BY content_id HAVING views > 0 OR likes <> 0 ORDER BY content_id`);
       await connection.run(
         `CREATE OR REPLACE TABLE ${windowTable(partition, chunk.last + 1n)} AS SELECT DISTINCT event_id FROM candidates`,
       );
