@@ -24,7 +24,7 @@ let app: FastifyInstance;
 beforeAll(async () => {
   const env = await stackEnv();
   ({ prefix } = await createTestTopics(['engagement.events'], 2));
-  kafka = createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'ingest-int', logger, logLevel: 'nothing' });
+  kafka = createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'ingest-int', logger, logLevel: 'error' });
   producer = createRecordSender({
     env: {
       KAFKA_BROKERS: env.KAFKA_BROKERS.split(','),
@@ -129,7 +129,14 @@ describe('events ingest on Kafka', () => {
     expect(byId.get('good-3')?.partition).toBe(byId.get('good-1')?.partition);
     // The same partitions the Java client and kafkajs's default partitioner choose for these keys.
     const reference = Partitioners.DefaultPartitioner();
-    const metadata = [0, 1].map((partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1] }));
+    const metadata = [0, 1].map((partitionId) => ({
+      partitionId,
+      leader: 1,
+      replicas: [1],
+      isr: [1],
+      partitionErrorCode: 0,
+      offlineReplicas: [],
+    }));
     for (const id of ['good-1', 'good-2']) {
       const m = byId.get(id);
       const expected = reference({

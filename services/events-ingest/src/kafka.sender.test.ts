@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { memoisedPartitioner } from './kafka.sender.js';
 
 const metadata = (n: number) =>
-  Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1] }));
+  Array.from({ length: n }, (_, partitionId) => ({
+    partitionId,
+    leader: 1,
+    replicas: [1],
+    isr: [1],
+    partitionErrorCode: 0,
+    offlineReplicas: [],
+  }));
 
 describe('partitioning', () => {
   it('puts every key on the partition the Java-compatible kafkajs partitioner (and the Java client) picks', () => {

@@ -31,7 +31,7 @@ const running: LakeWriter[] = [];
 
 beforeAll(async () => {
   const env = await stackEnv();
-  kafka = createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'lake-int', logger, logLevel: 'nothing' });
+  kafka = createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'lake-int', logger, logLevel: 'error' });
   producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   testDb = await createTestDatabase();
