@@ -17,11 +17,13 @@ const env = loadEnv(uploadApiEnv);
 const logger = createLogger({ service: 'upload-api', level: env.LOG_LEVEL });
 const registry = createRegistry('upload-api');
 const db = createDb({ url: env.MYSQL_URL, poolSize: env.MYSQL_POOL_SIZE });
-const s3 = createS3Client({
-  region: env.AWS_REGION,
-  endpoint: env.S3_ENDPOINT,
-  forcePathStyle: env.S3_FORCE_PATH_STYLE,
-});
+const s3 = skipPayloadSigning(
+  createS3Client({
+    region: env.AWS_REGION,
+    endpoint: env.S3_ENDPOINT,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE,
+  }),
+);
 const kafka = kafkaFromEnv(env, logger);
 const admin = kafka.admin();
 let adminConnected: Promise<void> | undefined;

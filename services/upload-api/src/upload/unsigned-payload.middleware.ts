@@ -1,7 +1,7 @@
 // Lets the upload path skip SigV4's payload hash. The SDK otherwise hashes every part body once more just to sign
 // it, on top of the sha256 we compute for the event: a second full pass over every byte on the API's CPU. S3 accepts
-// UNSIGNED-PAYLOAD on any request; integrity in transit is TLS's job on AWS, and the stored object is checked
-// against our own hash by the consumers of `video.uploaded`.
+// UNSIGNED-PAYLOAD on any request; integrity in transit is TLS's job on AWS, and the sha256 we computed on the way
+// travels in `video.uploaded` for anyone who wants to check the stored object.
 import type { S3Client } from '@aws-sdk/client-s3';
 
 const BODY_COMMANDS = new Set(['PutObjectCommand', 'UploadPartCommand']);
