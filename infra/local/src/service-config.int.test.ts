@@ -15,8 +15,8 @@ const malformed: Record<string, [string, string]> = {
   'events-lake': ['OPS_PORT', 'eighty'],
 };
 const entries = [
-  ...services.list.map((s) => [s.name, s.entry, malformed[s.name] ?? ['MYSQL_URL', 'postgres://nope']] as const),
-  ['transcoder (task mode)', 'services/transcoder/dist/task.main.js', ['JOB_SPEC', '{"videoId": 3}']] as const,
+  ...services.list.map((s) => [s.name, ...(malformed[s.name] ?? ['MYSQL_URL', 'postgres://nope']), s.entry] as const),
+  ['transcoder (task mode)', 'JOB_SPEC', '{"videoId": 3}', 'services/transcoder/dist/task.main.js'] as const,
 ];
 
 function start(entry: string, env: Record<string, string>) {
@@ -29,16 +29,16 @@ function start(entry: string, env: Record<string, string>) {
 
 describe('service start-up config', () => {
   it('every service of the stack is built', () => {
-    expect(entries.filter(([, entry]) => !existsSync(join(ROOT, entry)))).toEqual([]);
+    expect(entries.filter(([, , , entry]) => !existsSync(join(ROOT, entry)))).toEqual([]);
   });
 
-  it.each(entries)('%s exits 78 naming a missing variable', (_, entry) => {
+  it.each(entries)('%s exits 78 naming a missing variable', (_, _name, _value, entry) => {
     const r = start(entry, {});
     expect(r.status).toBe(78);
     expect(r.stderr).toMatch(/invalid configuration:\n\s+[A-Z_]+:/);
   });
 
-  it.each(entries)('%s exits 78 naming a malformed variable (%s)', (_, entry, [name, value]) => {
+  it.each(entries)('%s exits 78 naming a malformed %s', (_, name, value, entry) => {
     const r = start(entry, { [name]: value });
     expect(r.status).toBe(78);
     expect(r.stderr).toMatch(new RegExp(`\\n\\s+${name}[.:]`));
