@@ -86,32 +86,20 @@ export async function isStackUp(): Promise<boolean> {
 }
 
 export async function status(): Promise<boolean> {
+  const parts = [
+    ...components.map((c) => ({ name: c.name, url: c.url, healthy: c.healthy })),
+    ...services.list
+      .filter((s) => running(s.name) || existsSync(join(ROOT, s.entry)))
+      .map((s) => ({ name: s.name, url: s.url, healthy: () => healthz(s.port) })),
+  ];
   const rows: string[][] = [['NAME', 'STATE', 'PID', 'WHERE', 'LOG']];
   let allHealthy = true;
-  for (const c of components) {
-    const pid = running(c.name);
-    const healthy = pid ? await c.healthy().catch(() => false) : false;
+  for (const part of parts) {
+    const pid = running(part.name);
+    const healthy = pid ? await part.healthy().catch(() => false) : false;
     allHealthy &&= healthy;
-    rows.push([
-      c.name,
-      pid ? (healthy ? 'healthy' : 'unhealthy') : 'stopped',
-      String(pid ?? '-'),
-      c.url,
-      logFile(c.name),
-    ]);
-  }
-  for (const s of services.list) {
-    const pid = running(s.name);
-    if (!pid && !existsSync(join(ROOT, s.entry))) continue;
-    const healthy = pid ? await healthz(s.port).catch(() => false) : false;
-    allHealthy &&= healthy;
-    rows.push([
-      s.name,
-      pid ? (healthy ? 'healthy' : 'unhealthy') : 'stopped',
-      String(pid ?? '-'),
-      s.url,
-      logFile(s.name),
-    ]);
+    const state = pid ? (healthy ? 'healthy' : 'unhealthy') : 'stopped';
+    rows.push([part.name, state, String(pid ?? '-'), part.url, logFile(part.name)]);
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   for (const r of rows) process.stdout.write(`${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}\n`);
