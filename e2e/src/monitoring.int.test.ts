@@ -48,13 +48,21 @@ describe('Prometheus sees the pipeline', () => {
     expect((await pipeline.settled(token, upload.id)).status).toBe('ready');
 
     const at = (s: ServiceName) => `instance="${instance(s)}"`;
-    // Scrapes come every 5 s: wait until the scrape after `ready` has landed.
-    const readySeen = await eventually(
-      'Prometheus to scrape the ready video',
-      async () => ((await query(`reelforge_upload_to_ready_seconds_count{${at('completion')}}`)) ?? 0) >= 1 || null,
+    // Each target is scraped every 5 s at its own offset: wait until every service's scrape after `ready` has landed.
+    const afterReady = {
+      'upload-api': `reelforge_uploads_total{${at('upload-api')}}`,
+      dispatcher: `reelforge_task_launches_total{${at('dispatcher')}}`,
+      completion: `reelforge_upload_to_ready_seconds_count{${at('completion')}}`,
+    } satisfies Record<ServiceName, string>;
+    const seen = await eventually(
+      'Prometheus to scrape every service after the video was ready',
+      async () => {
+        const values = await Promise.all(Object.values(afterReady).map(query));
+        return values.every((v) => (v ?? 0) >= 1) || null;
+      },
       60_000,
     );
-    expect(readySeen).toBe(true);
+    expect(seen).toBe(true);
 
     for (const s of services) expect(await query(`up{${at(s)}}`)).toBe(1);
     expect(await query(`reelforge_uploads_total{${at('upload-api')}}`)).toBeGreaterThanOrEqual(1);
