@@ -49,7 +49,7 @@ describe('buildFfmpegArgs', () => {
       'file:/scratch/in',
       '-filter_complex',
       '[0:0]fps=fps=30/1:start_time=0,format=yuv420p,split=4[v0][s1][posterIn][storyboardIn];' +
-        '[s1]scale=640:360:threads=2,setsar=1[v1];' +
+        '[s1]scale=640:360,setsar=1[v1];' +
         '[posterIn]trim=start=0.3:end=1.2,framestep=step=1,thumbnail=n=27[poster];' +
         '[storyboardIn]fps=fps=1/1,scale=160:90,setsar=1,tile=layout=3x1:nb_frames=3[storyboard]',
       '-map',
@@ -187,12 +187,12 @@ describe('buildFilterGraph', () => {
       ),
       defaultProfile,
     );
-    expect(buildFilterGraph(plan, { images: false, threads: 0 }).split(';')).toEqual([
-      '[0:0]yadif=mode=send_frame:deint=interlaced,fps=fps=25/1:start_time=0,scale=1024:576:threads=0,setsar=1,' +
+    expect(buildFilterGraph(plan, false).split(';')).toEqual([
+      '[0:0]yadif=mode=send_frame:deint=interlaced,fps=fps=25/1:start_time=0,scale=1024:576,setsar=1,' +
         'zscale=tin=arib-std-b67:pin=bt2020:min=bt2020nc:t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,' +
         'tonemap=tonemap=hable:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p,split=3[v0][s1][s2]',
-      '[s1]scale=854:480:threads=0,setsar=1[v1]',
-      '[s2]scale=640:360:threads=0,setsar=1[v2]',
+      '[s1]scale=854:480,setsar=1[v1]',
+      '[s2]scale=640:360,setsar=1[v2]',
     ]);
   });
 });

@@ -60,7 +60,7 @@ export function buildFfmpegArgs(plan: LadderPlan, opts: FfmpegArgsOptions): stri
     'pipe:1',
     ...safeInputArgs(plan.container, opts.input),
     '-filter_complex',
-    buildFilterGraph(plan, { images, threads: opts.threads }),
+    buildFilterGraph(plan, images),
   ];
 
   for (let i = 0; i < plan.renditions.length; i++) args.push('-map', `[v${i}]`);
@@ -124,13 +124,8 @@ export function buildFfmpegArgs(plan: LadderPlan, opts: FfmpegArgsOptions): stri
   return args;
 }
 
-/**
- * Pure: the filtergraph. `threads` goes to swscale too: FFmpeg 5.1 runs the graph on its main thread, which also
- * feeds every encoder, so sliced scalers keep that thread from holding the encoders up (see BENCHMARKS.md).
- */
-export function buildFilterGraph(plan: LadderPlan, opts: { images: boolean; threads: number }): string {
-  const { images } = opts;
-  const scale = (w: number, h: number) => `scale=${w}:${h}:threads=${opts.threads}`;
+/** Pure: the filtergraph. Exported for the benchmark's per-rung baseline and for tests. */
+export function buildFilterGraph(plan: LadderPlan, images: boolean): string {
   const prep: string[] = [];
   // yadif only touches frames flagged interlaced, so a mixed source keeps its progressive frames intact.
   if (plan.deinterlace) prep.push('yadif=mode=send_frame:deint=interlaced');
@@ -138,7 +133,7 @@ export function buildFilterGraph(plan: LadderPlan, opts: { images: boolean; thre
   // to 0 when video starts after audio (AAC priming in MKV, TS captures), so every rung's keyframes sit on whole
   // segments from the first and the picture stays in sync with the sound.
   prep.push(`fps=fps=${formatRatio(plan.fps)}:start_time=0`);
-  if (plan.prescale) prep.push(scale(plan.prescale.width, plan.prescale.height), 'setsar=1');
+  if (plan.prescale) prep.push(`scale=${plan.prescale.width}:${plan.prescale.height}`, 'setsar=1');
   if (plan.toneMap) {
     // HDR → SDR after the downscale (4K→1080p first makes the float conversion ~4× cheaper).
     const t = plan.toneMap;
@@ -157,7 +152,7 @@ export function buildFilterGraph(plan: LadderPlan, opts: { images: boolean; thre
   if (images) branches.push('[posterIn]', '[storyboardIn]');
   const chains = [`[0:${plan.videoStream}]${prep.join(',')},split=${branches.length}${branches.join('')}`];
   plan.renditions.forEach((r, i) => {
-    if (i > 0) chains.push(`[s${i}]${scale(r.width, r.height)},setsar=1[v${i}]`);
+    if (i > 0) chains.push(`[s${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
   });
   if (images) {
     const p = plan.poster;
