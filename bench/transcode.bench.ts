@@ -27,6 +27,7 @@ import {
   type Rendition,
   renditionPaths,
   runFfmpeg,
+  safeInputArgs,
 } from '@reelforge/media';
 
 const { values: args } = parseArgs({
@@ -106,19 +107,14 @@ async function sourceClip(): Promise<string> {
   return path;
 }
 
-/** One ffmpeg run in a fresh folder, timed; returns the wall and CPU time and the MP4 sizes it wrote. */
-async function timed(name: string, plan: LadderPlan, input: string, opts: { mp4: boolean; images: boolean }) {
-  const dir = join(outRoot, name);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  for (const r of plan.renditions) await mkdir(join(dir, renditionPaths(r).dir));
-  const ffmpegArgs = buildFfmpegArgs(plan, { input, threads: THREADS, hls: true, mp4: opts.mp4, images: opts.images });
+/** One ffmpeg run in `dir`, timed: wall, ffmpeg's CPU, and what the rest of the machine took meanwhile. */
+async function runTimed(dir: string, ffmpegArgs: string[], durationSec: number): Promise<Timing> {
   const timeFile = join(dir, 'time.txt');
   const machineBefore = machineCpu();
   const started = performance.now();
   await runFfmpeg(GNU_TIME ? ['-f', '%U %S', '-o', timeFile, 'ffmpeg', ...ffmpegArgs] : ffmpegArgs, {
     cwd: dir,
-    durationSec: plan.durationSec,
+    durationSec,
     timeoutMs: 30 * 60_000,
     logger,
     ...(GNU_TIME ? { ffmpegPath: GNU_TIME } : {}),
@@ -136,10 +132,35 @@ async function timed(name: string, plan: LadderPlan, input: string, opts: { mp4:
     cpuSec === null
       ? null
       : Math.max(0, machineAfter.busy - machineBefore.busy - cpuSec) + (machineAfter.steal - machineBefore.steal);
+  return { wallSec, cpuSec, otherSec };
+}
+
+/** A ladder command (from buildFfmpegArgs) in a fresh folder; also returns the MP4 sizes it wrote. */
+async function timed(name: string, plan: LadderPlan, input: string, opts: { mp4: boolean; images: boolean }) {
+  const dir = join(outRoot, name);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  for (const r of plan.renditions) await mkdir(join(dir, renditionPaths(r).dir));
+  const ffmpegArgs = buildFfmpegArgs(plan, { input, threads: THREADS, hls: true, mp4: opts.mp4, images: opts.images });
+  const timing = await runTimed(dir, ffmpegArgs, plan.durationSec);
   const sizes: Record<string, number> = {};
   if (opts.mp4) for (const r of plan.renditions) sizes[r.name] = (await stat(join(dir, renditionPaths(r).mp4))).size;
   await rm(dir, { recursive: true, force: true });
-  return { wallSec, cpuSec, otherSec, sizes };
+  return { ...timing, sizes };
+}
+
+/** Decoding the source and nothing else: the work (b) repeats for every rung and (a) does once. */
+async function timedDecode(plan: LadderPlan, input: string) {
+  const dir = join(outRoot, 'decode');
+  await mkdir(dir, { recursive: true });
+  const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-nostats', '-progress', 'pipe:1'];
+  const timing = await runTimed(
+    dir,
+    [...args, ...safeInputArgs(plan.container, input), '-map', '0:v:0', '-map', '0:a:0?', '-f', 'null', '-'],
+    plan.durationSec,
+  );
+  await rm(dir, { recursive: true, force: true });
+  return { ...timing, sizes: {} };
 }
 
 /** The plan of one rung alone: what an encoder pipeline without a shared decode would run for it. */
@@ -164,11 +185,12 @@ async function main() {
     `source ${plan.source.width}x${plan.source.height} ${duration}s; rungs ${plan.renditions.map((r) => r.name).join(' ')}`,
   );
 
-  type Variant = 'ladder' | 'ladderHls' | 'ladderShipped' | 'separate';
+  type Variant = 'ladder' | 'ladderHls' | 'ladderShipped' | 'separate' | 'decode';
   const variants: Record<Variant, () => Promise<Timing & { sizes: Record<string, number> }>> = {
     ladder: () => timed('ladder', plan, input, { mp4: true, images: false }),
     ladderHls: () => timed('ladder-hls', plan, input, { mp4: false, images: false }),
     ladderShipped: () => timed('ladder-shipped', plan, input, { mp4: true, images: true }),
+    decode: () => timedDecode(plan, input),
     separate: async () => {
       let wallSec = 0;
       let cpuSec: number | null = 0;
@@ -190,6 +212,7 @@ async function main() {
     ladderHls: [],
     ladderShipped: [],
     separate: [],
+    decode: [],
   };
   const loadBefore = loadavg();
   for (let round = 0; round < REPEATS; round++) {
@@ -237,6 +260,7 @@ async function main() {
     row('(a) ladder, HLS only', 'ladderHls'),
     row('(a) ladder as shipped: HLS + MP4 + poster + storyboard', 'ladderShipped'),
     row('(b) 4 separate runs, each decoding the source, HLS + MP4', 'separate'),
+    row('decoding the source alone (video + audio to null)', 'decode'),
     '',
     `- a/b wall (best): **${fmt(ratio)}** (target ≤ 0.70: ${verdict(ratio <= 0.7)}); medians: ` +
       `${fmt(wall('ladder') / wall('separate'))}; per round: ${perRound.map((r) => fmt(r)).join(', ')}` +
@@ -245,6 +269,13 @@ async function main() {
       `${fmt(wall('ladder') / wall('ladderHls'))}×`,
     `- Realtime factor of the ladder as shipped: ${fmt(duration / best('ladderShipped'))}× (${duration} s of video in ` +
       `${fmt(best('ladderShipped'))} s)`,
+    ...(GNU_TIME
+      ? [
+          `- What sharing the decode can save: (b) decodes the source 4 times, (a) once, so at most 3 × ` +
+            `${fmt(cpu('decode'))} CPU s of (b)'s ${fmt(cpu('separate'))}: a/b ≥ ` +
+            `${fmt(1 - (3 * cpu('decode')) / cpu('separate'))} in CPU with this source and preset.`,
+        ]
+      : []),
     '',
     'MP4 sizes (MB), same encoder settings in both: ',
     '',
