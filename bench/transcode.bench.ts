@@ -271,9 +271,10 @@ async function main() {
       `${fmt(best('ladderShipped'))} s)`,
     ...(GNU_TIME
       ? [
-          `- What sharing the decode can save: (b) decodes the source 4 times, (a) once, so at most 3 × ` +
-            `${fmt(cpu('decode'))} CPU s of (b)'s ${fmt(cpu('separate'))}: a/b ≥ ` +
-            `${fmt(1 - (3 * cpu('decode')) / cpu('separate'))} in CPU with this source and preset.`,
+          `- Where the saving comes from: (a) spends ${fmt(cpu('separate') - cpu('ladder'))} CPU s less than (b); ` +
+            `3 × ${fmt(cpu('decode'))} of it is the three decodes (b) repeats, the rest its three extra AAC encodes ` +
+            `and process start-ups. The four x264 encodes, ~${fmt(cpu('ladder') - cpu('decode'))} CPU s, are the ` +
+            `same in both, so they set how low a/b can go with this source and preset.`,
         ]
       : []),
     '',
