@@ -124,7 +124,7 @@ export function buildFfmpegArgs(plan: LadderPlan, opts: FfmpegArgsOptions): stri
   return args;
 }
 
-/** Pure: the filtergraph. Exported for the benchmark's per-rung baseline and for tests. */
+/** Pure: the filtergraph (exported for its tests). */
 export function buildFilterGraph(plan: LadderPlan, images: boolean): string {
   const prep: string[] = [];
   // yadif only touches frames flagged interlaced, so a mixed source keeps its progressive frames intact.
@@ -170,7 +170,8 @@ function teeTargets(plan: LadderPlan, want: { hls: boolean; mp4: boolean }): str
   const targets: string[] = [];
   plan.renditions.forEach((r, i) => {
     const paths = renditionPaths(r);
-    // Output stream order is the -map order: the rungs' videos, then the one audio stream all of them share.
+    // Output stream order is the -map order: the rungs' videos, then the one audio stream all of them share. The
+    // tee muxer unescapes the whole spec once before reading each target's options, hence \' around the list.
     const select = plan.audioStream === null ? `select=\\'v:${i}\\'` : `select=\\'v:${i},a\\'`;
     if (want.hls) {
       const hlsOpts = [
