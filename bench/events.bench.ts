@@ -6,7 +6,9 @@
 //
 //   ./reelforge up                                    # the local stack
 //   pnpm turbo run build --filter @reelforge/bench...
-//   node bench/events.bench.ts [--seconds 60] [--batch 1000] [--concurrency 8] [--partitions 6]
+//   node bench/events.bench.ts [--seconds 60] [--batch 1000] [--concurrency 8] [--partitions 6] [--no-lake]
+//
+// --no-lake stops after phase 1 (ingest under load, what reached Kafka, CPU per event): for quick tuning runs.
 //
 // It makes its own topic (prefix), database and bucket, and removes them afterwards.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -21,7 +23,7 @@ import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createS3Client, deletePrefix, downloadToFile, listKeys } from '@reelforge/storage';
 import { createTestBuckets, createTestDatabase, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 
 const root = new URL('..', import.meta.url);
 const localEnv = new URL('.reelforge/local.env', root);
@@ -33,7 +35,9 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '8' },
     partitions: { type: 'string', default: '6' },
+    lake: { type: 'boolean', default: true },
   },
+  allowNegative: true,
 });
 const SECONDS = Number(args.seconds);
 const BATCH = Number(args.batch);
@@ -246,6 +250,104 @@ function calibrate(): number {
   return Number((((performance.now() - t0) / rounds) * 1000).toFixed(2));
 }
 
+interface LakeRun {
+  common: Record<string, string>;
+  env: Awaited<ReturnType<typeof stackEnv>>;
+  dbUrl: string;
+  bucket: string;
+  s3: ReturnType<typeof createS3Client>;
+  admin: Admin;
+  topic: string;
+  offsets: { partition: number; high: string }[];
+  logDir: string;
+  children: ChildProcess[];
+}
+
+/** Phase 2: the lake writer drains the backlog; then every object is read back with DuckDB. */
+async function drainLake(run: LakeRun) {
+  const { common, env, bucket, s3, admin, topic, offsets, logDir, children } = run;
+  const opsPort = await freePort();
+  const groupId = uniqueName('lake-bench');
+  const lakeStarted = performance.now();
+  const lake = startService(
+    'events-lake',
+    {
+      ...common,
+      MYSQL_URL: run.dbUrl,
+      S3_ENDPOINT: env.S3_ENDPOINT,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_REGION: env.AWS_REGION,
+      AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
+      LAKE_BUCKET: bucket,
+      OPS_PORT: String(opsPort),
+      CONSUMER_GROUP: groupId,
+      FLUSH_IDLE_SEC: '2',
+      TMP_DIR: join(logDir, 'lake-tmp'),
+    },
+    logDir,
+  );
+  children.push(lake);
+  const metricsUrl = `http://127.0.0.1:${opsPort}/metrics`;
+  let firstRowsAt: number | undefined;
+  let firstRows = 0;
+  for (;;) {
+    await sleep(500);
+    if (lake.exitCode !== null) throw new Error(`the lake writer exited (${lake.exitCode}); see ${logDir}`);
+    const rows = await scrape(metricsUrl, 'reelforge_lake_events_written_total');
+    if (rows > 0 && firstRowsAt === undefined) {
+      firstRowsAt = performance.now();
+      firstRows = rows;
+    }
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const done = offsets.every((o) => {
+      const c = committed?.partitions.find((p) => p.partition === o.partition)?.offset ?? '-1';
+      return c !== '-1' && BigInt(c) >= BigInt(o.high);
+    });
+    if (done) break;
+    if (performance.now() - lakeStarted > 15 * 60_000) throw new Error('the lake writer did not drain in 15 min');
+  }
+  const drainedAt = performance.now();
+  const lakeRows = await scrape(metricsUrl, 'reelforge_lake_events_written_total');
+  const lakeCpu = await scrape(metricsUrl, 'reelforge_process_cpu_seconds_total');
+  const lakeRss = await scrape(metricsUrl, 'reelforge_process_resident_memory_bytes');
+  await stopService(lake);
+
+  // --- What is in the lake: read back every object with DuckDB. -----------------------------------------------
+  const keys = await listKeys(s3, bucket, 'events/');
+  const layout = /^events\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/\d+-\d+-\d+\.parquet$/;
+  const badKeys = keys.filter((k) => !layout.test(k));
+  const files: string[] = [];
+  for (const key of keys) {
+    const path = join(logDir, key.replaceAll('/', '_'));
+    await downloadToFile(s3, { bucket, key }, path);
+    files.push(path);
+  }
+  const duckdb = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const c = await duckdb.connect();
+  const list = `[${files.map((f) => `'${f}'`).join(',')}]`;
+  const counts = await c.runAndReadAll(`SELECT count(*), count(DISTINCT event_id) FROM read_parquet(${list})`);
+  const [rows, distinct] = (counts.getRowsJS()[0] ?? [0, 0]).map(Number) as [number, number];
+  const bytes = await c.runAndReadAll(`SELECT sum(total_compressed_size) FROM parquet_metadata(${list})`);
+  c.closeSync();
+  duckdb.closeSync();
+  const parquetBytes = files.reduce((n, f) => n + statSync(f).size, 0);
+  return {
+    objects: keys.length,
+    badKeys: badKeys.length,
+    rows,
+    distinct,
+    writerRows: lakeRows,
+    drainSec: (drainedAt - lakeStarted) / 1000,
+    steadyEventsPerSec:
+      firstRowsAt === undefined ? null : Math.round((lakeRows - firstRows) / ((drainedAt - firstRowsAt) / 1000)),
+    cpuSec: lakeCpu,
+    rssBytes: lakeRss,
+    parquetBytes,
+    columnBytes: Number(bytes.getRowsJS()[0]?.[0] ?? 0),
+  };
+}
+
 async function main() {
   const env = await stackEnv();
   const logDir = await mkdtemp(join(tmpdir(), 'events-bench-'));
@@ -307,73 +409,9 @@ async function main() {
     const onKafka = offsets.reduce((n, o) => n + Number(BigInt(o.high) - BigInt(o.low)), 0);
     log(`accepted ${load.accepted} events in ${load.elapsedSec.toFixed(1)}s; ${onKafka} on Kafka`);
 
-    // --- Phase 2: the lake writer drains the backlog. -----------------------------------------------------------
-    const opsPort = await freePort();
-    const groupId = uniqueName('lake-bench');
-    const lakeStarted = performance.now();
-    const lake = startService(
-      'events-lake',
-      {
-        ...common,
-        MYSQL_URL: testDb.url,
-        S3_ENDPOINT: env.S3_ENDPOINT,
-        S3_FORCE_PATH_STYLE: 'true',
-        AWS_REGION: env.AWS_REGION,
-        AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID,
-        AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY,
-        LAKE_BUCKET: bucket,
-        OPS_PORT: String(opsPort),
-        CONSUMER_GROUP: groupId,
-        FLUSH_IDLE_SEC: '2',
-        TMP_DIR: join(logDir, 'lake-tmp'),
-      },
-      logDir,
-    );
-    children.push(lake);
-    const metricsUrl = `http://127.0.0.1:${opsPort}/metrics`;
-    let firstRowsAt: number | undefined;
-    let firstRows = 0;
-    for (;;) {
-      await sleep(500);
-      if (lake.exitCode !== null) throw new Error(`the lake writer exited (${lake.exitCode}); see ${logDir}`);
-      const rows = await scrape(metricsUrl, 'reelforge_lake_events_written_total');
-      if (rows > 0 && firstRowsAt === undefined) {
-        firstRowsAt = performance.now();
-        firstRows = rows;
-      }
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      const done = offsets.every((o) => {
-        const c = committed?.partitions.find((p) => p.partition === o.partition)?.offset ?? '-1';
-        return c !== '-1' && BigInt(c) >= BigInt(o.high);
-      });
-      if (done) break;
-      if (performance.now() - lakeStarted > 15 * 60_000) throw new Error('the lake writer did not drain in 15 min');
-    }
-    const drainedAt = performance.now();
-    const lakeRows = await scrape(metricsUrl, 'reelforge_lake_events_written_total');
-    const lakeCpu = await scrape(metricsUrl, 'reelforge_process_cpu_seconds_total');
-    const lakeRss = await scrape(metricsUrl, 'reelforge_process_resident_memory_bytes');
-    await stopService(lake);
-
-    // --- What is in the lake: read back every object with DuckDB. -----------------------------------------------
-    const keys = await listKeys(s3, bucket, 'events/');
-    const layout = /^events\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/\d+-\d+-\d+\.parquet$/;
-    const badKeys = keys.filter((k) => !layout.test(k));
-    const files: string[] = [];
-    for (const key of keys) {
-      const path = join(logDir, key.replaceAll('/', '_'));
-      await downloadToFile(s3, { bucket, key }, path);
-      files.push(path);
-    }
-    const duckdb = await DuckDBInstance.create(':memory:', { threads: '2' });
-    const c = await duckdb.connect();
-    const list = `[${files.map((f) => `'${f}'`).join(',')}]`;
-    const counts = await c.runAndReadAll(`SELECT count(*), count(DISTINCT event_id) FROM read_parquet(${list})`);
-    const [rows, distinct] = (counts.getRowsJS()[0] ?? [0, 0]).map(Number) as [number, number];
-    const bytes = await c.runAndReadAll(`SELECT sum(total_compressed_size) FROM parquet_metadata(${list})`);
-    c.closeSync();
-    duckdb.closeSync();
-    const parquetBytes = files.reduce((n, f) => n + statSync(f).size, 0);
+    const lake = args.lake
+      ? await drainLake({ common, env, dbUrl: testDb.url, bucket, s3, admin, topic, offsets, logDir, children })
+      : undefined;
 
     const sorted = [...load.latenciesMs].sort((a, b) => a - b);
     const jsonPerEvent = load.eventBytes / load.accepted;
@@ -403,31 +441,30 @@ async function main() {
         rssMiB: Math.round(ingestRss / 1024 ** 2),
       },
       kafka: { messages: onKafka, lost: load.accepted - onKafka },
-      lake: {
-        objects: keys.length,
-        badKeys: badKeys.length,
-        rows,
-        distinctEventIds: distinct,
-        writerRowsMetric: lakeRows,
-        lost: load.accepted - distinct,
-        drainWallSec: Number(((drainedAt - lakeStarted) / 1000).toFixed(1)),
-        drainEventsPerSec: Math.round(rows / ((drainedAt - lakeStarted) / 1000)),
-        steadyEventsPerSec:
-          firstRowsAt === undefined ? null : Math.round((lakeRows - firstRows) / ((drainedAt - firstRowsAt) / 1000)),
-        rssMiB: Math.round(lakeRss / 1024 ** 2),
+      lake: lake && {
+        objects: lake.objects,
+        badKeys: lake.badKeys,
+        rows: lake.rows,
+        distinctEventIds: lake.distinct,
+        writerRowsMetric: lake.writerRows,
+        lost: load.accepted - lake.distinct,
+        drainWallSec: Number(lake.drainSec.toFixed(1)),
+        drainEventsPerSec: Math.round(lake.rows / lake.drainSec),
+        steadyEventsPerSec: lake.steadyEventsPerSec,
+        rssMiB: Math.round(lake.rssBytes / 1024 ** 2),
       },
       // CPU time per accepted event: unlike events/s, it does not depend on what else the machine is running.
       cpuMicrosPerEvent: {
         ingest: Number(((cpu.ingest / load.accepted) * 1e6).toFixed(2)),
         loadGenerator: Number(((cpu.generator / load.accepted) * 1e6).toFixed(2)),
         kafkaBroker: cpu.broker === null ? null : Number(((cpu.broker / load.accepted) * 1e6).toFixed(2)),
-        lakeWriter: Number(((lakeCpu / rows) * 1e6).toFixed(2)),
+        lakeWriter: lake ? Number(((lake.cpuSec / lake.rows) * 1e6).toFixed(2)) : null,
       },
       bytesPerEvent: {
         playerJson: Number(jsonPerEvent.toFixed(1)),
         kafkaRecordJson: Number((jsonPerEvent + envelope - 2).toFixed(1)),
-        parquetZstd: Number((parquetBytes / rows).toFixed(1)),
-        parquetColumnData: Number((Number(bytes.getRowsJS()[0]?.[0] ?? 0) / rows).toFixed(1)),
+        parquetZstd: lake ? Number((lake.parquetBytes / lake.rows).toFixed(1)) : null,
+        parquetColumnData: lake ? Number((lake.columnBytes / lake.rows).toFixed(1)) : null,
       },
     };
     const perEvent = report.cpuMicrosPerEvent;
@@ -435,8 +472,9 @@ async function main() {
     process.stdout.write(
       `${JSON.stringify({ ...report, projectedEventsPerSecOnTwoIdleCores: Math.round(2e6 / pipeline) }, null, 2)}\n`,
     );
-    if (report.kafka.lost !== 0 || report.lake.lost !== 0 || badKeys.length > 0) process.exitCode = 1;
-    else finished = true;
+    if (report.kafka.lost !== 0 || (report.lake && (report.lake.lost !== 0 || report.lake.badKeys > 0))) {
+      process.exitCode = 1;
+    } else finished = true;
   } finally {
     for (const child of children) await stopService(child);
     await admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }).catch(() => {});
