@@ -54,7 +54,7 @@ describe('POST /v1/events', () => {
     const res = await instance.inject(post(JSON.stringify([event('a'), event('b')])));
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ accepted: 2, rejected: [] });
-    expect(published.map((m) => JSON.parse(m.value))).toEqual([
+    expect(published.map((m) => JSON.parse(m.value.toString()))).toEqual([
       {
         version: 1,
         received_at: '2025-03-01T10:00:05.000Z',
@@ -83,7 +83,7 @@ describe('POST /v1/events', () => {
     expect(json.rejected.map((r: { index: number }) => r.index)).toEqual([1, 2]);
     expect(json.rejected[0].reasons[0]).toMatch(/^timestamp: /);
     expect(json.rejected[1].reasons).toEqual(['not valid JSON']);
-    expect(published.map((m) => JSON.parse(m.value).event.event_id)).toEqual(['a', 'c']);
+    expect(published.map((m) => JSON.parse(m.value.toString()).event.event_id)).toEqual(['a', 'c']);
   });
 
   it('answers 400 with the reasons when no event is valid', async () => {

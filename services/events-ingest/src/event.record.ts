@@ -1,5 +1,7 @@
-// Wraps accepted events into `engagement.events` records (EngagementEventRecordV1), keyed by content_id.
+// Wraps accepted events into `engagement.events` records (EngagementEventRecordV1), keyed by content_id. Each value
+// is the request's envelope around the event's own bytes from the body, so no event is serialised again.
 import type { EngagementEventV1 } from '@reelforge/contracts';
+import type { Batch } from './batch.parser.js';
 import type { EventMessage } from './kafka.sender.js';
 
 export interface RequestMeta {
@@ -8,18 +10,31 @@ export interface RequestMeta {
   userAgent: string | null;
 }
 
-export function buildRecords(events: EngagementEventV1[], meta: RequestMeta): EventMessage[] {
-  // The envelope is the same for every event of a request, so it is serialised once and each event is spliced
-  // into it: at 100k events/s, re-serialising it per event is a visible share of the CPU.
+const CLOSE_BRACE = 0x7d;
+
+/** One record per accepted item of the batch (positions from validateBatch), all in one buffer per request. */
+export function buildRecords(batch: Batch, accepted: readonly number[], meta: RequestMeta): EventMessage[] {
   const envelope = JSON.stringify({
     version: 1,
     received_at: meta.receivedAt.toISOString(),
     ip: meta.ip,
     user_agent: meta.userAgent,
   });
-  const prefix = `${envelope.slice(0, -1)},"event":`;
-  return events.map((event) => ({
-    key: event.content_id,
-    value: `${prefix}${JSON.stringify(event)}}`,
-  }));
+  const prefix = Buffer.from(`${envelope.slice(0, -1)},"event":`);
+  const { items, source, spans } = batch;
+  let size = 0;
+  for (const i of accepted) size += prefix.length + (spans[2 * i + 1] as number) - (spans[2 * i] as number) + 1;
+  // One allocation per request rather than two per event; the values are views into it.
+  const out = Buffer.allocUnsafe(size);
+  const messages: EventMessage[] = new Array(accepted.length);
+  let at = 0;
+  for (let k = 0; k < accepted.length; k++) {
+    const i = accepted[k] as number;
+    const start = at;
+    at += prefix.copy(out, at);
+    at += source.copy(out, at, spans[2 * i], spans[2 * i + 1]);
+    out[at++] = CLOSE_BRACE;
+    messages[k] = { key: (items[i] as EngagementEventV1).content_id, value: out.subarray(start, at) };
+  }
+  return messages;
 }

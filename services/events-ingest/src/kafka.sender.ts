@@ -6,14 +6,15 @@
 // `version` says what a value is. Partitions follow the Java client's murmur2, like every other producer here,
 // remembered per key because videos repeat and hashing every event's key was a twentieth of the CPU.
 
-import { compatibilityPartitioner, ProduceAcks, Producer, stringSerializers } from '@platformatic/kafka';
+import { compatibilityPartitioner, ProduceAcks, Producer, stringSerializer } from '@platformatic/kafka';
 import type { KafkaEnv } from '@reelforge/kafka';
 import { kafkaMetrics } from '@reelforge/kafka';
 import type { Registry } from 'prom-client';
 
 export interface EventMessage {
   key: string;
-  value: string;
+  /** The record's JSON as UTF-8, sent as is. */
+  value: Buffer;
 }
 
 export interface RecordSender {
@@ -30,7 +31,7 @@ export interface RecordSenderOptions {
   registry?: Registry;
 }
 
-type Partitioner = typeof compatibilityPartitioner<string, string, string, string>;
+type Partitioner = typeof compatibilityPartitioner<string, Buffer, string, string>;
 
 const MEMO_LIMIT = 200_000;
 
@@ -64,7 +65,12 @@ export function createRecordSender(opts: RecordSenderOptions): RecordSender {
   const producer = new Producer({
     clientId: env.KAFKA_CLIENT_ID,
     bootstrapBrokers: env.KAFKA_BROKERS,
-    serializers: stringSerializers,
+    serializers: {
+      key: stringSerializer,
+      value: (value?: Buffer) => value,
+      headerKey: stringSerializer,
+      headerValue: stringSerializer,
+    },
     idempotent: true,
     acks: ProduceAcks.ALL,
     partitioner: memoisedPartitioner(),

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { EventMessage } from './kafka.sender.js';
 import { ProduceBatcher } from './produce.batcher.js';
 
-const msg = (value: string): EventMessage => ({ key: '', value });
+const msg = (value: string): EventMessage => ({ key: '', value: Buffer.from(value) });
 
 /** A send whose completion the test controls. */
 function controlledSend() {
   const calls: { values: string[]; done: (err?: Error) => void }[] = [];
   const send = (messages: EventMessage[]) =>
     new Promise<void>((resolve, reject) => {
-      calls.push({ values: messages.map((m) => m.value), done: (err) => (err ? reject(err) : resolve()) });
+      calls.push({ values: messages.map((m) => m.value.toString()), done: (err) => (err ? reject(err) : resolve()) });
     });
   return { send, calls };
 }
