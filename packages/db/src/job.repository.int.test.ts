@@ -82,6 +82,39 @@ describe('JobRepository', () => {
     expect(new Set(results.map((r) => r.job.id)).size).toBe(1);
   });
 
+  it('creates a batch of jobs in one statement, telling the new from the existing', async () => {
+    const [a, b, c] = [await newVideoId(), await newVideoId(), await newVideoId()];
+    const input = (videoId: string, attempt = 1) => ({
+      videoId,
+      attempt,
+      launcher: 'noop' as const,
+      deadlineAt: inAMinute(),
+    });
+    const existing = await db.transaction().execute((tx) => jobs.createIfAbsent(tx, input(b)));
+    const batch = await db
+      .transaction()
+      .execute((tx) => jobs.createManyIfAbsent(tx, [input(a), input(b), input(c), input(a, 2)]));
+    expect(batch.map((r) => [r.job.videoId, r.job.attempt, r.created])).toEqual([
+      [a, 1, true],
+      [b, 1, false],
+      [c, 1, true],
+      [a, 2, true],
+    ]);
+    expect(batch[1]?.job).toEqual(existing.job);
+    // Claimed at creation when given a token; an existing job is left as it is.
+    const claimed = await db.transaction().execute((tx) =>
+      jobs.createManyIfAbsent(
+        tx,
+        [input(c, 3), input(b)].map((i) => ({ ...i, launchToken: 'tok' })),
+      ),
+    );
+    expect(claimed.map((r) => [r.created, r.job.status, r.job.launchToken])).toEqual([
+      [true, 'launching', 'tok'],
+      [false, 'pending', null],
+    ]);
+    expect(await db.transaction().execute((tx) => jobs.createManyIfAbsent(tx, []))).toEqual([]);
+  });
+
   it('refuses a job for a video that does not exist with NOT_FOUND', async () => {
     const missing = '00000000-0000-4000-8000-000000000000';
     const err = await db
@@ -102,6 +135,20 @@ describe('JobRepository', () => {
     expect(won[0]).toMatchObject({ status: 'launching', launchToken: expect.stringMatching(/^token-[abc]$/) });
   });
 
+  it('claims each job of overlapping batches exactly once, with its own token', async () => {
+    const batch = await Promise.all(Array.from({ length: 6 }, () => pendingJob()));
+    const claims = batch.map((job) => ({ jobId: job.id, launchToken: `tok-${job.id.slice(0, 8)}` }));
+    const [first, second, third] = await Promise.all([
+      jobs.claimManyForLaunch(claims.slice(0, 4)),
+      jobs.claimManyForLaunch(claims.slice(2, 6)),
+      jobs.claimManyForLaunch(claims.toReversed()),
+    ]);
+    const won = [...(first ?? []), ...(second ?? []), ...(third ?? [])];
+    expect(won.map((j) => j.id).sort()).toEqual(batch.map((j) => j.id).sort());
+    for (const job of won) expect(job).toMatchObject({ status: 'launching', launchToken: `tok-${job.id.slice(0, 8)}` });
+    expect(await jobs.claimManyForLaunch(claims)).toEqual([]);
+  });
+
   it('re-claims a launch stuck past the window with its first token', async () => {
     const job = await pendingJob();
     expect((await jobs.claimForLaunch(job.id, 'first'))?.launchToken).toBe('first');
@@ -112,6 +159,23 @@ describe('JobRepository', () => {
     // The re-claim refreshed the clock: a third replica must wait another window.
     expect(await jobs.claimForLaunch(job.id, 'third', { reclaimAfterSec: 30 })).toBeNull();
     await expect(jobs.claimForLaunch(job.id, 'x'.repeat(65))).rejects.toThrow(RangeError);
+  });
+
+  it('marks a batch running with each job’s task, skipping those not launching', async () => {
+    const [a, b, notClaimed] = [await pendingJob(), await pendingJob(), await pendingJob()];
+    await jobs.claimManyForLaunch([a, b].map((j) => ({ jobId: j.id, launchToken: 'tok' })));
+    const moved = await jobs.markManyRunning([
+      { jobId: a.id, taskId: 'task-a' },
+      { jobId: b.id, taskId: 'task-b' },
+      { jobId: notClaimed.id, taskId: 'task-c' },
+    ]);
+    expect([...moved].sort()).toEqual([a.id, b.id].sort());
+    const rows = await Promise.all([a, b, notClaimed].map((j) => jobs.findById(j.id)));
+    expect(rows.map((r) => [r?.status, r?.taskId])).toEqual([
+      ['running', 'task-a'],
+      ['running', 'task-b'],
+      ['pending', null],
+    ]);
   });
 
   it('runs and finishes once; a second report changes nothing', async () => {

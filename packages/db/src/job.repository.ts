@@ -2,7 +2,7 @@
 // so several dispatcher replicas can run side by side.
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@reelforge/contracts';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Database, TranscodeJob } from './database.js';
 import { type JobOutcome, type JobStatus, jobStatuses, jobStatusesBefore, type Launcher } from './job.state.js';
 import { isMissingParent } from './mysql.errors.js';
@@ -14,6 +14,8 @@ export interface NewJob {
   launcher: Launcher;
   /** When the reaper may declare it lost if it has not finished. */
   deadlineAt: Date;
+  /** Claims a job this call creates for launch at once (`launching` with this token); an existing job is untouched. */
+  launchToken?: string;
 }
 
 export interface JobResult {
@@ -33,44 +35,73 @@ export class JobRepository {
    * existing job and `created: false`. The row stays locked until `tx` ends. NOT_FOUND if the video does not exist.
    */
   async createIfAbsent(tx: Transaction<Database>, input: NewJob): Promise<{ job: TranscodeJob; created: boolean }> {
+    const [result] = await this.createManyIfAbsent(tx, [input]);
+    if (result === undefined) throw new Error('createManyIfAbsent returned nothing for one job');
+    return result;
+  }
+
+  /**
+   * createIfAbsent for many (videoId, attempt)s in one statement; results in the order of `inputs`. A job created
+   * with a `launchToken` starts claimed, saving the compare-and-set a pending job would need.
+   */
+  async createManyIfAbsent(
+    tx: Transaction<Database>,
+    inputs: readonly NewJob[],
+  ): Promise<{ job: TranscodeJob; created: boolean }[]> {
+    if (inputs.length === 0) return [];
+    for (const { launchToken } of inputs) if (launchToken !== undefined) assertLaunchToken(launchToken);
     const now = new Date();
-    // Whether this call created the job is told by whose id the row carries, whatever the driver counts as affected.
-    const id = randomUUID();
+    // Whether this call created a job is told by whose id the row carries, whatever the driver counts as affected.
+    const rows = inputs.map((input) => ({
+      id: randomUUID(),
+      videoId: input.videoId,
+      attempt: input.attempt,
+      status: input.launchToken === undefined ? ('pending' as const) : ('launching' as const),
+      launcher: input.launcher,
+      taskId: null,
+      launchToken: input.launchToken ?? null,
+      deadlineAt: input.deadlineAt,
+      startedAt: null,
+      finishedAt: null,
+      exitCode: null,
+      errorCode: null,
+      errorMessage: null,
+      createdAt: now,
+      updatedAt: now,
+    }));
     try {
       // Not INSERT IGNORE: on a duplicate that takes a shared lock, and two replicas holding it deadlock as soon
       // as either writes the job. The no-op update takes the exclusive lock at once, so they simply queue.
       await tx
         .insertInto('transcodeJobs')
-        .values({
-          id,
-          videoId: input.videoId,
-          attempt: input.attempt,
-          status: 'pending',
-          launcher: input.launcher,
-          taskId: null,
-          launchToken: null,
-          deadlineAt: input.deadlineAt,
-          startedAt: null,
-          finishedAt: null,
-          exitCode: null,
-          errorCode: null,
-          errorMessage: null,
-          createdAt: now,
-          updatedAt: now,
-        })
+        .values(rows)
         .onDuplicateKeyUpdate((eb) => ({ id: eb.ref('transcodeJobs.id') }))
         .execute();
     } catch (err) {
-      if (isMissingParent(err)) throw new AppError('NOT_FOUND', `video ${input.videoId} not found`, { cause: err });
+      if (isMissingParent(err)) {
+        const which = inputs.length === 1 ? `video ${inputs[0]?.videoId}` : 'a video of the batch';
+        throw new AppError('NOT_FOUND', `${which} not found`, { cause: err });
+      }
       throw err;
     }
-    const job = await tx
+    // Every row is locked by the insert, so this read is exact (READ COMMITTED sees its own and committed rows).
+    const found = await tx
       .selectFrom('transcodeJobs')
       .selectAll()
-      .where('videoId', '=', input.videoId)
-      .where('attempt', '=', input.attempt)
-      .executeTakeFirstOrThrow();
-    return { job, created: job.id === id };
+      .where((eb) =>
+        eb(
+          eb.refTuple('videoId', 'attempt'),
+          'in',
+          inputs.map((i) => eb.tuple(i.videoId, i.attempt)),
+        ),
+      )
+      .execute();
+    const byKey = new Map(found.map((job) => [`${job.videoId}/${job.attempt}`, job]));
+    return rows.map((row) => {
+      const job = byKey.get(`${row.videoId}/${row.attempt}`);
+      if (job === undefined) throw new Error(`job of video ${row.videoId} attempt ${row.attempt} vanished`);
+      return { job, created: job.id === row.id };
+    });
   }
 
   async findById(id: string, tx?: Transaction<Database>): Promise<TranscodeJob | null> {
@@ -99,46 +130,95 @@ export class JobRepository {
     opts: { reclaimAfterSec?: number } = {},
     tx?: Transaction<Database>,
   ): Promise<TranscodeJob | null> {
-    if (launchToken.length === 0 || launchToken.length > MAX_LAUNCH_TOKEN) {
-      throw new RangeError(`launch token must be 1–${MAX_LAUNCH_TOKEN} characters`);
-    }
-    const db = tx ?? this.db;
-    const now = new Date();
+    const [claimed] = await this.claimManyForLaunch([{ jobId, launchToken }], opts, tx);
+    return claimed ?? null;
+  }
+
+  /** claimForLaunch for many jobs in one transaction: the ones this call claimed come back, the others do not. */
+  async claimManyForLaunch(
+    claims: readonly { jobId: string; launchToken: string }[],
+    opts: { reclaimAfterSec?: number } = {},
+    tx?: Transaction<Database>,
+  ): Promise<TranscodeJob[]> {
+    for (const { launchToken } of claims) assertLaunchToken(launchToken);
+    if (claims.length === 0) return [];
     const { reclaimAfterSec } = opts;
-    const result = await db
-      .updateTable('transcodeJobs')
-      .set((eb) => ({
-        status: 'launching' as const,
-        launchToken: eb.fn.coalesce('launchToken', eb.val(launchToken)),
-        updatedAt: now,
-      }))
-      .where('id', '=', jobId)
-      .where((eb) =>
-        reclaimAfterSec === undefined
-          ? eb('status', '=', 'pending')
-          : eb.or([
-              eb('status', '=', 'pending'),
-              eb.and([
-                eb('status', '=', 'launching'),
-                eb('updatedAt', '<', new Date(now.getTime() - reclaimAfterSec * 1000)),
+    const claim = async (tx: Transaction<Database>) => {
+      const now = new Date();
+      // Locking the claimable rows first tells which ones this call moves; an UPDATE alone only counts them.
+      const claimable = await tx
+        .selectFrom('transcodeJobs')
+        .select('id')
+        .where(
+          'id',
+          'in',
+          claims.map((c) => c.jobId),
+        )
+        .where((eb) =>
+          reclaimAfterSec === undefined
+            ? eb('status', '=', 'pending')
+            : eb.or([
+                eb('status', '=', 'pending'),
+                eb.and([
+                  eb('status', '=', 'launching'),
+                  eb('updatedAt', '<', new Date(now.getTime() - reclaimAfterSec * 1000)),
+                ]),
               ]),
-            ]),
-      )
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) return null;
-    return this.findById(jobId, tx);
+        )
+        .forUpdate()
+        .execute();
+      if (claimable.length === 0) return [];
+      const ids = claimable.map((row) => row.id);
+      const tokenOf = new Map(claims.map((c) => [c.jobId, c.launchToken]));
+      await tx
+        .updateTable('transcodeJobs')
+        .set((eb) => ({
+          status: 'launching' as const,
+          launchToken: eb.fn.coalesce('launchToken', byId(ids, tokenOf)),
+          updatedAt: now,
+        }))
+        .where('id', 'in', ids)
+        .execute();
+      return tx.selectFrom('transcodeJobs').selectAll().where('id', 'in', ids).execute();
+    };
+    return tx ? claim(tx) : this.db.transaction().execute(claim);
   }
 
   /** launching → running, with the task's id (ECS task ARN or pid). False if it already finished or was reaped. */
   async markRunning(jobId: string, taskId: string, tx?: Transaction<Database>): Promise<boolean> {
-    const now = new Date();
-    const result = await (tx ?? this.db)
-      .updateTable('transcodeJobs')
-      .set({ status: 'running', taskId, startedAt: now, updatedAt: now })
-      .where('id', '=', jobId)
-      .where('status', 'in', jobStatusesBefore('running'))
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    return (await this.markManyRunning([{ jobId, taskId }], tx)).has(jobId);
+  }
+
+  /** markRunning for many jobs in one transaction; returns the ids that moved. */
+  async markManyRunning(
+    starts: readonly { jobId: string; taskId: string }[],
+    tx?: Transaction<Database>,
+  ): Promise<Set<string>> {
+    if (starts.length === 0) return new Set();
+    const mark = async (tx: Transaction<Database>) => {
+      const now = new Date();
+      const movable = await tx
+        .selectFrom('transcodeJobs')
+        .select('id')
+        .where(
+          'id',
+          'in',
+          starts.map((s) => s.jobId),
+        )
+        .where('status', 'in', jobStatusesBefore('running'))
+        .forUpdate()
+        .execute();
+      const ids = movable.map((row) => row.id);
+      if (ids.length === 0) return new Set<string>();
+      const taskOf = new Map(starts.map((s) => [s.jobId, s.taskId]));
+      await tx
+        .updateTable('transcodeJobs')
+        .set({ status: 'running', taskId: byId(ids, taskOf), startedAt: now, updatedAt: now })
+        .where('id', 'in', ids)
+        .execute();
+      return new Set(ids);
+    };
+    return tx ? mark(tx) : this.db.transaction().execute(mark);
   }
 
   /** Ends the job as succeeded, failed or lost, if it has not ended yet. False for a second report. */
@@ -230,4 +310,18 @@ export class JobRepository {
     for (const row of rows) if (row.status in counts) counts[row.status] = Number(row.count);
     return counts;
   }
+}
+
+function assertLaunchToken(token: string): void {
+  if (token.length === 0 || token.length > MAX_LAUNCH_TOKEN) {
+    throw new RangeError(`launch token must be 1–${MAX_LAUNCH_TOKEN} characters`);
+  }
+}
+
+/** `CASE id WHEN … THEN … END`: a different value per row in one UPDATE. */
+function byId(ids: readonly string[], values: ReadonlyMap<string, string>): RawBuilder<string | null> {
+  return sql<string | null>`CASE id ${sql.join(
+    ids.map((id) => sql`WHEN ${id} THEN ${values.get(id) ?? null}`),
+    sql` `,
+  )} END`;
 }

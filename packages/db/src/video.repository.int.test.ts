@@ -155,6 +155,38 @@ describe('VideoRepository', () => {
     expect(wins.filter(Boolean)).toHaveLength(1);
   });
 
+  it('moves a batch in one statement and counts what moved', async () => {
+    const owner = await newOwner();
+    const ids = await Promise.all(
+      [1, 2, 3].map(async () => (await newVideo({ ownerId: owner, title: 't', status: 'uploaded' })).id),
+    );
+    await videos.transition(ids[1] as string, ['uploaded'], 'queued');
+    expect(await videos.transitionMany(ids, ['uploaded'], 'queued')).toBe(2);
+    expect(await videos.transitionMany([], ['uploaded'], 'queued')).toBe(0);
+  });
+
+  it('marks a batch processing for each video’s current attempt only', async () => {
+    const [current, stale, finished] = [await queuedVideo(), await queuedVideo(), await queuedVideo()];
+    await videos.markFailed(finished.id, 1, { code: 'TRANSCODE_FAILED', message: 'x' });
+    const moved = await videos.markManyProcessing([
+      { id: current.id, attempt: 1 },
+      { id: stale.id, attempt: 2 },
+      { id: finished.id, attempt: 1 },
+    ]);
+    expect([...moved]).toEqual([current.id]);
+    const statuses = await Promise.all(
+      [current, stale, finished].map(async (v) => (await videos.findById(v.id))?.status),
+    );
+    expect(statuses).toEqual(['processing', 'queued', 'failed']);
+  });
+
+  it('locks the videos of a batch that exist', async () => {
+    const [a, b] = [await queuedVideo(), await queuedVideo()];
+    const missing = '00000000-0000-4000-8000-000000000000';
+    const locked = await db.transaction().execute((tx) => videos.lockMany(tx, [b.id, missing, a.id]));
+    expect(locked.map((v) => v.id).sort()).toEqual([a.id, b.id].sort());
+  });
+
   it('records progress of the current attempt only, never backwards', async () => {
     const video = await queuedVideo();
     expect(await videos.setProgress(video.id, 1, 40.7)).toBe(true);

@@ -112,6 +112,12 @@ export class VideoRepository {
     return row ?? null;
   }
 
+  /** Locks the videos that exist among `ids` until `tx` ends (in primary-key order, so batches cannot deadlock). */
+  async lockMany(tx: Transaction<Database>, ids: readonly string[]): Promise<Video[]> {
+    if (ids.length === 0) return [];
+    return tx.selectFrom('videos').selectAll().where('id', 'in', ids).forUpdate().execute();
+  }
+
   /** The video if `viewerId` may see it: its owner always, anyone (signed in or not) when it is public. */
   async findVisible(id: string, viewerId: string | null, tx?: Transaction<Database>): Promise<Video | null> {
     const row = await (tx ?? this.db)
@@ -183,28 +189,66 @@ export class VideoRepository {
     patch: VideoPatch = {},
     tx?: Transaction<Database>,
   ): Promise<boolean> {
+    return (await this.transitionMany([id], from, to, patch, tx)) > 0;
+  }
+
+  /** transition for many videos in one statement; returns how many moved. */
+  async transitionMany(
+    ids: readonly string[],
+    from: readonly VideoStatus[],
+    to: VideoStatus,
+    patch: VideoPatch = {},
+    tx?: Transaction<Database>,
+  ): Promise<number> {
     if (from.length === 0) throw new TypeError('transition needs at least one `from` status');
     for (const f of from) assertVideoTransition(f, to);
+    if (ids.length === 0) return 0;
     const errorMessage = patch.errorMessage == null ? patch.errorMessage : clipText(patch.errorMessage);
     const result = await (tx ?? this.db)
       .updateTable('videos')
       .set({ ...patch, ...(errorMessage === undefined ? {} : { errorMessage }), status: to, updatedAt: new Date() })
-      .where('id', '=', id)
+      .where('id', 'in', ids)
       .where('status', 'in', from)
       .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    return Number(result.numUpdatedRows);
   }
 
   /** queued → processing, for the current attempt only. */
   async markProcessing(id: string, attempt: number, tx?: Transaction<Database>): Promise<boolean> {
-    const result = await (tx ?? this.db)
-      .updateTable('videos')
-      .set({ status: 'processing', updatedAt: new Date() })
-      .where('id', '=', id)
-      .where('attempt', '=', attempt)
-      .where('status', 'in', videoStatusesBefore('processing'))
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    return (await this.markManyProcessing([{ id, attempt }], tx)).has(id);
+  }
+
+  /** markProcessing for many videos in one transaction; returns the ids that moved. */
+  async markManyProcessing(
+    videos: readonly { id: string; attempt: number }[],
+    tx?: Transaction<Database>,
+  ): Promise<Set<string>> {
+    if (videos.length === 0) return new Set();
+    const mark = async (tx: Transaction<Database>) => {
+      const movable = await tx
+        .selectFrom('videos')
+        .select('id')
+        .where((eb) =>
+          eb(
+            eb.refTuple('id', 'attempt'),
+            'in',
+            videos.map((v) => eb.tuple(v.id, v.attempt)),
+          ),
+        )
+        .where('status', 'in', videoStatusesBefore('processing'))
+        .forUpdate()
+        .execute();
+      const ids = movable.map((row) => row.id);
+      if (ids.length > 0) {
+        await tx
+          .updateTable('videos')
+          .set({ status: 'processing', updatedAt: new Date() })
+          .where('id', 'in', ids)
+          .execute();
+      }
+      return new Set(ids);
+    };
+    return tx ? mark(tx) : this.db.transaction().execute(mark);
   }
 
   /**
