@@ -1,19 +1,19 @@
 // Dispatcher throughput: N `video.uploaded` messages (with their video rows) through the real dispatcher process
 // with the no-op launcher (TASK_LAUNCHER=noop), so what is measured is the dispatcher and what it stands on — the
-// transaction creating the job and queueing the video, the compare-and-set claim, the running/processing
-// transaction, and @reelforge/kafka's consumer. Target: ≥ 2,000 messages/s and 0 duplicates (jobs per
+// transaction queueing the video and creating the job claimed for launch, the running/processing transaction (each
+// batched over the messages in hand), and @reelforge/kafka's consumer. Target: ≥ 2,000 messages/s and 0 duplicates (jobs per
 // (video, attempt), launches per job).
 //
 //   ./reelforge up                                    # the local stack
 //   pnpm turbo run build --filter @reelforge/bench...
 //   node bench/dispatcher.bench.ts [--messages 10000] [--partitions 12] [--concurrency 12]
-//                                  [--message-concurrency 16] [--replicas 1]
+//                                  [--message-concurrency 64] [--replicas 1]
 //
 // Three numbers, to tell where the time goes:
 //   pipeline — the service process consuming the topic (messages produced before it starts; the rate is taken
 //              between the first job created and the last task started, from MySQL, so start-up is not in it);
-//   handler  — the same DispatchService driven in-process by `concurrency` callers, no Kafka: the dispatcher's own
-//              MySQL work per message;
+//   handler  — the same DispatchService driven in-process by concurrency × message-concurrency callers, no Kafka:
+//              the dispatcher's own MySQL work per message;
 //   consumer — @reelforge/kafka's startConsumer on the same kind of topic with an empty handler: the ceiling any
 //              consumer has here, whatever its handler does.
 // It makes its own database and topics (as the tests do) and drops the database afterwards.
@@ -49,7 +49,7 @@ const { values: args } = parseArgs({
     partitions: { type: 'string', default: '12' },
     concurrency: { type: 'string', default: '12' },
     // Messages of different keys handled at once within a partition (CONSUMER_MESSAGE_CONCURRENCY).
-    'message-concurrency': { type: 'string', default: '16' },
+    'message-concurrency': { type: 'string', default: '64' },
     replicas: { type: 'string', default: '1' },
     'consumer-messages': { type: 'string', default: '2000' },
   },
@@ -266,7 +266,9 @@ try {
   for (const { child } of dispatchers) child.kill('SIGTERM');
 
   // --- handler: DispatchService in-process, no Kafka ------------------------------------------------------------
-  log(`handler: ${N} more videos through DispatchService with ${CONCURRENCY} concurrent callers`);
+  // As many callers as the service has messages in hand (partitions × messages per partition), so it batches alike.
+  const callers = CONCURRENCY * MESSAGE_CONCURRENCY;
+  log(`handler: ${N} more videos through DispatchService with ${callers} concurrent callers`);
   const direct = await uploadedVideos(db, ownerId, N);
   const service = new DispatchService({
     db,
@@ -284,7 +286,7 @@ try {
   let next = 0;
   const handlerStarted = performance.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: callers }, async () => {
       while (next < direct.length) {
         const m = direct[next++];
         if (m) await service.handleUploaded(m);

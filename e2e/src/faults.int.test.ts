@@ -28,9 +28,9 @@ describe('faults', () => {
     const upload = await pipeline.upload(token, await videoClip({ width: 320, height: 240, seconds: 2 }), 'crash.mp4');
 
     expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' });
-    // It died with the job committed and nothing launched.
+    // It died with the job committed (claimed for launch: a slot was free) and nothing launched.
     expect((await pipeline.jobs(upload.id)).map((j) => [j.attempt, j.status, j.taskId])).toEqual([
-      [1, 'pending', null],
+      [1, 'launching', null],
     ]);
     expect((await pipeline.videoRow(upload.id)).status).toBe('queued');
     expect(pipeline.launches(upload.id)).toBe(0);

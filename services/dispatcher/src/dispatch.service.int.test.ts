@@ -64,11 +64,11 @@ describe('DispatchService.handleUploaded', () => {
         },
       },
     ]);
-    // One log line per state change, each with videoId, attempt and jobId.
+    // One log line per state change, each with videoId, attempt and jobId: a slot was free, so the job was
+    // created claimed.
     const changes = lines.filter((l) => l.videoId === message.videoId && ('job' in l || 'video' in l));
     expect(changes.map((l) => [l.msg, l.job, l.video ?? null, l.attempt, l.jobId])).toEqual([
-      ['transcode job created', 'pending', 'queued', 1, job?.id],
-      ['job claimed for launch', 'launching', null, 1, job?.id],
+      ['transcode job created', 'launching', 'queued', 1, job?.id],
       ['task launched', 'running', 'processing', 1, job?.id],
     ]);
     const metrics = await registry.getMetricsAsJSON();
@@ -100,6 +100,44 @@ describe('DispatchService.handleUploaded', () => {
     expect(outcomes.map((o) => o.result).sort()).toEqual(['already-claimed', 'launched']);
     expect(await jobsOf(message.videoId)).toHaveLength(1);
     expect(launcher.launched).toHaveLength(1);
+  });
+
+  it('handles a burst in shared transactions: one job, one launch, running and processing per video', async () => {
+    const launcher = new RecordingLauncher();
+    const [a, b] = [dispatchService(t, { launcher }), dispatchService(t, { launcher })];
+    const messages = await Promise.all(Array.from({ length: 40 }, () => uploadedVideo(t)));
+    const deleted = messages[7] as (typeof messages)[number];
+    await t.videos.delete(deleted.videoId);
+    // Every message twice to each of two replicas, all at once: the batches of both overlap and repeat videos.
+    const outcomes = await Promise.all(
+      [...messages, ...messages].flatMap((m) => [a.handleUploaded(m), b.handleUploaded(m)]),
+    );
+
+    const count = (result: string) => outcomes.filter((o) => o.result === result).length;
+    expect([count('launched'), count('already-claimed'), count('skipped')]).toEqual([39, 39 * 3, 4]);
+    expect(launcher.launched).toHaveLength(39);
+    const jobs = await t.db
+      .selectFrom('transcodeJobs')
+      .select(['videoId', 'status', 'taskId'])
+      .where(
+        'videoId',
+        'in',
+        messages.map((m) => m.videoId),
+      )
+      .execute();
+    expect(jobs).toHaveLength(39);
+    expect(new Set(jobs.map((j) => j.videoId)).size).toBe(39);
+    expect(jobs.every((j) => j.status === 'running' && j.taskId !== null)).toBe(true);
+    const videos = await t.db
+      .selectFrom('videos')
+      .select('status')
+      .where(
+        'id',
+        'in',
+        messages.map((m) => m.videoId),
+      )
+      .execute();
+    expect(videos.map((v) => v.status)).toEqual(Array(39).fill('processing'));
   });
 
   it('ignores a message of an older attempt, of a finished video, of a deleted video', async () => {
@@ -209,13 +247,22 @@ describe('DispatchService.handleUploaded', () => {
     launcher.trackEnds = true;
     const slots = new LaunchSlots(1);
     const service = dispatchService(t, { launcher, slots });
-    await service.handleUploaded(await uploadedVideo(t));
+    const first = await service.handleUploaded(await uploadedVideo(t));
     const message = await uploadedVideo(t);
     const stopping = new AbortController();
     const waiting = service.handleUploaded(message, stopping.signal);
     stopping.abort(new Error('consumer stopping'));
     await expect(waiting).rejects.toThrow('consumer stopping');
     expect((await jobsOf(message.videoId)).map((j) => j.status)).toEqual(['pending']);
+
+    // Redelivered once a slot is free: the pending job is claimed in the transaction that finds it.
+    launcher.end(first.result === 'launched' ? first.taskId : '');
+    await new Promise((r) => setImmediate(r));
+    const again = await service.handleUploaded(message);
+    expect(again).toMatchObject({ result: 'launched', taskId: expect.stringMatching(/task-2$/) });
+    expect((await jobsOf(message.videoId)).map((j) => [j.status, j.launchToken])).toEqual([
+      ['running', `rf-${message.videoId}-a1`],
+    ]);
   });
 });
 

@@ -1,6 +1,8 @@
-// From `video.uploaded` to a running task: the job row and the video's move to queued in one transaction, then a
-// compare-and-set claim so that exactly one consumer (of redeliveries, replicas and restarts) launches the attempt.
+// From `video.uploaded` to a running task: the job row, the video's move to queued and the job's claim for launch in
+// one transaction, so that exactly one consumer (of redeliveries, replicas and restarts) launches the attempt.
 // Also relaunches jobs a dead dispatcher left pending or launching.
+// Both database steps (job in, task started) are batched across the messages in hand (CallBatcher): at thousands of
+// messages a second the cost is round trips and commits, and a batch pays them once.
 import { AppError, type VideoUploadedV1 } from '@reelforge/contracts';
 import type {
   Database,
@@ -12,12 +14,16 @@ import type {
   VideoRepository,
 } from '@reelforge/db';
 import type { Logger } from 'pino';
+import { CallBatcher } from './call.batcher.js';
 import type { DispatcherMetrics } from './dispatcher.metrics.js';
 import { type DeadlinePolicy, jobDeadline } from './job.deadline.js';
 import { buildLaunchRequest, launchToken } from './launch.request.js';
 import type { LaunchSlots, Slot } from './launch.slots.js';
 import type { TaskLauncher } from './task.launcher.js';
 import { type SkipReason, skipReason } from './video.gate.js';
+
+/** Messages (or jobs) in one transaction at most: a few hundred rows keep statements and lock times small. */
+const MAX_BATCH = 200;
 
 export interface DispatchDeps {
   db: Kysely<Database>;
@@ -43,54 +49,130 @@ export type DispatchOutcome =
   | { result: 'launched'; jobId: string; taskId: string }
   | { result: 'launch-failed'; jobId: string; code: string };
 
+type Intake =
+  | { kind: 'skip'; reason: SkipReason }
+  | { kind: 'job'; video: Video; job: TranscodeJob; created: boolean; queued: boolean; claimed: boolean };
+
+interface Started {
+  running: boolean;
+  processing: boolean;
+}
+
 export class DispatchService {
+  private readonly intake = new CallBatcher<{ message: VideoUploadedV1; claim: boolean }, Intake>({
+    run: (items) => this.intakeBatch(items),
+    maxBatch: MAX_BATCH,
+    // Two attempts of one video in a batch would lock and insert against each other.
+    keyOf: ({ message }) => message.videoId,
+  });
+  private readonly starts = new CallBatcher<{ job: TranscodeJob; taskId: string }, Started>({
+    run: (started) => this.startBatch(started),
+    maxBatch: MAX_BATCH,
+  });
+
   constructor(private readonly deps: DispatchDeps) {}
 
   async handleUploaded(message: VideoUploadedV1, signal?: AbortSignal): Promise<DispatchOutcome> {
-    const { db, videos, jobs, launcher, logger } = this.deps;
-    const log = logger.child({ videoId: message.videoId, attempt: message.attempt });
-    const prepared = await db.transaction().execute(async (tx) => {
-      const video = await videos.findById(message.videoId, tx);
-      const skip = skipReason(video, message.attempt);
-      if (skip || video === null) return { kind: 'skip' as const, reason: skip ?? 'missing' };
-      // The video row first: its exclusive lock queues a replica handling the same message right here. Taking the
-      // job row first deadlocks two of them (each holds the video's shared foreign-key lock the other's update needs).
-      // Attempt 1 comes from `uploaded`; a retry's video is already queued (completion moved it).
-      const queued = video.status === 'uploaded' && (await videos.transition(video.id, ['uploaded'], 'queued', {}, tx));
-      let created: { job: TranscodeJob; created: boolean };
-      try {
-        created = await jobs.createIfAbsent(tx, {
-          videoId: video.id,
-          attempt: message.attempt,
-          launcher: launcher.kind,
-          deadlineAt: jobDeadline(new Date(), video.durationSec, this.deps.deadline),
-        });
-      } catch (err) {
-        // Deleted between the read and the insert.
-        if (err instanceof AppError && err.code === 'NOT_FOUND')
-          return { kind: 'skip' as const, reason: 'missing' as const };
-        throw err;
-      }
-      return { kind: 'job' as const, video, ...created, queued };
-    });
-
+    const log = this.deps.logger.child({ videoId: message.videoId, attempt: message.attempt });
+    // A slot in hand lets the job be claimed in the transaction that creates it.
+    const slot = this.deps.slots.tryAcquire();
+    let prepared: Intake;
+    try {
+      prepared = await this.intake.submit({ message, claim: slot !== null });
+    } catch (err) {
+      slot?.release();
+      throw err;
+    }
     if (prepared.kind === 'skip') {
+      slot?.release();
       log.info({ reason: prepared.reason }, 'video.uploaded ignored');
       return { result: 'skipped', reason: prepared.reason };
     }
     const { video, job } = prepared;
     if (prepared.created) {
       log.info(
-        { jobId: job.id, job: 'pending', ...(prepared.queued ? { video: 'queued' } : {}), deadlineAt: job.deadlineAt },
+        { jobId: job.id, job: job.status, ...(prepared.queued ? { video: 'queued' } : {}), deadlineAt: job.deadlineAt },
         'transcode job created',
       );
       this.deps.afterJobCreated?.(job);
     }
+    if (prepared.claimed && slot !== null) return this.start(job, video, log, slot);
+    slot?.release();
     if (job.status !== 'pending') {
       log.info({ jobId: job.id, status: job.status }, 'job already claimed; redelivered message acknowledged');
       return { result: 'already-claimed', jobId: job.id };
     }
-    return this.launch(job, video, log, { slot: await this.deps.slots.acquire(signal) });
+    // Every slot was taken: the job waits pending (a replica with a free one may take it over meanwhile).
+    return this.claimAndStart(job, video, log, { slot: await this.deps.slots.acquire(signal) });
+  }
+
+  /**
+   * For each message, in one transaction: the videos locked (primary-key order, so batches of replicas cannot
+   * deadlock; a replica handling the same message queues here), those still `uploaded` moved to queued (attempt 1;
+   * a retry's video is already queued, completion moved it), the jobs created unless they exist, and — for
+   * messages holding a launch slot — claimed for launch: created so, or by compare-and-set if one was left pending.
+   */
+  private async intakeBatch(items: { message: VideoUploadedV1; claim: boolean }[]): Promise<Intake[]> {
+    const { db, videos, jobs, launcher } = this.deps;
+    return db.transaction().execute(async (tx) => {
+      const ids = items.map(({ message }) => message.videoId);
+      const locked = new Map((await videos.lockMany(tx, ids)).map((v) => [v.id, v]));
+      const work = items.flatMap(({ message, claim }) => {
+        const video = locked.get(message.videoId) ?? null;
+        return video !== null && skipReason(video, message.attempt) === null ? [{ message, claim, video }] : [];
+      });
+      const toQueue = work.filter((w) => w.video.status === 'uploaded').map((w) => w.video.id);
+      await videos.transitionMany(toQueue, ['uploaded'], 'queued', {}, tx);
+      const now = new Date();
+      const made = await jobs.createManyIfAbsent(
+        tx,
+        work.map(({ message, claim, video }) => ({
+          videoId: video.id,
+          attempt: message.attempt,
+          launcher: launcher.kind,
+          deadlineAt: jobDeadline(now, video.durationSec, this.deps.deadline),
+          ...(claim ? { launchToken: launchToken(video.id, message.attempt) } : {}),
+        })),
+      );
+      // A job a dispatcher that died before claiming it left pending.
+      const leftPending = work.flatMap(({ message, claim, video }, i) => {
+        const job = made[i]?.job;
+        return claim && job?.status === 'pending'
+          ? [{ jobId: job.id, launchToken: launchToken(video.id, message.attempt) }]
+          : [];
+      });
+      const reclaimed = new Map((await jobs.claimManyForLaunch(leftPending, {}, tx)).map((job) => [job.id, job]));
+      const results = new Map<VideoUploadedV1, Intake>();
+      for (const [i, { message, claim, video }] of work.entries()) {
+        const { job, created } = made[i] as { job: TranscodeJob; created: boolean };
+        const claimed = claim && (reclaimed.has(job.id) || (created && job.status === 'launching'));
+        const queued = video.status === 'uploaded';
+        results.set(message, { kind: 'job', video, job: reclaimed.get(job.id) ?? job, created, queued, claimed });
+      }
+      return items.map(
+        ({ message }) =>
+          results.get(message) ?? {
+            kind: 'skip',
+            reason: skipReason(locked.get(message.videoId) ?? null, message.attempt) ?? 'missing',
+          },
+      );
+    });
+  }
+
+  /** launching → running and queued → processing; videos first, the order the intake locks them in. */
+  private async startBatch(started: { job: TranscodeJob; taskId: string }[]): Promise<Started[]> {
+    const { db, jobs, videos } = this.deps;
+    const [processing, running] = await db.transaction().execute(async (tx) => [
+      await videos.markManyProcessing(
+        started.map(({ job }) => ({ id: job.videoId, attempt: job.attempt })),
+        tx,
+      ),
+      await jobs.markManyRunning(
+        started.map(({ job, taskId }) => ({ jobId: job.id, taskId })),
+        tx,
+      ),
+    ]);
+    return started.map(({ job }) => ({ running: running.has(job.id), processing: processing.has(job.videoId) }));
   }
 
   /**
@@ -119,56 +201,62 @@ export class DispatchService {
       const slot = this.deps.slots.tryAcquire();
       if (slot === null) break;
       log.warn({ status: job.status, updatedAt: job.updatedAt }, 'recovering a job left behind by a dispatcher');
-      const outcome = await this.launch(job, video, log, { slot, reclaimAfterSec: recoverAfterSec });
+      const outcome = await this.claimAndStart(job, video, log, { slot, reclaimAfterSec: recoverAfterSec });
       if (outcome.result === 'launched') launched++;
     }
     return launched;
   }
 
-  private async launch(
+  private async claimAndStart(
     job: TranscodeJob,
     video: Video,
     log: Logger,
     opts: { slot: Slot; reclaimAfterSec?: number },
   ): Promise<DispatchOutcome> {
-    const { jobs, videos, launcher, metrics, db } = this.deps;
-    let slotHandedOver = false;
+    let claimed: TranscodeJob | null;
     try {
-      const token = launchToken(job.videoId, job.attempt);
-      const claimed = await jobs.claimForLaunch(
+      claimed = await this.deps.jobs.claimForLaunch(
         job.id,
-        token,
+        launchToken(job.videoId, job.attempt),
         opts.reclaimAfterSec === undefined ? {} : { reclaimAfterSec: opts.reclaimAfterSec },
       );
-      if (claimed === null) {
-        log.info({ jobId: job.id }, 'job claimed elsewhere; not launching');
-        return { result: 'already-claimed', jobId: job.id };
-      }
-      log.info({ jobId: job.id, job: 'launching', launcher: launcher.kind }, 'job claimed for launch');
+    } catch (err) {
+      opts.slot.release();
+      throw err;
+    }
+    if (claimed === null) {
+      opts.slot.release();
+      log.info({ jobId: job.id }, 'job claimed elsewhere; not launching');
+      return { result: 'already-claimed', jobId: job.id };
+    }
+    log.info({ jobId: job.id, job: 'launching' }, 'job claimed for launch');
+    return this.start(claimed, video, log, opts.slot);
+  }
 
+  /** Launches a claimed job; the slot is released when the task ends (or at once if it did not start). */
+  private async start(job: TranscodeJob, video: Video, log: Logger, slot: Slot): Promise<DispatchOutcome> {
+    const { launcher, metrics } = this.deps;
+    let slotHandedOver = false;
+    try {
       let task: Awaited<ReturnType<TaskLauncher['launch']>>;
       try {
-        task = await launcher.launch(buildLaunchRequest(claimed, video, this.deps.processedBucket));
+        task = await launcher.launch(buildLaunchRequest(job, video, this.deps.processedBucket));
       } catch (err) {
-        return await this.recordLaunchFailure(claimed, err, log);
+        return await this.recordLaunchFailure(job, err, log);
       }
       metrics.launches.inc({ launcher: launcher.kind });
       if (task.ended) {
         slotHandedOver = true;
-        task.ended.finally(() => opts.slot.release());
+        task.ended.finally(() => slot.release());
       }
 
-      const [running, processing] = await db
-        .transaction()
-        .execute(async (tx) => [
-          await jobs.markRunning(job.id, task.taskId, tx),
-          await videos.markProcessing(job.videoId, job.attempt, tx),
-        ]);
+      const { running, processing } = await this.starts.submit({ job, taskId: task.taskId });
       metrics.queuedSeconds.observe(Math.max(0, (Date.now() - job.createdAt.getTime()) / 1000));
       log.info(
         {
           jobId: job.id,
           taskId: task.taskId,
+          launcher: launcher.kind,
           // False when the task's result already arrived (or the reaper got there): nothing more to record.
           ...(running ? { job: 'running' } : {}),
           ...(processing ? { video: 'processing' } : {}),
@@ -177,7 +265,7 @@ export class DispatchService {
       );
       return { result: 'launched', jobId: job.id, taskId: task.taskId };
     } finally {
-      if (!slotHandedOver) opts.slot.release();
+      if (!slotHandedOver) slot.release();
     }
   }
 

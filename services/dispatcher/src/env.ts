@@ -26,13 +26,14 @@ export const dispatcherEnv = z
     LOCAL_MAX_CONCURRENCY: count(2),
     TRANSCODER_ENTRY: z.string().min(1).default(defaultTranscoderEntry),
     CONSUMER_GROUP: z.string().min(1).default('reelforge-dispatcher'),
-    /** Partitions handled at once by this replica (one message at a time per partition keeps per-video order). */
+    /** Partitions handled at once by this replica. */
     CONSUMER_CONCURRENCY: count(4),
     /**
      * Messages of one partition handled at once, each of a different video (one video's stay in order); never more
-     * than the launch slots, so a local replica does not queue messages it could not launch.
+     * than the launch slots, so a local replica does not queue messages it could not launch. The messages in hand
+     * are what the database steps batch, so more of them make fewer, larger transactions.
      */
-    CONSUMER_MESSAGE_CONCURRENCY: count(16),
+    CONSUMER_MESSAGE_CONCURRENCY: count(64),
     /** How long a silent member keeps its partitions: a crashed replica's messages wait this long for another. */
     CONSUMER_SESSION_TIMEOUT_MS: count(30_000),
     CONSUMER_HEARTBEAT_MS: count(3000),
