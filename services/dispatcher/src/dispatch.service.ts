@@ -134,7 +134,7 @@ export class DispatchService {
           ...(claim ? { launchToken: launchToken(video.id, message.attempt) } : {}),
         })),
       );
-      // A job a dispatcher that died before claiming it left pending.
+      // Found pending: its dispatcher died (or is still waiting for a slot) before claiming it.
       const leftPending = work.flatMap(({ message, claim, video }, i) => {
         const job = made[i]?.job;
         return claim && job?.status === 'pending'
