@@ -34,6 +34,14 @@ async function tables(): Promise<string[]> {
   return rows.map((r) => r.name).filter((n) => !n.startsWith('kysely_'));
 }
 
+async function videoIndexes(): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    SELECT DISTINCT index_name AS name FROM information_schema.statistics
+    WHERE table_schema = ${testDb.name} AND table_name = 'videos'
+  `.execute(db);
+  return rows.map((r) => r.name);
+}
+
 describe('migrations', () => {
   it('go up, down one, down to none and up again', async () => {
     const up = await migrateToLatest(db);
@@ -44,11 +52,16 @@ describe('migrations', () => {
     expect(await migrateToLatest(db)).toEqual([]);
 
     const down = await migrateDown(db);
-    expect(down).toEqual([{ name: '0006_engagement', direction: 'Down', status: 'Success' }]);
-    expect(await tables()).toEqual(['outbox', 'renditions', 'transcode_jobs', 'users', 'videos']);
+    expect(down).toEqual([{ name: '0007_upload_expiry_index', direction: 'Down', status: 'Success' }]);
+    expect(await tables()).toEqual(appTables);
+    expect(await videoIndexes()).not.toContain('videos_status_expires_idx');
+    await migrateToLatest(db);
+    expect(await videoIndexes()).toContain('videos_status_expires_idx');
 
     const none = await migrateToNone(db);
     expect(none.map((s) => s.name)).toEqual([
+      '0007_upload_expiry_index',
+      '0006_engagement',
       '0005_outbox',
       '0004_transcode_jobs',
       '0003_renditions',
@@ -82,11 +95,11 @@ describe('migrations', () => {
 
   it('reports through the CLI command as lines for the operator', async () => {
     expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
-    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0006_engagement']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0007_upload_expiry_index']);
     const status = await runMigrateCommand(db, 'status');
-    expect(status.at(-1)).toBe('pending  0006_engagement');
+    expect(status.at(-1)).toBe('pending  0007_upload_expiry_index');
     expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
-    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0006_engagement']);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0007_upload_expiry_index']);
   });
 
   it('fails with the migration name and the server’s reason', async () => {
