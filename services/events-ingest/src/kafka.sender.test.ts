@@ -1,7 +1,7 @@
 import { compatibilityPartitioner } from '@platformatic/kafka';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { memoisedPartitioner } from './kafka.sender.js';
+import { memoisedKeySerializer, memoisedPartitioner } from './kafka.sender.js';
 
 const metadata = (n: number) =>
   Array.from({ length: n }, (_, partitionId) => ({
@@ -43,5 +43,16 @@ describe('memoisedPartitioner', () => {
     });
     for (const key of ['a', 'b', 'a', 'a']) memo({ topic: 't', key, value: Buffer.alloc(0) }, Buffer.from(key));
     expect(seen).toEqual(['a', 'b']);
+  });
+});
+
+describe('memoisedKeySerializer', () => {
+  it('gives each key its UTF-8 bytes, the same buffer every time', () => {
+    const serialize = memoisedKeySerializer();
+    const first = serialize('vidéo-1');
+    expect(first).toEqual(Buffer.from('vidéo-1', 'utf8'));
+    expect(serialize('vidéo-1')).toBe(first);
+    expect(serialize('video-2')).toEqual(Buffer.from('video-2'));
+    expect(serialize(undefined)).toBeUndefined();
   });
 });
