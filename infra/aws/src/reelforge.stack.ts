@@ -34,8 +34,8 @@ const objectAccess: Record<ServiceName, { raw: ObjectAccess[]; processed: Object
   'upload-api': { raw: ['read', 'list', 'write', 'delete'], processed: ['read', 'list', 'delete'] },
   // Names the buckets in each job spec but never touches an object.
   dispatcher: { raw: [], processed: [] },
-  // Works from Kafka events and MySQL only.
-  completion: { raw: [], processed: [] },
+  // Deletes what a transcoder wrote for an attempt that can never be shown (video deleted, attempt superseded).
+  completion: { raw: [], processed: ['list', 'delete'] },
 };
 
 export interface ReelforgeStackProps extends StackProps {

@@ -1,4 +1,5 @@
 // Starts the completion service: one consumer group over the transcoders' three topics, each with its handler.
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Database, Kysely } from '@reelforge/db';
 import {
   type ConsumerOptions,
@@ -25,6 +26,8 @@ export interface CompletionDeps {
   /** Gets the completion metrics and the consumer's; register once per registry. */
   registry: Registry;
   policy: PolicyOptions;
+  /** The processed bucket, to delete what transcoders wrote for attempts that can never be shown. */
+  outputs: { s3: S3Client; bucket: string };
   groupId?: string;
   topicPrefix?: string;
   /** Consumer tuning (tests shorten the timeouts). */
@@ -41,6 +44,7 @@ export async function startCompletion(deps: CompletionDeps): Promise<RunningCons
   const service = new CompletionService({
     db: deps.db,
     policy: deps.policy,
+    outputs: deps.outputs,
     metrics: completionMetrics(deps.registry),
   });
   const handlers: HandlerMap<CompletionTopic> = {

@@ -1,6 +1,7 @@
 // The completion consumer on the real Kafka and MariaDB: transcoder reports in, rows out, nothing recorded twice
 // and nothing recorded from a superseded attempt.
 import { randomUUID } from 'node:crypto';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { MessageOf, VideoTranscodedV1, VideoTranscodeFailedV1 } from '@reelforge/contracts';
 import {
   createDb,
@@ -19,7 +20,8 @@ import {
   ensureTopics,
   type RunningConsumer,
 } from '@reelforge/kafka';
-import { createTestDatabase, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
+import { listKeys, outputPrefix } from '@reelforge/storage';
+import { createTestBuckets, createTestDatabase, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { type Counter, Registry } from 'prom-client';
@@ -43,6 +45,8 @@ const registry = new Registry();
 let videos: VideoRepository;
 let jobs: JobRepository;
 let renditions: RenditionRepository;
+let s3: S3Client;
+let processed: string;
 
 beforeAll(async () => {
   const env = await stackEnv();
@@ -52,6 +56,7 @@ beforeAll(async () => {
   videos = new VideoRepository(db);
   jobs = new JobRepository(db);
   renditions = new RenditionRepository(db);
+  ({ s3, processed } = await createTestBuckets('processed'));
 
   kafka = createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'completion-int', logger });
   ({ prefix } = await createTestTopics([...completionTopics], 2));
@@ -73,6 +78,7 @@ beforeAll(async () => {
     groupId: uniqueName('completion'),
     topicPrefix: prefix,
     policy: { maxAttempts: MAX_ATTEMPTS, backoff: { baseSec: RETRY_BASE_SEC, maxSec: 300 } },
+    outputs: { s3, bucket: processed },
     consumer: { ...quick, retry: { attempts: 3, initialMs: 10, maxMs: 50 } },
   });
   await consumer.ready();
@@ -195,6 +201,13 @@ const transcoded = (videoId: string, attempt: number): VideoTranscodedV1 => {
   };
 };
 
+/** What a transcoder leaves in the processed bucket for an attempt (a few of its keys). */
+async function writeOutputs(videoId: string, attempt: number): Promise<string[]> {
+  const keys = ['master.m3u8', '360p.mp4', '360p/index.m3u8'].map((k) => `${outputPrefix(videoId, attempt)}${k}`);
+  for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket: processed, Key, Body: 'x' }));
+  return keys;
+}
+
 const failure = (videoId: string, attempt: number, over: Partial<VideoTranscodeFailedV1> = {}) => ({
   version: 1 as const,
   videoId,
@@ -280,6 +293,29 @@ describe('completion consumer', () => {
     expect((await jobs.findById(jobId))?.status).toBe('running');
     expect((await jobs.findById(job2))?.status).toBe('running');
     expect(await outboxRows(videoId)).toEqual([]);
+  });
+
+  it('deletes what a transcoder wrote for a video deleted meanwhile, or for a superseded attempt, and nothing else', async () => {
+    const deleted = await runningVideo();
+    await writeOutputs(deleted.videoId, 1);
+    await videos.delete(deleted.videoId);
+    const retried = await runningVideo();
+    await db.transaction().execute((tx) => videos.startNextAttempt(tx, retried.videoId, 1));
+    await startAttempt(retried.videoId, 2);
+    await writeOutputs(retried.videoId, 1);
+    const current = await writeOutputs(retried.videoId, 2);
+    const shown = await runningVideo();
+    const kept = await writeOutputs(shown.videoId, 1);
+
+    await deliver('video.transcoded', [transcoded(shown.videoId, 1)]);
+    await deliver('video.transcoded', [transcoded(deleted.videoId, 1), transcoded(retried.videoId, 1)]);
+    // A redelivery of the report the ready video recorded deletes nothing.
+    await deliver('video.transcoded', [transcoded(shown.videoId, 1)]);
+
+    expect(await listKeys(s3, processed, `videos/${deleted.videoId}/`)).toEqual([]);
+    expect((await listKeys(s3, processed, `videos/${retried.videoId}/`)).sort()).toEqual(current.sort());
+    expect((await listKeys(s3, processed, `videos/${shown.videoId}/`)).sort()).toEqual(kept.sort());
+    expect((await videos.findById(shown.videoId))?.status).toBe('ready');
   });
 
   it('turns a retryable failure into attempt 2, queued, with a delayed video.uploaded in the outbox', async () => {

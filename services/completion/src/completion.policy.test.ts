@@ -4,6 +4,7 @@ import {
   decideFailed,
   decideProgress,
   decideTranscoded,
+  outputsOrphaned,
   type PolicyOptions,
   staleReason,
   type VideoSnapshot,
@@ -66,6 +67,22 @@ const failed = (over: Partial<VideoTranscodeFailedV1> = {}): VideoTranscodeFaile
   message: 'ffmpeg exited with 1',
   retryable: true,
   ...over,
+});
+
+describe('outputsOrphaned', () => {
+  it('gives up the outputs of a deleted video, a superseded attempt, or the attempt a video failed on', () => {
+    expect(outputsOrphaned(null, 1)).toBe(true);
+    expect(outputsOrphaned(video({ status: 'processing', attempt: 2 }), 1)).toBe(true);
+    expect(outputsOrphaned(video({ status: 'ready', attempt: 2 }), 1)).toBe(true);
+    expect(outputsOrphaned(video({ status: 'failed', attempt: 1 }), 1)).toBe(true);
+  });
+
+  it('keeps what a ready video shows, what is still in play, and a report from an attempt never launched', () => {
+    expect(outputsOrphaned(video({ status: 'ready', attempt: 1 }), 1)).toBe(false);
+    expect(outputsOrphaned(video({ status: 'processing', attempt: 1 }), 1)).toBe(false);
+    expect(outputsOrphaned(video({ status: 'queued', attempt: 1 }), 2)).toBe(false);
+    expect(outputsOrphaned(video({ status: 'failed', attempt: 1 }), 2)).toBe(false);
+  });
 });
 
 describe('staleReason', () => {

@@ -89,6 +89,17 @@ export function staleReason(video: VideoSnapshot | null, attempt: number): Ignor
   return null;
 }
 
+/**
+ * Whether the outputs a transcoded report of `attempt` wrote can never be shown: the video is gone, a later
+ * attempt superseded this one, or the video failed on it. Only the attempt a ready video recorded is kept (and a
+ * report that is merely early or misrouted is left alone).
+ */
+export function outputsOrphaned(video: Pick<VideoSnapshot, 'status' | 'attempt'> | null, attempt: number): boolean {
+  if (video === null) return true;
+  if (attempt < video.attempt) return true;
+  return attempt === video.attempt && video.status === 'failed';
+}
+
 export function decideTranscoded(video: VideoSnapshot | null, msg: VideoTranscodedV1): RecordReady | Ignore {
   const stale = staleReason(video, msg.attempt);
   if (stale) return ignore(stale);

@@ -1,5 +1,7 @@
 // Applies the completion policy: reads the video, decides, and writes the decision in one transaction (job,
 // video, renditions or the retry's outbox message together), then counts and logs what changed.
+
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { VideoTranscodedV1, VideoTranscodeFailedV1, VideoTranscodeProgressV1 } from '@reelforge/contracts';
 import {
   type Database,
@@ -13,6 +15,7 @@ import {
   VideoRepository,
 } from '@reelforge/db';
 import type { Logger } from '@reelforge/observability';
+import { deletePrefix, outputPrefix } from '@reelforge/storage';
 import { type CompletionMetrics, metricCode } from './completion.metrics.js';
 import {
   decideFailed,
@@ -21,6 +24,7 @@ import {
   type Fail,
   type Ignore,
   type IgnoreReason,
+  outputsOrphaned,
   type PolicyOptions,
   type RecordReady,
   type Retry,
@@ -30,6 +34,8 @@ export interface CompletionServiceDeps {
   db: Kysely<Database>;
   policy: PolicyOptions;
   metrics: CompletionMetrics;
+  /** Where transcoders write: the outputs of an attempt that can never be shown are deleted from it. */
+  outputs: { s3: S3Client; bucket: string };
   now?: () => Date;
 }
 
@@ -73,6 +79,7 @@ export class CompletionService {
     const ids = { videoId: msg.videoId, attempt: msg.attempt, jobId: job?.id ?? null };
     if (decision.kind === 'ignore') {
       this.logIgnored(log, ids, decision.reason, 'transcoded');
+      if (outputsOrphaned(video, msg.attempt)) await this.deleteOutputs(ids, log);
       return decision;
     }
     const now = this.now();
@@ -186,6 +193,22 @@ export class CompletionService {
     const job = await this.jobs.findByVideoAttempt(videoId, attempt, tx);
     if (job) await this.jobs.markFinished(job.id, outcome, result, tx);
     return job;
+  }
+
+  /**
+   * A transcoder still running when its video was deleted (or its attempt given up) writes after the cleanup;
+   * without this its objects would stay forever, named by no row.
+   */
+  private async deleteOutputs(ids: { videoId: string; attempt: number }, log: Logger): Promise<void> {
+    const { s3, bucket } = this.deps.outputs;
+    const prefix = outputPrefix(ids.videoId, ids.attempt);
+    try {
+      const deleted = await deletePrefix(s3, bucket, prefix);
+      log.info({ ...ids, bucket, prefix, deleted }, 'outputs of an ignored attempt deleted');
+    } catch (err) {
+      // A storage outage must not hold up the partition's other reports; the log names what is left behind.
+      log.warn({ ...ids, err, bucket, prefix }, 'could not delete the outputs of an ignored attempt');
+    }
   }
 
   private logIgnored(

@@ -1,8 +1,9 @@
-// Wires the completion service: env, MySQL, Kafka (topics ensured), the ops server, the consumer; closes in order.
+// Wires the completion service: env, MySQL, S3, Kafka (topics ensured), the ops server, the consumer; closes in order.
 import { loadEnv } from '@reelforge/config';
 import { createDb, pingDb } from '@reelforge/db';
 import { ensureTopics, kafkaFromEnv, type RunningConsumer } from '@reelforge/kafka';
 import { createLogger, createRegistry, onShutdown, startOpsServer } from '@reelforge/observability';
+import { createS3Client } from '@reelforge/storage';
 import { completionTopics, startCompletion } from './completion.consumer.js';
 import { completionEnv } from './env.js';
 
@@ -11,6 +12,11 @@ const logger = createLogger({ service: 'completion', level: env.LOG_LEVEL });
 const registry = createRegistry('completion');
 const db = createDb({ url: env.MYSQL_URL, poolSize: env.MYSQL_POOL_SIZE });
 const kafka = kafkaFromEnv(env, logger);
+const s3 = createS3Client({
+  region: env.AWS_REGION,
+  endpoint: env.S3_ENDPOINT,
+  forcePathStyle: env.S3_FORCE_PATH_STYLE,
+});
 const admin = kafka.admin();
 let adminConnected: Promise<void> | undefined;
 let running: RunningConsumer | undefined;
@@ -48,6 +54,7 @@ const consumer = await startCompletion({
   groupId: env.CONSUMER_GROUP,
   topicPrefix: env.KAFKA_TOPIC_PREFIX,
   policy: { maxAttempts: env.MAX_ATTEMPTS, backoff: { baseSec: env.RETRY_BASE_SEC, maxSec: env.RETRY_MAX_SEC } },
+  outputs: { s3, bucket: env.PROCESSED_BUCKET },
 });
 running = consumer;
 logger.info({ opsPort: ops.port, groupId: env.CONSUMER_GROUP, maxAttempts: env.MAX_ATTEMPTS }, 'completion started');
