@@ -64,6 +64,20 @@ describe('the pipeline', () => {
     const variants = master.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
     expect(variants.sort()).toEqual(rows.map((r) => r.playlistKey.slice(masterDir.length)).sort());
     expect(master.match(/#EXT-X-STREAM-INF:/g)).toHaveLength(rows.length);
+
+    // A player's walk: each variant playlist, its init section and every segment, by their relative references.
+    for (const variant of variants) {
+      const playlistUrl = new URL(variant, video.hls as string);
+      const playlist = await (await fetch(playlistUrl)).text();
+      const init = playlist.match(/#EXT-X-MAP:URI="([^"]+)"/)?.[1];
+      const segments = playlist.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+      expect([variant, typeof init, segments.length > 0]).toEqual([variant, 'string', true]);
+      for (const ref of [init as string, ...segments]) {
+        const res = await fetch(new URL(ref, playlistUrl));
+        const body = Buffer.from(await res.arrayBuffer());
+        expect([ref, res.status, body.length > 0]).toEqual([ref, 200, true]);
+      }
+    }
   });
 
   it('launches one task for a video.uploaded delivered twice', async () => {

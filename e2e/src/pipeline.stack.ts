@@ -1,9 +1,11 @@
 // One isolated Reelforge on the local stack for a test file: its own topics, database and buckets, and the real
 // upload-api (which runs the outbox relay), dispatcher (local child-process launcher) and completion service started
 // against them with short intervals, plus what the tests need to drive and inspect it.
+import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import type { Video } from '@reelforge/contracts';
 import { createDb, type Database, type Kysely, migrateToLatest } from '@reelforge/db';
 import { createKafka, ensureTopics } from '@reelforge/kafka';
+import { publicReadPolicy } from '@reelforge/storage';
 import { createTestBuckets, createTestDatabase, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
 import type { Admin, Producer } from 'kafkajs';
 import { pino } from 'pino';
@@ -52,6 +54,9 @@ export class Pipeline {
     const db = createDb({ url: testDb.url, poolSize: 4 });
     await migrateToLatest(db);
     const buckets = await createTestBuckets('raw', 'processed');
+    await buckets.s3.send(
+      new PutBucketPolicyCommand({ Bucket: buckets.processed, Policy: publicReadPolicy(buckets.processed) }),
+    );
     buckets.s3.destroy();
 
     const baseEnv: Record<string, string> = {
@@ -98,6 +103,8 @@ export class Pipeline {
           JWT_SECRET: 'e2e-secret-0123456789-0123456789-0123456789',
           OUTBOX_POLL_MS: '100',
           SHUTDOWN_GRACE_MS: '5000',
+          // As `./reelforge up` does: the bucket's unsigned URL as the CDN, so HLS is playable end to end.
+          CDN_BASE_URL: `${this.baseEnv.S3_ENDPOINT}/${this.baseEnv.PROCESSED_BUCKET}`,
         };
       case 'dispatcher':
         return {

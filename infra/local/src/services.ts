@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
-import { ROOT } from './stack.config.js';
+import { BUCKETS, ROOT, ports as stackPorts } from './stack.config.js';
 
 export interface ServiceSpec {
   name: string;
@@ -44,6 +44,9 @@ export const services: { list: ServiceSpec[]; setup: SetupStep[] } = {
       HOST: '127.0.0.1',
       // A local-only secret: the stack is on loopback and its data is throwaway.
       JWT_SECRET: 'reelforge-local-development-secret-0123456789',
+      // moto serves objects unsigned, so the bucket's own URL stands in for the CDN: HLS masters play locally (their
+      // playlists and segments are relative paths, which presigned links cannot carry).
+      CDN_BASE_URL: `http://127.0.0.1:${stackPorts.moto}/${BUCKETS.processed}`,
     }),
     service('dispatcher', 'services/dispatcher/dist/main.js', ports.dispatcher, 'REELFORGE_DISPATCHER_OPS_PORT', {
       OPS_PORT: String(ports.dispatcher),

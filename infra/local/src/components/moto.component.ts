@@ -1,7 +1,7 @@
 // The moto server emulates the S3 and ECS APIs on one port (LocalStack's, so the env is the same with Docker).
 // It keeps state in memory: a restart empties the buckets, which `provision` recreates.
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '@reelforge/storage';
+import { CreateBucketCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createS3Client, publicReadPolicy } from '@reelforge/storage';
 import { ensureMoto, motoBin } from '../installer.js';
 import { startDetached } from '../process.supervisor.js';
 import { BUCKETS, ports } from '../stack.config.js';
@@ -34,6 +34,10 @@ export const moto: Component = {
         if (err.name !== 'BucketAlreadyOwnedByYou' && err.name !== 'BucketAlreadyExists') throw err;
       });
     }
+    // upload-api links the processed bucket's plain URLs (CDN_BASE_URL) so HLS plays; moto checks anonymous GETs.
+    await s3.send(
+      new PutBucketPolicyCommand({ Bucket: BUCKETS.processed, Policy: publicReadPolicy(BUCKETS.processed) }),
+    );
     s3.destroy();
   },
 };
