@@ -8,6 +8,9 @@ import { LocalProcessLauncher } from './local-process.launcher.js';
 // A stand-in for the transcoder's task mode: logs like pino, records what it was given, then behaves as FAKE_MODE says.
 const fakeEntry = `
 import { readFileSync, writeFileSync } from 'node:fs';
+const mode = process.env.FAKE_MODE;
+// Before the first line: a test that stops the child once it has logged must find the handler in place.
+if (mode === 'ignore-term') process.on('SIGTERM', () => {});
 const spec = JSON.parse(process.env.JOB_SPEC);
 writeFileSync(process.env.FAKE_RECORD, JSON.stringify({
   spec, videoId: process.env.VIDEO_ID, attempt: process.env.ATTEMPT, mysql: process.env.MYSQL_URL ?? null,
@@ -16,9 +19,7 @@ writeFileSync(process.env.FAKE_RECORD, JSON.stringify({
 }));
 console.log(JSON.stringify({ level: 30, time: Date.now(), msg: 'fake transcoder started', videoId: spec.videoId, step: 'start' }));
 console.error('plain text on stderr');
-const mode = process.env.FAKE_MODE;
-if (mode === 'hang') setInterval(() => {}, 1000);
-else if (mode === 'ignore-term') { process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); }
+if (mode === 'hang' || mode === 'ignore-term') setInterval(() => {}, 1000);
 else process.exit(Number(mode));
 `;
 
