@@ -20,7 +20,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { VideoUploadedV1 } from '@reelforge/contracts';
@@ -36,7 +35,7 @@ import {
 import { DispatchService, dispatcherMetrics, LaunchSlots, NoopLauncher } from '@reelforge/dispatcher';
 import { createKafka, startConsumer } from '@reelforge/kafka';
 import { createRegistry } from '@reelforge/observability';
-import { createTestDatabase, createTestTopics, stackEnv } from '@reelforge/testkit';
+import { createTestDatabase, createTestTopics, freePort, stackEnv } from '@reelforge/testkit';
 import { pino } from 'pino';
 
 const root = new URL('..', import.meta.url);
@@ -64,14 +63,6 @@ const TARGET = 2000;
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const count = async (q: Promise<{ n: number | string | bigint }>) => Number((await q).n);
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const address = server.address();
-  await new Promise((r) => server.close(r));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 async function waitHealthy(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 300; i++) {

@@ -15,14 +15,20 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createS3Client, deletePrefix, downloadToFile, listKeys } from '@reelforge/storage';
-import { createTestBuckets, createTestDatabase, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
+import {
+  createTestBuckets,
+  createTestDatabase,
+  createTestTopics,
+  freePort,
+  stackEnv,
+  uniqueName,
+} from '@reelforge/testkit';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 
 const root = new URL('..', import.meta.url);
@@ -48,14 +54,6 @@ const USER_AGENT = 'ReelforgePlayer/5.4.1 (Linux; Android 14) ExoPlayer/2.19';
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function startService(name: string, env: Record<string, string>, logDir: string): ChildProcess {
   const main = new URL(`services/${name}/dist/main.js`, root).pathname;

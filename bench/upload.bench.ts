@@ -15,7 +15,6 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -23,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { Upload } from '@aws-sdk/lib-storage';
 import { createDb, migrateToLatest } from '@reelforge/db';
 import { createS3Client, deletePrefix } from '@reelforge/storage';
-import { createTestBuckets, createTestDatabase, createTestTopics, stackEnv } from '@reelforge/testkit';
+import { createTestBuckets, createTestDatabase, createTestTopics, freePort, stackEnv } from '@reelforge/testkit';
 
 const root = new URL('..', import.meta.url);
 const localEnv = new URL('.reelforge/local.env', root);
@@ -49,14 +48,6 @@ async function makeFile(dir: string, name: string, bytes: number): Promise<strin
   await fh.truncate(bytes);
   await fh.close();
   return path;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Resident set size of a process in bytes, from /proc (Linux). */

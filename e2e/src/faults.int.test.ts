@@ -2,7 +2,7 @@
 // creating a job and launching it launches it exactly once after its restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoClip } from './media.clips.js';
-import { eventually, Pipeline } from './pipeline.stack.js';
+import { eventually, expectOneRenditionSet, Pipeline } from './pipeline.stack.js';
 
 let pipeline: Pipeline;
 let token: string;
@@ -14,13 +14,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => pipeline?.close());
-
-async function expectOneRenditionSet(videoId: string, attempt: number) {
-  const rows = await pipeline.renditions(videoId);
-  expect(rows.length).toBeGreaterThan(0);
-  expect(new Set(rows.map((r) => r.name)).size).toBe(rows.length);
-  expect(rows.every((r) => r.attempt === attempt)).toBe(true);
-}
 
 describe('faults', () => {
   it('launches exactly once after the dispatcher is killed between creating the job and launching it', async () => {
@@ -43,7 +36,7 @@ describe('faults', () => {
     expect(pipeline.launches(upload.id)).toBe(1);
     expect((await pipeline.jobs(upload.id)).map((j) => [j.attempt, j.status])).toEqual([[1, 'succeeded']]);
     expect((await pipeline.videoRow(upload.id)).attempt).toBe(1);
-    await expectOneRenditionSet(upload.id, 1);
+    await expectOneRenditionSet(pipeline, upload.id, 1);
   });
 
   it('reaps a transcoder killed mid-run and retries it to ready', async () => {
@@ -73,6 +66,6 @@ describe('faults', () => {
     expect((await pipeline.videoRow(upload.id)).attempt).toBe(2);
     expect(pipeline.launches(upload.id)).toBe(2);
     expect(pipeline.logs('dispatcher', `job reaped: ${jobs[0]?.errorMessage}`, { videoId: upload.id })).toHaveLength(1);
-    await expectOneRenditionSet(upload.id, 2);
+    await expectOneRenditionSet(pipeline, upload.id, 2);
   });
 });

@@ -2,7 +2,7 @@
 // duplicated `video.uploaded` launches one task; a file with no video fails for good.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { audioOnlyMp4, videoClip } from './media.clips.js';
-import { eventually, Pipeline } from './pipeline.stack.js';
+import { eventually, expectOneRenditionSet, Pipeline } from './pipeline.stack.js';
 
 let pipeline: Pipeline;
 let token: string;
@@ -15,15 +15,6 @@ beforeAll(async () => {
 
 afterAll(() => pipeline?.close());
 
-/** One rendition row per name, all of the video's current attempt: no set recorded twice or mixed. */
-async function expectOneRenditionSet(videoId: string, attempt: number) {
-  const rows = await pipeline.renditions(videoId);
-  expect(rows.length).toBeGreaterThan(0);
-  expect(new Set(rows.map((r) => r.name)).size).toBe(rows.length);
-  expect(rows.every((r) => r.attempt === attempt)).toBe(true);
-  return rows;
-}
-
 describe('the pipeline', () => {
   it('takes an upload through POST /v1/videos to ready, with renditions in MySQL and every link fetchable', async () => {
     // 854x480: the ladder makes a 480p and a 360p rendition, so the master has more than one to list.
@@ -34,7 +25,7 @@ describe('the pipeline', () => {
     expect(video).toMatchObject({ status: 'ready', progressPct: 100 });
     expect(video.source).toMatchObject({ width: 854, height: 480 });
 
-    const rows = await expectOneRenditionSet(upload.id, 1);
+    const rows = await expectOneRenditionSet(pipeline, upload.id, 1);
     expect(rows.map((r) => [r.name, r.width, r.height])).toEqual([
       ['360p', 640, 360],
       ['480p', 854, 480],
@@ -116,7 +107,7 @@ describe('the pipeline', () => {
     expect(handled.reduce((n, msg) => n + pipeline.logs('dispatcher', msg, { videoId: upload.id }).length, 0)).toBe(2);
     expect(pipeline.logs('dispatcher', 'transcode job created', { videoId: upload.id })).toHaveLength(1);
     expect((await pipeline.videoRow(upload.id)).attempt).toBe(1);
-    await expectOneRenditionSet(upload.id, 1);
+    await expectOneRenditionSet(pipeline, upload.id, 1);
   });
 
   it('fails a file with no video stream with its code, without retrying it', async () => {

@@ -6,10 +6,18 @@ import type { Video } from '@reelforge/contracts';
 import { createDb, type Database, type Kysely, migrateToLatest } from '@reelforge/db';
 import { createKafka, ensureTopics } from '@reelforge/kafka';
 import { publicReadPolicy } from '@reelforge/storage';
-import { createTestBuckets, createTestDatabase, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
+import {
+  createTestBuckets,
+  createTestDatabase,
+  createTestTopics,
+  freePort,
+  stackEnv,
+  uniqueName,
+} from '@reelforge/testkit';
 import type { Admin, Producer } from 'kafkajs';
 import { pino } from 'pino';
-import { freePort, ServiceProcess } from './service.process.js';
+import { expect } from 'vitest';
+import { ServiceProcess } from './service.process.js';
 
 export type ServiceName = 'upload-api' | 'dispatcher' | 'completion';
 
@@ -272,4 +280,13 @@ export async function eventually<T>(
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** One rendition row per name, all of the video's current attempt: no set recorded twice or mixed. */
+export async function expectOneRenditionSet(pipeline: Pipeline, videoId: string, attempt: number) {
+  const rows = await pipeline.renditions(videoId);
+  expect(rows.length).toBeGreaterThan(0);
+  expect(new Set(rows.map((r) => r.name)).size).toBe(rows.length);
+  expect(rows.every((r) => r.attempt === attempt)).toBe(true);
+  return rows;
 }

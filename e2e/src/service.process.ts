@@ -1,8 +1,6 @@
 // One Reelforge service as a child process (`node services/<x>/dist/main.js`): started with the env a test gives it,
 // ready once /healthz answers, stopped with SIGTERM or killed with SIGKILL; its JSON log lines kept for assertions.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -131,15 +129,4 @@ async function healthy(url: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise((r) => server.close(r));
-  return port;
 }

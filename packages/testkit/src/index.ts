@@ -1,2 +1,3 @@
 export * from './fixtures.js';
+export * from './ports.js';
 export * from './stack.js';
