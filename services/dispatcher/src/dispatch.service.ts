@@ -45,7 +45,6 @@ export interface DispatchDeps {
 export type DispatchOutcome =
   | { result: 'skipped'; reason: SkipReason }
   | { result: 'already-claimed'; jobId: string }
-  | { result: 'no-slot'; jobId: string }
   | { result: 'launched'; jobId: string; taskId: string }
   | { result: 'launch-failed'; jobId: string; code: string };
 
@@ -117,10 +116,11 @@ export class DispatchService {
     return db.transaction().execute(async (tx) => {
       const ids = items.map(({ message }) => message.videoId);
       const locked = new Map((await videos.lockMany(tx, ids)).map((v) => [v.id, v]));
-      const work = items.flatMap(({ message, claim }) => {
+      const judged = items.map(({ message, claim }) => {
         const video = locked.get(message.videoId) ?? null;
-        return video !== null && skipReason(video, message.attempt) === null ? [{ message, claim, video }] : [];
+        return { message, claim, video, skip: skipReason(video, message.attempt) };
       });
+      const work = judged.flatMap(({ video, skip, ...rest }) => (skip === null && video ? [{ ...rest, video }] : []));
       const toQueue = work.filter((w) => w.video.status === 'uploaded').map((w) => w.video.id);
       await videos.transitionMany(toQueue, ['uploaded'], 'queued', {}, tx);
       const now = new Date();
@@ -142,20 +142,15 @@ export class DispatchService {
           : [];
       });
       const reclaimed = new Map((await jobs.claimManyForLaunch(leftPending, {}, tx)).map((job) => [job.id, job]));
-      const results = new Map<VideoUploadedV1, Intake>();
-      for (const [i, { message, claim, video }] of work.entries()) {
-        const { job, created } = made[i] as { job: TranscodeJob; created: boolean };
+      // `made` follows `work`, which is `judged` without the skipped.
+      let w = 0;
+      return judged.map(({ claim, video, skip }): Intake => {
+        if (skip !== null || video === null) return { kind: 'skip', reason: skip ?? 'missing' };
+        const { job, created } = made[w++] as { job: TranscodeJob; created: boolean };
         const claimed = claim && (reclaimed.has(job.id) || (created && job.status === 'launching'));
         const queued = video.status === 'uploaded';
-        results.set(message, { kind: 'job', video, job: reclaimed.get(job.id) ?? job, created, queued, claimed });
-      }
-      return items.map(
-        ({ message }) =>
-          results.get(message) ?? {
-            kind: 'skip',
-            reason: skipReason(locked.get(message.videoId) ?? null, message.attempt) ?? 'missing',
-          },
-      );
+        return { kind: 'job', video, job: reclaimed.get(job.id) ?? job, created, queued, claimed };
+      });
     });
   }
 
