@@ -6,7 +6,7 @@
 //
 //   ./reelforge up                                    # the local stack
 //   pnpm turbo run build --filter @reelforge/bench...
-//   node bench/events.bench.ts [--seconds 60] [--batch 1000] [--concurrency 8] [--partitions 6] [--no-lake]
+//   node bench/events.bench.ts [--seconds 60] [--batch 1000] [--concurrency 8] [--partitions 6] [--workers N] [--no-lake]
 //
 // --no-lake stops after phase 1 (ingest under load, what reached Kafka, CPU per event): for quick tuning runs.
 //
@@ -15,7 +15,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeleteBucketCommand } from '@aws-sdk/client-s3';
@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '8' },
     partitions: { type: 'string', default: '6' },
+    // The ingest's processes (its WORKERS): one per core, as a replica on this machine would run.
+    workers: { type: 'string', default: String(availableParallelism()) },
     lake: { type: 'boolean', default: true },
   },
   allowNegative: true,
@@ -49,6 +51,7 @@ const SECONDS = Number(args.seconds);
 const BATCH = Number(args.batch);
 const CONCURRENCY = Number(args.concurrency);
 const PARTITIONS = Number(args.partitions);
+const WORKERS = Number(args.workers);
 const TOPIC = 'engagement.events';
 const USER_AGENT = 'ReelforgePlayer/5.4.1 (Linux; Android 14) ExoPlayer/2.19';
 
@@ -385,23 +388,31 @@ async function main() {
   try {
     // --- Phase 1: ingest under load. The lake writer is not running, so it does not share the two cores. -------
     const port = await freePort();
-    const ingest = startService('events-ingest', { ...common, PORT: String(port), HOST: '127.0.0.1' }, logDir);
+    const ingest = startService(
+      'events-ingest',
+      { ...common, PORT: String(port), HOST: '127.0.0.1', WORKERS: String(WORKERS) },
+      logDir,
+    );
     children.push(ingest);
+    const ingestMetrics = `http://127.0.0.1:${port}/metrics`;
+    // Every worker listening before the load's keep-alive connections are made, or the first would get them all.
+    const serving = async () =>
+      WORKERS === 1
+        ? fetch(`http://127.0.0.1:${port}/readyz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        : (await scrape(ingestMetrics, 'reelforge_events_ingest_workers')) === WORKERS;
     for (let i = 0; ; i++) {
-      if (
-        await fetch(`http://127.0.0.1:${port}/readyz`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break;
+      if (await serving()) break;
       if (i > 150) throw new Error(`ingest did not become ready; see ${logDir}`);
       await sleep(200);
     }
-    log(`load: ${SECONDS}s, ${CONCURRENCY} connections, ${BATCH} events per request, ${PARTITIONS} partitions`);
+    log(
+      `load: ${SECONDS}s, ${WORKERS} ingest workers, ${CONCURRENCY} connections, ${BATCH} events per request, ${PARTITIONS} partitions`,
+    );
     const calibrationBefore = calibrate();
     const loadBefore = loadavg()[0] ?? 0;
-    const ingestMetrics = `http://127.0.0.1:${port}/metrics`;
     const cpu0 = {
       ingest: await scrape(ingestMetrics, 'reelforge_process_cpu_seconds_total'),
       broker: brokerCpuSec(),
@@ -440,7 +451,7 @@ async function main() {
       machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Linux ${release()}`,
       loadAverage1m: { before: Number(loadBefore.toFixed(2)), after: Number(loadAfter.toFixed(2)) },
       parseStringifyMicrosPerEvent: { before: calibrationBefore, after: calibrationAfter },
-      config: { seconds: SECONDS, batch: BATCH, concurrency: CONCURRENCY, partitions: PARTITIONS },
+      config: { seconds: SECONDS, batch: BATCH, concurrency: CONCURRENCY, partitions: PARTITIONS, workers: WORKERS },
       ingest: {
         requests: load.requests,
         failedRequests: load.failedRequests,

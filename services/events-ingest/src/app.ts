@@ -18,6 +18,8 @@ export interface IngestDeps {
   pendingBytes: () => number;
   rateLimit: RateLimit;
   registry: Registry;
+  /** What /metrics serves; the registry's own metrics unless the process is one of several (ingest.cluster.ts). */
+  metrics?: () => Promise<string>;
   logger: Logger;
   checks: Record<string, ReadinessCheck>;
   bodyLimitBytes: number;
@@ -29,6 +31,7 @@ export interface IngestDeps {
 export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
   const now = deps.now ?? (() => new Date());
   const metrics = ingestMetrics(deps.registry, deps.pendingBytes);
+  const exposition = deps.metrics ?? (() => deps.registry.metrics());
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     // At thousands of requests a second, a log line per request costs more than the request; errors are logged.
@@ -107,7 +110,7 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     const ok = Object.values(checks).every((r) => r === 'ok');
     return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
   });
-  app.get('/metrics', async (_req, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
+  app.get('/metrics', async (_req, reply) => reply.type(deps.registry.contentType).send(await exposition()));
 
   return app;
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { type ConfigError, parseEnv } from '@reelforge/config';
 import { describe, expect, it } from 'vitest';
 import { ingestEnv } from './env.js';
@@ -11,6 +12,12 @@ describe('ingest env', () => {
       20,
       768 * 1024,
     ]);
+  });
+
+  it('runs one process unless told otherwise; auto means one per CPU', () => {
+    const workers = (WORKERS?: string) => parseEnv(ingestEnv, { KAFKA_BROKERS: 'k:9092', WORKERS }).WORKERS;
+    expect([workers(), workers('3'), workers('auto')]).toEqual([1, 3, availableParallelism()]);
+    for (const bad of ['0', 'two', '2.5']) expect(() => workers(bad)).toThrow(/WORKERS/);
   });
 
   it('names every wrong variable', () => {

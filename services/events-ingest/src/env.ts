@@ -1,4 +1,5 @@
 // The ingest service's configuration, parsed once in main.ts. A wrong variable stops the boot with its name.
+import { availableParallelism } from 'node:os';
 import { commonEnv, envBool, kafkaEnv } from '@reelforge/config';
 import { z } from 'zod';
 
@@ -10,6 +11,14 @@ export const ingestEnv = z.object({
   AWS_REGION: z.string().default('us-east-1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Processes sharing PORT, one per vCPU the replica is given (`auto`: as many as the machine has). One process is
+   * one JavaScript thread; the per-device rate limit is per process.
+   */
+  WORKERS: z
+    .union([z.literal('auto'), z.coerce.number().int().positive().max(64)])
+    .default(1)
+    .transform((n) => (n === 'auto' ? availableParallelism() : n)),
   /** Behind a load balancer, the client IP recorded on each event comes from X-Forwarded-For. */
   TRUST_PROXY: envBool.default(false),
   BODY_LIMIT_BYTES: positiveInt(4 * 1024 * 1024),

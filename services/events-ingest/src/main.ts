@@ -1,10 +1,13 @@
-// Wires the ingest service: env, Kafka producer behind the batcher, rate limiter, HTTP app; closes in order.
+// Wires the ingest service: env, Kafka producer behind the batcher, rate limiter, HTTP app; closes in order. With
+// WORKERS > 1 this process is the cluster's primary and the workers run the same file (ingest.cluster.ts).
+import cluster from 'node:cluster';
 import { loadEnv } from '@reelforge/config';
 import { ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
 import { createLogger, createRegistry, onShutdown } from '@reelforge/observability';
 import { buildApp } from './app.js';
 import { DeviceRateLimiter } from './device.rate-limiter.js';
 import { ingestEnv } from './env.js';
+import { metricsOf, runPrimary } from './ingest.cluster.js';
 import { createRecordSender } from './kafka.sender.js';
 import { ProduceBatcher } from './produce.batcher.js';
 
@@ -12,57 +15,71 @@ const TOPIC = 'engagement.events';
 
 const env = loadEnv(ingestEnv);
 const logger = createLogger({ service: 'events-ingest', level: env.LOG_LEVEL });
-const registry = createRegistry('events-ingest');
-const kafka = kafkaFromEnv(env, logger);
 
-if (env.ENSURE_TOPICS) {
-  await ensureTopics(kafka, {
+if (env.ENSURE_TOPICS && cluster.isPrimary) {
+  await ensureTopics(kafkaFromEnv(env, logger), {
     topicPrefix: env.KAFKA_TOPIC_PREFIX,
     partitions: env.KAFKA_PARTITIONS,
     replicationFactor: env.KAFKA_REPLICATION_FACTOR,
     topics: [TOPIC],
   });
 }
-const producer = createRecordSender({ env, topic: env.KAFKA_TOPIC_PREFIX + TOPIC, registry });
-await producer.connect();
-let producerUp = true;
 
-const batcher = new ProduceBatcher((messages) => producer.send(messages), {
-  maxBatchBytes: env.PRODUCE_MAX_BYTES,
-  maxPendingBytes: env.PRODUCE_MAX_PENDING_BYTES,
-});
-const rateLimiter = new DeviceRateLimiter(env.RATE_LIMIT_EVENTS_PER_SEC, env.RATE_LIMIT_BURST);
-const sweeper = setInterval(() => rateLimiter.sweep(Date.now()), 60_000);
-sweeper.unref();
+if (cluster.isPrimary && env.WORKERS > 1) {
+  runPrimary({
+    workers: env.WORKERS,
+    registry: createRegistry('events-ingest'),
+    logger,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  });
+} else {
+  await serve();
+}
 
-const app = await buildApp({
-  publish: (messages) => batcher.publish(messages),
-  pendingBytes: () => batcher.pending.bytes,
-  rateLimit: rateLimiter,
-  registry,
-  logger,
-  checks: {
-    kafka: async () => {
-      if (!producerUp) throw new Error('producer disconnected');
+async function serve(): Promise<void> {
+  const registry = createRegistry('events-ingest');
+  const producer = createRecordSender({ env, topic: env.KAFKA_TOPIC_PREFIX + TOPIC, registry });
+  await producer.connect();
+  let producerUp = true;
+
+  const batcher = new ProduceBatcher((messages) => producer.send(messages), {
+    maxBatchBytes: env.PRODUCE_MAX_BYTES,
+    maxPendingBytes: env.PRODUCE_MAX_PENDING_BYTES,
+  });
+  const rateLimiter = new DeviceRateLimiter(env.RATE_LIMIT_EVENTS_PER_SEC, env.RATE_LIMIT_BURST);
+  const sweeper = setInterval(() => rateLimiter.sweep(Date.now()), 60_000);
+  sweeper.unref();
+
+  const app = await buildApp({
+    publish: (messages) => batcher.publish(messages),
+    pendingBytes: () => batcher.pending.bytes,
+    rateLimit: rateLimiter,
+    registry,
+    metrics: metricsOf(registry),
+    logger,
+    checks: {
+      kafka: async () => {
+        if (!producerUp) throw new Error('producer disconnected');
+      },
     },
-  },
-  bodyLimitBytes: env.BODY_LIMIT_BYTES,
-  maxEventsPerRequest: env.MAX_EVENTS_PER_REQUEST,
-  trustProxy: env.TRUST_PROXY,
-});
-await app.listen({ port: env.PORT, host: env.HOST });
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    maxEventsPerRequest: env.MAX_EVENTS_PER_REQUEST,
+    trustProxy: env.TRUST_PROXY,
+  });
+  await app.listen({ port: env.PORT, host: env.HOST });
 
-onShutdown(
-  logger,
-  [
-    // Stop taking requests and let those in flight get their acknowledgement, then drain and disconnect.
-    () => app.close(),
-    () => batcher.flush(),
-    async () => {
-      clearInterval(sweeper);
-      producerUp = false;
-      await producer.disconnect();
-    },
-  ],
-  { timeoutMs: env.SHUTDOWN_GRACE_MS },
-);
+  onShutdown(
+    logger,
+    [
+      // Stop taking requests and let those in flight get their acknowledgement, then drain and disconnect.
+      () => app.close(),
+      () => batcher.flush(),
+      async () => {
+        clearInterval(sweeper);
+        producerUp = false;
+        await producer.disconnect();
+      },
+    ],
+    { timeoutMs: env.SHUTDOWN_GRACE_MS },
+  );
+}
