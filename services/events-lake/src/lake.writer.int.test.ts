@@ -1,7 +1,7 @@
 // The lake writer against the real Kafka, S3 (moto) and MariaDB: what was sent is in the lake exactly once, read
 // back with DuckDB, partitioned by event hour; and a writer killed between writing and committing leaves, after a
 // restart, each event once in the lake and once in the counts.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -9,6 +9,8 @@ import { createDb, type Database, type Kysely, migrateToLatest } from '@reelforg
 import { createKafka } from '@reelforge/kafka';
 import { createS3Client, downloadToFile, listKeys } from '@reelforge/storage';
 import { createTestBuckets, createTestDatabase, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
+import { parquetReadObjects } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import type { Kafka, Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,10 +148,16 @@ async function waitForCommitted(topic: string, groupId: string, timeoutMs = 40_0
   }
 }
 
-/** Every row of every lake object under the prefix, read back with DuckDB, with the key it came from. */
-async function readLake(keyPrefix: string): Promise<{ keys: string[]; rows: Record<string, unknown>[] }> {
+type Row = Record<string, unknown>;
+
+/**
+ * Every row of every lake object under the prefix, read back with DuckDB, with the key it came from; and the same
+ * objects read by hyparquet, a Parquet reader that shares no code with the writer.
+ */
+async function readLake(keyPrefix: string): Promise<{ keys: string[]; rows: Row[]; independent: Row[] }> {
   const keys = (await listKeys(s3, bucket, keyPrefix)).sort();
-  const rows: Record<string, unknown>[] = [];
+  const rows: Row[] = [];
+  const independent: Row[] = [];
   const c = await duckdb.connect();
   try {
     await c.run("SET TimeZone = 'UTC'");
@@ -160,12 +168,15 @@ async function readLake(keyPrefix: string): Promise<{ keys: string[]; rows: Reco
         `SELECT *, strftime("timestamp", '%Y-%m-%d') AS dt_, hour("timestamp") AS hour_ FROM read_parquet('${path}')`,
       );
       for (const row of r.getRowObjectsJS()) rows.push({ ...row, key });
+      const bytes = await readFile(path);
+      const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+      independent.push(...(await parquetReadObjects({ file, compressors })));
       await rm(path);
     }
   } finally {
     c.closeSync();
   }
-  return { keys, rows };
+  return { keys, rows, independent };
 }
 
 const expectedCounts = (events: SentEvent[], video: string) => ({
@@ -190,7 +201,7 @@ describe('lake writer', () => {
     await startWriter(topic, groupId, keyPrefix);
     await waitForCommitted(topic, groupId);
 
-    const { keys, rows } = await readLake(keyPrefix);
+    const { keys, rows, independent } = await readLake(keyPrefix);
     for (const row of rows) {
       const hour = String(row.hour_).padStart(2, '0');
       expect(row.key).toMatch(
@@ -238,6 +249,19 @@ describe('lake writer', () => {
         server: ['2025-03-02T08:00:00.000Z', '192.0.2.1', 'IntPlayer'],
       });
     }
+
+    // A standard reader that is not the writer's library sees the same rows.
+    const seen = (r: Row) => ({
+      event_id: r.event_id,
+      event_type: r.event_type,
+      timestamp: (r.timestamp as Date).toISOString(),
+      position_sec: r.position_sec,
+      extra: r.extra,
+      received_at: (r.received_at as Date).toISOString(),
+      kafka: [r.kafka_partition, BigInt(r.kafka_offset as bigint)],
+    });
+    const byEventId = (a: Row, b: Row) => String(a.event_id).localeCompare(String(b.event_id));
+    expect(independent.sort(byEventId).map(seen)).toEqual(rows.sort(byEventId).map(seen));
 
     for (const [i, video] of videos.entries()) {
       const now = await counts.countsOf(video);
