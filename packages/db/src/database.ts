@@ -98,10 +98,20 @@ export interface OutboxTable {
   lastError: string | null;
 }
 
+/** Per-video engagement counts: written by events-lake as it makes chunks durable, read by the upload-api. */
+export interface VideoEngagementTable {
+  videoId: string;
+  /** BIGINT UNSIGNED: mysql2 gives numbers up to 2^53 and strings beyond. */
+  views: number | string;
+  likes: number | string;
+  updatedAt: Generated<Date>;
+}
+
 export interface Database {
   users: User;
   videos: Video;
   renditions: Rendition;
   transcodeJobs: TranscodeJob;
   outbox: OutboxTable;
+  videoEngagement: VideoEngagementTable;
 }

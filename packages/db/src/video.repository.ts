@@ -67,6 +67,12 @@ export interface VideoPage {
 
 const retryableFrom: VideoStatus[] = ['queued', 'processing'];
 
+/** What players did with a video, as the engagement lake writer counted it (table video_engagement). */
+export interface Engagement {
+  views: number;
+  likes: number;
+}
+
 export class VideoRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -131,6 +137,17 @@ export class VideoRepository {
       )
       .executeTakeFirst();
     return row ?? null;
+  }
+
+  /** The counts of each of `ids` that has any; a video nobody watched has no row. */
+  async engagementOf(ids: readonly string[], tx?: Transaction<Database>): Promise<Map<string, Engagement>> {
+    if (ids.length === 0) return new Map();
+    const rows = await (tx ?? this.db)
+      .selectFrom('videoEngagement')
+      .select(['videoId', 'views', 'likes'])
+      .where('videoId', 'in', ids)
+      .execute();
+    return new Map(rows.map((r) => [r.videoId, { views: Number(r.views), likes: Number(r.likes) }]));
   }
 
   /** Newest first. Keyset pagination: a page is stable however many videos are added in front of it. */

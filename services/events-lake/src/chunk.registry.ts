@@ -15,14 +15,7 @@ interface LakeChunksTable {
   createdAt: Generated<Date>;
 }
 
-interface VideoEngagementTable {
-  videoId: string;
-  views: number;
-  likes: number;
-  updatedAt: Date;
-}
-
-type LakeDb = Kysely<Database & { lakeChunks: LakeChunksTable; videoEngagement: VideoEngagementTable }>;
+type LakeDb = Kysely<Database & { lakeChunks: LakeChunksTable }>;
 
 /** Rows per INSERT … ON DUPLICATE KEY UPDATE; keeps each statement well under max_allowed_packet. */
 const COUNT_ROWS_PER_STATEMENT = 1000;

@@ -41,6 +41,15 @@ export const Video = z
       height: z.number().int().nullable(),
     }),
     progressPct: z.number().int().min(0).max(100).describe('Of the current transcode attempt.'),
+    views: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        "Players' `view_complete` events for this video, each event_id counted once. Counted when the engagement " +
+          'lake writes them, so they trail the events by up to its flush interval (about a minute by default).',
+      ),
+    likes: z.number().int().min(0).describe('`like` events less `unlike` events, counted like views; never below 0.'),
     error: z.object({ code: z.string(), message: z.string() }).optional().describe('Present when status is failed.'),
     hls: z
       .url()

@@ -47,6 +47,7 @@ const rendition = (name: string, height: number): Rendition => ({
   bytes: 100,
   createdAt: at,
 });
+const unwatched = { views: 0, likes: 0 };
 const cdn = processedLinks({
   s3: createS3Client({ region: 'us-east-1' }),
   bucket: 'processed',
@@ -56,7 +57,7 @@ const cdn = processedLinks({
 
 describe('presentVideo', () => {
   it('shows progress and source facts, and no links, while processing', async () => {
-    expect(await presentVideo(base, [], cdn)).toEqual({
+    expect(await presentVideo(base, [], { views: 7, likes: 2 }, cdn)).toEqual({
       id: base.id,
       title: 'Cat',
       description: null,
@@ -74,6 +75,8 @@ describe('presentVideo', () => {
         height: null,
       },
       progressPct: 40,
+      views: 7,
+      likes: 2,
     });
   });
 
@@ -81,6 +84,7 @@ describe('presentVideo', () => {
     const v = await presentVideo(
       { ...base, status: 'failed', errorCode: 'NO_VIDEO_STREAM', errorMessage: 'audio only' },
       [],
+      unwatched,
       cdn,
     );
     expect(v.error).toEqual({ code: 'NO_VIDEO_STREAM', message: 'audio only' });
@@ -99,7 +103,7 @@ describe('presentVideo', () => {
       spriteKey: `videos/${base.id}/1/sprite.jpg`,
       vttKey: `videos/${base.id}/1/sprite.vtt`,
     };
-    const v = await presentVideo(ready, [rendition('360p', 360), rendition('720p', 720)], cdn);
+    const v = await presentVideo(ready, [rendition('360p', 360), rendition('720p', 720)], unwatched, cdn);
     const root = `https://cdn.example/videos/${base.id}/1`;
     expect(v.hls).toBe(`${root}/master.m3u8`);
     expect(v.poster).toBe(`${root}/poster.jpg`);

@@ -1,7 +1,7 @@
 // The read model: a video row (and its renditions) as the API shows it, with links into the processed bucket.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Video as VideoResource } from '@reelforge/contracts';
-import type { Rendition, Video } from '@reelforge/db';
+import type { Engagement, Rendition, Video } from '@reelforge/db';
 import { presignGet } from '@reelforge/storage';
 
 /** A URL a client can fetch for an object key of the processed bucket. */
@@ -24,7 +24,12 @@ export function processedLinks(opts: {
   return (key) => presignGet(opts.s3, { bucket: opts.bucket, key }, opts.ttlSec);
 }
 
-export async function presentVideo(video: Video, renditions: Rendition[], link: LinkFor): Promise<VideoResource> {
+export async function presentVideo(
+  video: Video,
+  renditions: Rendition[],
+  engagement: Engagement,
+  link: LinkFor,
+): Promise<VideoResource> {
   const resource: VideoResource = {
     id: video.id,
     title: video.title,
@@ -44,6 +49,8 @@ export async function presentVideo(video: Video, renditions: Rendition[], link: 
       height: video.height,
     },
     progressPct: video.progressPct,
+    views: engagement.views,
+    likes: engagement.likes,
   };
   if (video.status === 'failed') {
     resource.error = { code: video.errorCode ?? 'INTERNAL', message: video.errorMessage ?? '' };

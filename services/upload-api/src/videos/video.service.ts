@@ -18,12 +18,24 @@ export interface VideoServiceDeps {
   link: LinkFor;
 }
 
+const NOT_WATCHED = { views: 0, likes: 0 };
+
 export class VideoService {
   constructor(private readonly deps: VideoServiceDeps) {}
 
   async present(video: Video): Promise<VideoResource> {
-    const renditions = video.status === 'ready' ? await this.deps.renditions.listForVideo(video.id) : [];
-    return presentVideo(video, renditions, this.deps.link);
+    return (await this.presentAll([video]))[0] as VideoResource;
+  }
+
+  /** One query for the engagement counts of all of them. */
+  private async presentAll(videos: Video[]): Promise<VideoResource[]> {
+    const counts = await this.deps.videos.engagementOf(videos.map((v) => v.id));
+    return Promise.all(
+      videos.map(async (video) => {
+        const renditions = video.status === 'ready' ? await this.deps.renditions.listForVideo(video.id) : [];
+        return presentVideo(video, renditions, counts.get(video.id) ?? NOT_WATCHED, this.deps.link);
+      }),
+    );
   }
 
   async get(id: string, viewerId: string | null): Promise<VideoResource> {
@@ -34,7 +46,7 @@ export class VideoService {
 
   async list(ownerId: string, page: { limit: number; cursor?: string | undefined }): Promise<VideoPage> {
     const { items, nextCursor } = await this.deps.videos.listByOwner(ownerId, page);
-    return { items: await Promise.all(items.map((v) => this.present(v))), nextCursor };
+    return { items: await this.presentAll(items), nextCursor };
   }
 
   async update(id: string, ownerId: string, changes: UpdateVideoRequest): Promise<VideoResource> {
