@@ -8,7 +8,8 @@ import { eventually, Pipeline, type ServiceName } from './pipeline.stack.js';
 
 const prometheusUrl = process.env.PROMETHEUS_URL;
 const targetsDir = process.env.PROMETHEUS_TARGETS_DIR;
-const services: ServiceName[] = ['upload-api', 'dispatcher', 'completion'];
+type Watched = Extract<ServiceName, 'upload-api' | 'dispatcher' | 'completion'>;
+const services: Watched[] = ['upload-api', 'dispatcher', 'completion'];
 
 let pipeline: Pipeline;
 const targetFiles: string[] = [];
@@ -53,7 +54,7 @@ describe('Prometheus sees the pipeline', () => {
       'upload-api': `reelforge_uploads_total{${at('upload-api')}}`,
       dispatcher: `reelforge_task_launches_total{${at('dispatcher')}}`,
       completion: `reelforge_upload_to_ready_seconds_count{${at('completion')}}`,
-    } satisfies Record<ServiceName, string>;
+    } satisfies Record<Watched, string>;
     const seen = await eventually(
       'Prometheus to scrape every service after the video was ready',
       async () => {

@@ -19,21 +19,30 @@ import { pino } from 'pino';
 import { expect } from 'vitest';
 import { ServiceProcess } from './service.process.js';
 
-export type ServiceName = 'upload-api' | 'dispatcher' | 'completion';
+export type ServiceName = 'upload-api' | 'dispatcher' | 'completion' | 'events-ingest' | 'events-lake';
 
 const entries: Record<ServiceName, string> = {
   'upload-api': 'services/upload-api/dist/main.js',
   dispatcher: 'services/dispatcher/dist/main.js',
   completion: 'services/completion/dist/main.js',
+  'events-ingest': 'services/events-ingest/dist/main.js',
+  'events-lake': 'services/events-lake/dist/main.js',
 };
 
-const pipelineTopics = ['video.uploaded', 'video.transcoded', 'video.transcode-failed', 'video.transcode-progress'];
+const pipelineTopics = [
+  'video.uploaded',
+  'video.transcoded',
+  'video.transcode-failed',
+  'video.transcode-progress',
+  'engagement.events',
+];
 
 export class Pipeline {
   /** Every process started, restarts included, in order: a video's launches are counted over all of them. */
   readonly started: ServiceProcess[] = [];
   readonly current = new Map<ServiceName, ServiceProcess>();
   apiUrl = '';
+  eventsUrl = '';
   private readonly ports = new Map<ServiceName, number>();
   private readonly admin: Admin;
   private readonly producer: Producer;
@@ -61,7 +70,7 @@ export class Pipeline {
     const testDb = await createTestDatabase();
     const db = createDb({ url: testDb.url, poolSize: 4 });
     await migrateToLatest(db);
-    const buckets = await createTestBuckets('raw', 'processed');
+    const buckets = await createTestBuckets('raw', 'processed', 'lake');
     await buckets.s3.send(
       new PutBucketPolicyCommand({ Bucket: buckets.processed, Policy: publicReadPolicy(buckets.processed) }),
     );
@@ -84,6 +93,7 @@ export class Pipeline {
       S3_FORCE_PATH_STYLE: 'true',
       RAW_BUCKET: buckets.raw,
       PROCESSED_BUCKET: buckets.processed,
+      LAKE_BUCKET: buckets.lake,
       // One x264 thread per rung: the tests run beside each other on a shared machine.
       FFMPEG_THREADS: '1',
     };
@@ -138,6 +148,19 @@ export class Pipeline {
           MAX_ATTEMPTS: '3',
           RETRY_BASE_SEC: '0.5',
           RETRY_MAX_SEC: '1',
+          SHUTDOWN_GRACE_MS: '5000',
+        };
+      case 'events-ingest':
+        this.eventsUrl = `http://127.0.0.1:${port}`;
+        return { PORT: String(port), HOST: '127.0.0.1', ENSURE_TOPICS: 'false', SHUTDOWN_GRACE_MS: '5000' };
+      case 'events-lake':
+        return {
+          OPS_PORT: String(port),
+          CONSUMER_GROUP: `${this.prefix}events-lake`,
+          ENSURE_TOPICS: 'false',
+          // A quiet partition's chunk is written a second after its last event, not a minute.
+          FLUSH_IDLE_SEC: '1',
+          DUCKDB_THREADS: '1',
           SHUTDOWN_GRACE_MS: '5000',
         };
     }
@@ -241,7 +264,11 @@ export class Pipeline {
   }
 
   /** Until the service's group has committed every message of the topic: all of them were handled. */
-  async caughtUp(service: 'dispatcher' | 'completion', topic: string, timeoutMs = 60_000): Promise<void> {
+  async caughtUp(
+    service: 'dispatcher' | 'completion' | 'events-lake',
+    topic: string,
+    timeoutMs = 60_000,
+  ): Promise<void> {
     const full = this.prefix + topic;
     await eventually(
       `${service} caught up on ${topic}`,
