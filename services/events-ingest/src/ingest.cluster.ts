@@ -12,6 +12,7 @@ import { AggregatorRegistry, Gauge, type Registry } from 'prom-client';
 const SCRAPE = 'reelforge:scrape';
 const COLLECT = 'reelforge:collect';
 const REPLY = 'reelforge:reply';
+/** How long the primary waits for each worker's registry. */
 const CALL_TIMEOUT_MS = 3_000;
 
 /** A worker that dies this often within a minute means the next one will too: stop and let the orchestrator act. */
@@ -35,13 +36,13 @@ class Calls {
   private readonly pending = new Map<number, (reply: Reply) => void>();
   private next = 0;
 
-  call<T>(send: (request: Request) => void, type: Request['type'], what: string): Promise<T> {
+  call<T>(send: (request: Request) => void, type: Request['type'], what: string, timeoutMs: number): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new Error(`${what} did not answer within ${CALL_TIMEOUT_MS} ms`));
-      }, CALL_TIMEOUT_MS);
+        reject(new Error(`${what} did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.pending.set(id, (reply) => {
         clearTimeout(timer);
         if (reply.error === undefined) resolve(reply.value as T);
@@ -62,6 +63,18 @@ class Calls {
 
 const isRequest = (message: unknown, type: Request['type']): message is Request =>
   (message as Request | undefined)?.type === type;
+
+/**
+ * Sends over an IPC channel that may have just closed (its process dying): an unanswered call then times out,
+ * where a send without a callback would raise an 'error' event nobody handles.
+ */
+const ignoreClosed = () => {};
+const toWorker = (worker: Worker) => (message: Request | Reply) => {
+  if (worker.isConnected()) worker.send(message, undefined, ignoreClosed);
+};
+const toPrimary = (message: Request | Reply) => {
+  if (process.connected) process.send?.(message, undefined, undefined, ignoreClosed);
+};
 
 export interface PrimaryOptions {
   workers: number;
@@ -108,7 +121,7 @@ export function runPrimary(opts: PrimaryOptions): void {
   const collect = async (): Promise<string> => {
     const parts = await Promise.all([
       opts.registry.getMetricsAsJSON(),
-      ...[...serving].map((w) => calls.call<object>((r) => w.send(r), COLLECT, `worker ${w.process.pid}`)),
+      ...[...serving].map((w) => calls.call<object>(toWorker(w), COLLECT, `worker ${w.process.pid}`, CALL_TIMEOUT_MS)),
     ]);
     return AggregatorRegistry.aggregate(parts).metrics();
   };
@@ -118,8 +131,8 @@ export function runPrimary(opts: PrimaryOptions): void {
     calls.settle(message);
     if (!isRequest(message, SCRAPE)) return;
     collect().then(
-      (value) => worker.send({ type: REPLY, id: message.id, value } satisfies Reply),
-      (err: Error) => worker.send({ type: REPLY, id: message.id, error: err.message } satisfies Reply),
+      (value) => toWorker(worker)({ type: REPLY, id: message.id, value }),
+      (err: Error) => toWorker(worker)({ type: REPLY, id: message.id, error: err.message }),
     );
   });
 
@@ -163,9 +176,10 @@ export function metricsOf(registry: Registry): () => Promise<string> {
     calls.settle(message);
     if (!isRequest(message, COLLECT)) return;
     registry.getMetricsAsJSON().then(
-      (value) => process.send?.({ type: REPLY, id: message.id, value } satisfies Reply),
-      (err: Error) => process.send?.({ type: REPLY, id: message.id, error: err.message } satisfies Reply),
+      (value) => toPrimary({ type: REPLY, id: message.id, value }),
+      (err: Error) => toPrimary({ type: REPLY, id: message.id, error: err.message }),
     );
   });
-  return () => calls.call<string>((r) => process.send?.(r), SCRAPE, 'the cluster primary');
+  // Longer than the primary gives each worker, so a silent worker is reported by name rather than as a timeout here.
+  return () => calls.call<string>(toPrimary, SCRAPE, 'the cluster primary', 2 * CALL_TIMEOUT_MS);
 }
