@@ -112,16 +112,6 @@ export class ChunkRegistry {
     });
   }
 
-  /** The counts the read API shows on a video; zeros for a video nobody has watched. */
-  async countsOf(videoId: string): Promise<{ views: number; likes: number }> {
-    const row = await this.db
-      .selectFrom('videoEngagement')
-      .select(['views', 'likes'])
-      .where('videoId', '=', videoId)
-      .executeTakeFirst();
-    return { views: Number(row?.views ?? 0), likes: Number(row?.likes ?? 0) };
-  }
-
   /** Registry rows are only needed while their chunk can still be replayed; Kafka retention bounds that. */
   async prune(olderThan: Date): Promise<number> {
     const res = await this.db.deleteFrom('lakeChunks').where('createdAt', '<', olderThan).executeTakeFirst();
