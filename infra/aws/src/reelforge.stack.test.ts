@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sourceKey } from '@reelforge/storage';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mysqlUrlFromEnv } from '../../../docker/entrypoint.mjs';
 import { HEALTH_CHECK_PATH } from './api-endpoint.construct.js';
@@ -138,6 +139,44 @@ describe('CDN', () => {
     expect(containerEnv(s.json, s.stack.services['upload-api'].taskDefinition).CDN_BASE_URL).toEqual({
       'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(s.stack.cdn.distribution), 'DomainName'] }]],
     });
+  });
+});
+
+describe('playback access at the edge', () => {
+  it('runs the token-checking CloudFront Function on every viewer request, with the access store attached', () => {
+    const config = propertiesOf(s.json, s.stack.cdn.distribution).DistributionConfig as {
+      DefaultCacheBehavior: { FunctionAssociations: { EventType: string; FunctionARN: unknown }[] };
+    };
+    expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([
+      { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [expect.any(String), 'FunctionARN'] } },
+    ]);
+    const functions = resources('AWS::CloudFront::Function');
+    expect(functions).toHaveLength(1);
+    const props = functions[0]?.[1].Properties ?? {};
+    expect(props.FunctionConfig).toMatchObject({
+      Runtime: 'cloudfront-js-2.0',
+      KeyValueStoreAssociations: [{ KeyValueStoreARN: { 'Fn::GetAtt': [logicalId(s.stack.cdn.accessStore), 'Arn'] } }],
+    });
+    expect(props.FunctionCode).toContain('TOKEN_PATH');
+  });
+
+  it('upload-api may write the access store and invalidate the CDN; no other service may', () => {
+    const kvsActions = (role: IConstruct) =>
+      statementsOfRole(s.json, role)
+        .flatMap((st) => [st.Action].flat())
+        .filter((a) => String(a).startsWith('cloudfront'));
+    expect(kvsActions(s.stack.services['upload-api'].taskDefinition.taskRole).sort()).toEqual([
+      'cloudfront-keyvaluestore:DeleteKey',
+      'cloudfront-keyvaluestore:DescribeKeyValueStore',
+      'cloudfront-keyvaluestore:GetKey',
+      'cloudfront-keyvaluestore:PutKey',
+      'cloudfront:CreateInvalidation',
+    ]);
+    expect(kvsActions(s.stack.services.dispatcher.taskDefinition.taskRole)).toEqual([]);
+    expect(kvsActions(s.stack.transcoder.taskDefinition.taskRole)).toEqual([]);
+    expect(containerSecrets(s.json, s.stack.services['upload-api'].taskDefinition)).toHaveProperty(
+      'PLAYBACK_TOKEN_SECRETS',
+    );
   });
 });
 

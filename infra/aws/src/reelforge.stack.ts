@@ -145,6 +145,18 @@ export class ReelforgeStack extends Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy,
     });
+    // Signs private videos' playback tokens; upload-api copies it into the CDN's access store for the edge function.
+    const playbackSecret = new Secret(this, 'PlaybackSecret', {
+      secretName: `${s.prefix}/playback`,
+      description: 'PLAYBACK_TOKEN_SECRETS of upload-api',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+    Validations.of(playbackSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotated by hand: put the new secret first and the old one second (comma-separated) for a token lifetime (docs/deploy-aws.md).',
+    });
     Validations.of(jwtSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
@@ -165,13 +177,18 @@ export class ReelforgeStack extends Stack {
         desiredCount: s.apiDesiredCount,
         env: {
           CDN_BASE_URL: cdn.baseUrl,
+          CDN_ACCESS_STORE_ARN: cdn.accessStore.keyValueStoreArn,
+          CDN_DISTRIBUTION_ID: cdn.distribution.distributionId,
           MAX_UPLOAD_BYTES: maxInputBytes,
           // The ALB appends the client's address to X-Forwarded-For.
           TRUST_PROXY_HOPS: '1',
           // docker/entrypoint.mjs migrates the schema before the API starts (the migrator locks; replicas wait).
           MIGRATE_ON_START: 'true',
         },
-        secrets: { JWT_SECRET: EcsSecret.fromSecretsManager(jwtSecret) },
+        secrets: {
+          JWT_SECRET: EcsSecret.fromSecretsManager(jwtSecret),
+          PLAYBACK_TOKEN_SECRETS: EcsSecret.fromSecretsManager(playbackSecret),
+        },
       },
       dispatcher: { cpu: 256, memoryMiB: 512, desiredCount: s.dispatcherDesiredCount, env: this.launcherEnv },
       completion: { cpu: 256, memoryMiB: 512, desiredCount: s.completionDesiredCount, env: {} },
@@ -207,6 +224,7 @@ export class ReelforgeStack extends Stack {
       completion: build('completion'),
     };
     this.transcoder.grantLaunch(this.services.dispatcher.taskDefinition.taskRole);
+    cdn.grantAccessWriter(this.services['upload-api'].taskDefinition.taskRole);
 
     const api = new ApiEndpoint(this, 'Api', {
       vpc,
