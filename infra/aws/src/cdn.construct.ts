@@ -37,7 +37,7 @@ export class Cdn extends Construct {
   readonly distribution: Distribution;
   /** What upload-api gets as CDN_BASE_URL. */
   readonly baseUrl: string;
-  /** `video:{id}` → public|private and `secret:0|1`, written by upload-api, read by the function. */
+  /** `public:{id}` while a video is public and `secret:0|1`, written by upload-api, read by the function. */
   readonly accessStore: KeyValueStore;
 
   constructor(scope: Construct, id: string, props: CdnProps) {

@@ -2,11 +2,12 @@
 // playback edge (services/playback-edge). Plain JavaScript of CloudFront's runtime: no imports but its own modules.
 //
 //   /videos/{videoId}/…               served only while the video is public
-//   /t/{token}/videos/{videoId}/…     served while the video exists, for a token signed for that video and unexpired
+//   /t/{token}/videos/{videoId}/…     served for an unexpired token signed for that video
 //
-// What it consults lives in the distribution's KeyValueStore, written by upload-api: `video:{id}` → public|private
-// (absent once deleted) and `secret:0`/`secret:1` (the signing secrets, newest first). No database call. A verified
-// request is rewritten to the object key, so public and tokenized requests share one cache entry per object.
+// What it consults lives in the distribution's KeyValueStore, written by upload-api: `public:{id}` exists while the
+// video is public (so only public videos take room in the store), and `secret:0`/`secret:1` hold the signing
+// secrets, newest first. No database call. A verified request is rewritten to the object key, so public and
+// tokenized requests share one cache entry per object; a deleted video's objects are invalidated by upload-api.
 // The token format is packages/storage/src/playback.token.ts's; the shared vectors test both.
 import cf from 'cloudfront';
 // biome-ignore lint/style/useNodejsImportProtocol: CloudFront's runtime names its module 'crypto', not 'node:crypto'.
@@ -52,10 +53,10 @@ async function handler(event) {
   const token = TOKEN_PATH.exec(uri);
   const plain = token ? null : PUBLIC_PATH.exec(uri);
   if (!token && !plain) return refuse(404, 'NOT_FOUND');
-  const videoId = token ? token[4] : plain[2];
-  const visibility = await lookup(`video:${videoId}`);
-  if (visibility !== 'public' && visibility !== 'private') return refuse(404, 'NOT_FOUND');
-  if (!token) return visibility === 'public' ? request : refuse(404, 'NOT_FOUND');
+  // A private video's plain path answers as if it did not exist, like the API does for other users.
+  if (!token) return (await lookup(`public:${plain[2]}`)) === undefined ? refuse(404, 'NOT_FOUND') : request;
+
+  const videoId = token[4];
 
   const expiresAt = token[1];
   const message = `playback.v1.${videoId}.${expiresAt}`;
