@@ -19,6 +19,9 @@ import { pino } from 'pino';
 import { expect } from 'vitest';
 import { ServiceProcess } from './service.process.js';
 
+/** Signs private videos' playback URLs in these tests (the edge verifies with the same). */
+export const PLAYBACK_SECRET = 'e2e-playback-secret-0123456789-0123456789';
+
 export type ServiceName = 'upload-api' | 'dispatcher' | 'completion' | 'events-ingest' | 'events-lake';
 
 const entries: Record<ServiceName, string> = {
@@ -119,6 +122,7 @@ export class Pipeline {
           PORT: String(port),
           HOST: '127.0.0.1',
           JWT_SECRET: 'e2e-secret-0123456789-0123456789-0123456789',
+          PLAYBACK_TOKEN_SECRETS: PLAYBACK_SECRET,
           OUTBOX_POLL_MS: '100',
           SHUTDOWN_GRACE_MS: '5000',
           // As `./reelforge up` does: the bucket's unsigned URL as the CDN, so HLS is playable end to end.

@@ -16,6 +16,9 @@ export interface ServiceSpec {
   env: Record<string, string>;
 }
 
+/** Signs private videos' playback URLs; the playback edge verifies with the same. Local-only, like JWT_SECRET. */
+export const LOCAL_PLAYBACK_SECRET = 'reelforge-local-playback-secret-0123456789';
+
 type SetupStep = (env: Record<string, string>, log: (s: string) => void) => Promise<void>;
 
 const port = (name: string, fallback: number) => Number.parseInt(process.env[name] ?? String(fallback), 10);
@@ -44,6 +47,7 @@ export const services: { list: ServiceSpec[]; setup: SetupStep[] } = {
       HOST: '127.0.0.1',
       // A local-only secret: the stack is on loopback and its data is throwaway.
       JWT_SECRET: 'reelforge-local-development-secret-0123456789',
+      PLAYBACK_TOKEN_SECRETS: LOCAL_PLAYBACK_SECRET,
       // moto serves objects unsigned, so the bucket's own URL stands in for the CDN: HLS masters play locally (their
       // playlists and segments are relative paths, which presigned links cannot carry).
       CDN_BASE_URL: `http://127.0.0.1:${stackPorts.moto}/${BUCKETS.processed}`,

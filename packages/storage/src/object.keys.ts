@@ -9,3 +9,9 @@ export const outputPrefix = (videoId: string, attempt: number) => `videos/${vide
 
 /** Every object of a video in the processed bucket, across attempts. */
 export const videoPrefix = (videoId: string) => `videos/${videoId}/`;
+
+/**
+ * In the processed bucket, present while the video is public: the local playback edge serves a video's plain paths
+ * only while its marker exists (the CloudFront Function reads `public:{id}` in its key-value store instead).
+ */
+export const publicMarkerKey = (videoId: string) => `access/public/${videoId}`;

@@ -28,7 +28,8 @@ import { directUploadRoutes } from './upload/direct-upload.routes.js';
 import { DirectUploadService } from './upload/direct-upload.service.js';
 import { MultipartStore } from './upload/multipart.store.js';
 import { StreamUploadService } from './upload/stream-upload.service.js';
-import { processedLinks } from './videos/video.presenter.js';
+import { type PlaybackAccess, StoreMarkerAccess } from './videos/playback.access.js';
+import { playbackLinks } from './videos/video.presenter.js';
 import { videoRoutes } from './videos/video.routes.js';
 import { VideoService } from './videos/video.service.js';
 
@@ -39,6 +40,8 @@ export interface AppConfig {
   processedBucket: string;
   cdnBaseUrl?: string | undefined;
   readUrlTtlSec: number;
+  /** Signs private videos' playback tokens, newest first (required with a CDN). */
+  playbackTokenSecrets?: string[];
   maxUploadBytes: number;
   directUploadTtlSec: number;
   bodyLimitBytes: number;
@@ -52,6 +55,8 @@ export interface AppDeps {
   registry: Registry;
   db: Kysely<Database>;
   s3: S3Client;
+  /** Where visibility reaches the playback edge; default: marker objects in the processed bucket (the local edge). */
+  access?: PlaybackAccess;
   /** Must pass for /readyz (MySQL, S3). */
   readiness?: Record<string, ReadinessCheck>;
   /** Reported by /readyz without failing it (Kafka). */
@@ -128,17 +133,20 @@ export async function buildApp(deps: AppDeps) {
     ttlSec: config.directUploadTtlSec,
   });
   const videoService = new VideoService({
+    db,
+    access: deps.access ?? new StoreMarkerAccess(s3, config.processedBucket),
     videos,
     renditions,
     objects,
     s3,
     rawBucket: config.rawBucket,
     processedBucket: config.processedBucket,
-    link: processedLinks({
+    links: playbackLinks({
       s3,
       bucket: config.processedBucket,
       cdnBaseUrl: config.cdnBaseUrl,
       ttlSec: config.readUrlTtlSec,
+      tokenSecrets: config.playbackTokenSecrets,
     }),
   });
 

@@ -30,9 +30,31 @@ describe('upload-api env', () => {
   });
 
   it('drops a trailing slash from CDN_BASE_URL', () => {
-    expect(parseEnv(uploadApiEnv, { ...minimal, CDN_BASE_URL: 'https://cdn.example/media/' }).CDN_BASE_URL).toBe(
-      'https://cdn.example/media',
+    const secrets = 'a'.repeat(32);
+    expect(
+      parseEnv(uploadApiEnv, {
+        ...minimal,
+        CDN_BASE_URL: 'https://cdn.example/media/',
+        PLAYBACK_TOKEN_SECRETS: secrets,
+      }).CDN_BASE_URL,
+    ).toBe('https://cdn.example/media');
+  });
+
+  it('needs playback token secrets with a CDN (newest first, at most two, each ≥ 32 characters)', () => {
+    expect(() => parseEnv(uploadApiEnv, { ...minimal, CDN_BASE_URL: 'https://cdn.example' })).toThrow(
+      /PLAYBACK_TOKEN_SECRETS/,
     );
+    expect(() => parseEnv(uploadApiEnv, { ...minimal, PLAYBACK_TOKEN_SECRETS: 'short' })).toThrow(
+      /PLAYBACK_TOKEN_SECRETS/,
+    );
+    const two = `${'n'.repeat(32)}, ${'o'.repeat(32)}`;
+    expect(parseEnv(uploadApiEnv, { ...minimal, PLAYBACK_TOKEN_SECRETS: two }).PLAYBACK_TOKEN_SECRETS).toEqual([
+      'n'.repeat(32),
+      'o'.repeat(32),
+    ]);
+    expect(() =>
+      parseEnv(uploadApiEnv, { ...minimal, CDN_ACCESS_STORE_ARN: 'arn:aws:cloudfront::1:key-value-store/x' }),
+    ).toThrow(/CDN_DISTRIBUTION_ID/);
   });
 
   it('names every wrong variable: a short secret, a TTL past what SigV4 can presign', () => {

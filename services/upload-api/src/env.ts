@@ -9,7 +9,7 @@ const MAX_PRESIGN_SEC = 7 * 24 * 3600;
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-export const uploadApiEnv = z.object({
+const uploadApiFields = z.object({
   ...commonEnv,
   ...kafkaEnv,
   ...mysqlEnv,
@@ -23,6 +23,23 @@ export const uploadApiEnv = z.object({
     .url()
     .transform((u) => u.replace(/\/+$/, ''))
     .optional(),
+  /**
+   * Secrets that sign private videos' playback tokens, comma-separated, newest first: tokens are signed with the first
+   * and the edge accepts any (rotate by putting a new one in front for a token lifetime). Required with CDN_BASE_URL.
+   */
+  PLAYBACK_TOKEN_SECRETS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().min(32, 'each secret at least 32 characters')).min(1).max(2))
+    .optional(),
+  /** In AWS: the CloudFront KeyValueStore the edge function reads, and the distribution to invalidate on delete. */
+  CDN_ACCESS_STORE_ARN: z.string().startsWith('arn:').optional(),
+  CDN_DISTRIBUTION_ID: z.string().min(1).optional(),
   /** How long presigned read links (renditions, poster, storyboard) stay valid. */
   READ_URL_TTL_SEC: seconds(3600).pipe(z.number().max(MAX_PRESIGN_SEC)),
   MAX_UPLOAD_BYTES: z.coerce
@@ -51,6 +68,19 @@ export const uploadApiEnv = z.object({
   OUTBOX_RELAY_ENABLED: envBool.default(true),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(25_000),
 });
+
+export const uploadApiEnv = uploadApiFields.superRefine((env, ctx) => {
+  if (env.CDN_BASE_URL && !env.PLAYBACK_TOKEN_SECRETS) {
+    ctx.addIssue({ code: 'custom', path: ['PLAYBACK_TOKEN_SECRETS'], message: 'required with CDN_BASE_URL' });
+  }
+  if (Boolean(env.CDN_ACCESS_STORE_ARN) !== Boolean(env.CDN_DISTRIBUTION_ID)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['CDN_DISTRIBUTION_ID'],
+      message: 'set together with CDN_ACCESS_STORE_ARN',
+    });
+  }
+});
 export type UploadApiEnv = z.infer<typeof uploadApiEnv>;
 
 export function appConfigFromEnv(env: UploadApiEnv): AppConfig {
@@ -61,6 +91,7 @@ export function appConfigFromEnv(env: UploadApiEnv): AppConfig {
     processedBucket: env.PROCESSED_BUCKET,
     cdnBaseUrl: env.CDN_BASE_URL,
     readUrlTtlSec: env.READ_URL_TTL_SEC,
+    playbackTokenSecrets: env.PLAYBACK_TOKEN_SECRETS,
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
     directUploadTtlSec: env.DIRECT_UPLOAD_TTL_SEC,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,

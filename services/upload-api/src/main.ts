@@ -12,6 +12,7 @@ import { ExpiredUploadsQuery } from './upload/expired-uploads.query.js';
 import { MultipartStore } from './upload/multipart.store.js';
 import { skipPayloadSigning } from './upload/unsigned-payload.middleware.js';
 import { UploadSweeper } from './upload/upload.sweeper.js';
+import { CloudFrontAccess } from './videos/playback.access.js';
 
 const env = loadEnv(uploadApiEnv);
 const logger = createLogger({ service: 'upload-api', level: env.LOG_LEVEL });
@@ -28,12 +29,25 @@ const kafka = kafkaFromEnv(env, logger);
 const admin = kafka.admin();
 let adminConnected: Promise<void> | undefined;
 
+// In AWS the CloudFront Function reads visibility and the token secrets from its key-value store; locally the
+// playback edge reads marker objects (the default) and its own PLAYBACK_TOKEN_SECRETS.
+const access =
+  env.CDN_ACCESS_STORE_ARN && env.CDN_DISTRIBUTION_ID
+    ? new CloudFrontAccess({
+        storeArn: env.CDN_ACCESS_STORE_ARN,
+        distributionId: env.CDN_DISTRIBUTION_ID,
+        region: env.AWS_REGION,
+      })
+    : undefined;
+if (access && env.PLAYBACK_TOKEN_SECRETS) await access.publishSecrets(env.PLAYBACK_TOKEN_SECRETS);
+
 const app = await buildApp({
   config: appConfigFromEnv(env),
   logger,
   registry,
   db,
   s3,
+  access,
   readiness: {
     mysql: () => pingDb(db),
     s3: async () => {

@@ -1,7 +1,7 @@
 import type { Rendition, Video } from '@reelforge/db';
-import { createS3Client } from '@reelforge/storage';
+import { createS3Client, verifyPlaybackToken } from '@reelforge/storage';
 import { describe, expect, it } from 'vitest';
-import { presentVideo, processedLinks } from './video.presenter.js';
+import { playbackLinks, presentVideo } from './video.presenter.js';
 
 const at = new Date('2026-01-02T03:04:05.000Z');
 const base: Video = {
@@ -48,12 +48,16 @@ const rendition = (name: string, height: number): Rendition => ({
   createdAt: at,
 });
 const unwatched = { views: 0, likes: 0 };
-const cdn = processedLinks({
+const secret = 'playback-secret-for-the-presenter-test';
+const links = playbackLinks({
   s3: createS3Client({ region: 'us-east-1' }),
   bucket: 'processed',
   cdnBaseUrl: 'https://cdn.example',
   ttlSec: 60,
+  tokenSecrets: [secret],
+  nowMs: () => Date.UTC(2026, 0, 2, 3, 4, 5),
 });
+const cdn = links({ ...base, visibility: 'public' });
 
 describe('presentVideo', () => {
   it('shows progress and source facts, and no links, while processing', async () => {
@@ -115,8 +119,25 @@ describe('presentVideo', () => {
     expect(v.source).toMatchObject({ durationSec: 12.5, width: 1920, height: 1080 });
   });
 
+  it('puts a private video under a playback token for that video, on a 5-minute expiry grid', async () => {
+    const link = links({ id: base.id, visibility: 'private', durationSec: 12.5 });
+    const url = await link(`videos/${base.id}/1/master.m3u8`);
+    const m = /^https:\/\/cdn\.example\/t\/([^/]+)\/videos\/[^/]+\/1\/master\.m3u8$/.exec(url);
+    const token = m?.[1] ?? '';
+    // 03:04:05 + 60 s rounded up to the grid: 03:05:05 → 03:10:00.
+    const expiresAt = Date.UTC(2026, 0, 2, 3, 10, 0) / 1000;
+    expect(verifyPlaybackToken([secret], token, base.id, expiresAt)).toEqual({
+      ok: true,
+      grant: { videoId: base.id, expiresAt },
+    });
+    expect(verifyPlaybackToken([secret], token, base.id, expiresAt + 1).ok).toBe(false);
+    // A long video's token lasts for twice its duration.
+    const long = await links({ id: base.id, visibility: 'private', durationSec: 3600 })('x');
+    expect(long).toContain(`/t/${Date.UTC(2026, 0, 2, 5, 5, 0) / 1000}.`);
+  });
+
   it('presigns links into the processed bucket when there is no CDN', async () => {
-    const link = processedLinks({
+    const link = playbackLinks({
       s3: createS3Client({
         region: 'us-east-1',
         endpoint: 'http://127.0.0.1:4566',
@@ -124,7 +145,7 @@ describe('presentVideo', () => {
       }),
       bucket: 'processed',
       ttlSec: 300,
-    });
+    })(base);
     const url = new URL(await link('videos/x/1/poster.jpg'));
     expect(url.origin + url.pathname).toBe('http://127.0.0.1:4566/processed/videos/x/1/poster.jpg');
     expect(url.searchParams.get('X-Amz-Expires')).toBe('300');

@@ -2,26 +2,54 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Video as VideoResource } from '@reelforge/contracts';
 import type { Engagement, Rendition, Video } from '@reelforge/db';
-import { presignGet } from '@reelforge/storage';
+import { presignGet, signPlaybackToken, tokenPathPrefix } from '@reelforge/storage';
 
 /** A URL a client can fetch for an object key of the processed bucket. */
 export type LinkFor = (key: string) => Promise<string>;
 
+/** The links of one video: plain for a public one, under a playback token for a private one. */
+export type LinksFor = (video: Pick<Video, 'id' | 'visibility' | 'durationSec'>) => LinkFor;
+
+/** Tokens expire on a grid so repeated reads of a video hand out the same URLs (browser and player caches hold). */
+const TOKEN_GRID_SEC = 300;
+
 /**
  * Under CDN_BASE_URL when one is set (plain paths, so relative references inside HLS playlists and the storyboard
- * VTT resolve), presigned GETs otherwise (each file works alone; an HLS master does not, see the Video schema).
+ * VTT resolve; a private video's paths carry a signed token segment in front, which the edge checks), presigned GETs
+ * otherwise (each file works alone; an HLS master does not, see the Video schema).
  */
-export function processedLinks(opts: {
+export function playbackLinks(opts: {
   s3: S3Client;
   bucket: string;
   cdnBaseUrl?: string | undefined;
   ttlSec: number;
-}): LinkFor {
+  /** Signing secrets, newest first; required with a CDN. */
+  tokenSecrets?: readonly string[];
+  nowMs?: () => number;
+}): LinksFor {
   const { cdnBaseUrl } = opts;
   if (cdnBaseUrl) {
-    return async (key) => `${cdnBaseUrl}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    const under = (base: string) => async (key: string) =>
+      `${base}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    const publicLink = under(cdnBaseUrl);
+    const secret = opts.tokenSecrets?.[0];
+    return (video) => {
+      if (video.visibility === 'public') return publicLink;
+      if (!secret) throw new TypeError('a CDN base URL needs playback token secrets for private videos');
+      // Long enough to watch the whole video once at the player's pace, however short the configured lifetime.
+      const ttl = Math.max(opts.ttlSec, Math.ceil((video.durationSec ?? 0) * 2));
+      const now = Math.floor((opts.nowMs?.() ?? Date.now()) / 1000);
+      const expiresAt = Math.ceil((now + ttl) / TOKEN_GRID_SEC) * TOKEN_GRID_SEC;
+      return under(
+        `${cdnBaseUrl}/${tokenPathPrefix(signPlaybackToken(secret, { videoId: video.id, expiresAt }))}`.replace(
+          /\/$/,
+          '',
+        ),
+      );
+    };
   }
-  return (key) => presignGet(opts.s3, { bucket: opts.bucket, key }, opts.ttlSec);
+  const presigned: LinkFor = (key) => presignGet(opts.s3, { bucket: opts.bucket, key }, opts.ttlSec);
+  return () => presigned;
 }
 
 export async function presentVideo(

@@ -3,10 +3,11 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import { AppError, type UpdateVideoRequest, type VideoPage, type Video as VideoResource } from '@reelforge/contracts';
-import type { RenditionRepository, Video, VideoRepository } from '@reelforge/db';
+import type { Database, Kysely, RenditionRepository, Video, VideoRepository } from '@reelforge/db';
 import { deletePrefix, sourceKey, videoPrefix } from '@reelforge/storage';
 import type { MultipartStore } from '../upload/multipart.store.js';
-import { type LinkFor, presentVideo } from './video.presenter.js';
+import type { PlaybackAccess } from './playback.access.js';
+import { type LinksFor, presentVideo } from './video.presenter.js';
 
 export interface VideoServiceDeps {
   videos: VideoRepository;
@@ -15,7 +16,9 @@ export interface VideoServiceDeps {
   s3: S3Client;
   rawBucket: string;
   processedBucket: string;
-  link: LinkFor;
+  links: LinksFor;
+  access: PlaybackAccess;
+  db: Kysely<Database>;
 }
 
 const NOT_WATCHED = { views: 0, likes: 0 };
@@ -33,7 +36,7 @@ export class VideoService {
     return Promise.all(
       videos.map(async (video) => {
         const renditions = video.status === 'ready' ? await this.deps.renditions.listForVideo(video.id) : [];
-        return presentVideo(video, renditions, counts.get(video.id) ?? NOT_WATCHED, this.deps.link);
+        return presentVideo(video, renditions, counts.get(video.id) ?? NOT_WATCHED, this.deps.links(video));
       }),
     );
   }
@@ -49,18 +52,30 @@ export class VideoService {
     return { items: await this.presentAll(items), nextCursor };
   }
 
+  /**
+   * A visibility change reaches the playback edge inside the transaction that holds the video's row lock, so two
+   * changes cannot cross (the edge ends as the row does), and in the order that fails closed: the edge closes the
+   * plain paths before the row says private, and opens them only after the row says public.
+   */
   async update(id: string, ownerId: string, changes: UpdateVideoRequest): Promise<VideoResource> {
-    await this.owned(id, ownerId);
-    await this.deps.videos.updateDetails(id, changes);
+    const { visibility } = changes;
+    await this.deps.db.transaction().execute(async (tx) => {
+      const [video] = await this.deps.videos.lockMany(tx, [id]);
+      if (!video || video.ownerId !== ownerId) throw new AppError('NOT_FOUND', 'no such video');
+      if (visibility === 'private') await this.deps.access.publish(id, 'private');
+      await this.deps.videos.updateDetails(id, changes, tx);
+      if (visibility === 'public') await this.deps.access.publish(id, 'public');
+    });
     return this.present(await this.owned(id, ownerId));
   }
 
   /**
-   * Objects first, rows last: if a delete fails half-way the row is still there to retry with, whereas rows first
+   * The edge first (plain paths close, cached copies go), then objects, rows last: if a delete fails half-way the row is still there to retry with, whereas rows first
    * would leave objects nothing points at.
    */
   async remove(id: string, ownerId: string): Promise<void> {
     const video = await this.owned(id, ownerId);
+    await this.deps.access.revoke(id);
     const raw = { bucket: video.sourceBucket ?? this.deps.rawBucket, key: video.sourceKey ?? sourceKey(id) };
     if (video.multipartUploadId) await this.deps.objects.abort(raw, video.multipartUploadId);
     await this.deps.objects.delete(raw);
