@@ -13,7 +13,7 @@ const TRAILING = /[:.,;!?]+$/;
 
 export const PATH_PLACEHOLDER = '[path]';
 
-function replaceToken(match: string, lead: string, token: string): string {
+function replaceToken(_match: string, lead: string, token: string): string {
   const tail = TRAILING.exec(token)?.[0] ?? '';
   return `${lead}${PATH_PLACEHOLDER}${tail}`;
 }
@@ -24,9 +24,11 @@ function replaceToken(match: string, lead: string, token: string): string {
  */
 export function ownerSafeMessage(text: string, secrets: readonly string[] = []): string {
   let out = text.replace(URL_PATTERN, (url) => replaceToken(url, '', url));
-  out = out.replace(PATH_PATTERN, replaceToken).replace(SLASHED_PATTERN, (match, lead: string, token: string) =>
-    KEY_LIKE.test(token) ? replaceToken(match, lead, token) : match,
-  );
+  out = out
+    .replace(PATH_PATTERN, replaceToken)
+    .replace(SLASHED_PATTERN, (match, lead: string, token: string) =>
+      KEY_LIKE.test(token) ? replaceToken(match, lead, token) : match,
+    );
   for (const secret of secrets) {
     if (secret.length >= 3) out = out.split(secret).join(PATH_PLACEHOLDER);
   }

@@ -56,7 +56,10 @@ export async function presentVideo(
   };
   if (video.status === 'failed') {
     // Rows written before messages were cleaned when stored, and any writer that forgot, are cleaned here too.
-    resource.error = { code: video.errorCode ?? 'INTERNAL', message: ownerSafeMessage(video.errorMessage ?? '', hidden) };
+    resource.error = {
+      code: video.errorCode ?? 'INTERNAL',
+      message: ownerSafeMessage(video.errorMessage ?? '', hidden),
+    };
   }
   if (video.status !== 'ready') return resource;
 
