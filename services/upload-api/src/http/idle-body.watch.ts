@@ -16,6 +16,8 @@ export interface IdleBodyWatch {
 export function watchIdleBody(req: IncomingMessage, idleMs: number): IdleBodyWatch {
   const controller = new AbortController();
   const socket = req.socket;
+  // A request injected without a connection (app.inject) has no byte count to watch, and no client to stall.
+  if (typeof socket?.bytesRead !== 'number') return { signal: controller.signal, bytesRead: () => 0, stop: () => {} };
   const start = socket.bytesRead;
   let seen = start;
   let lastProgress = Date.now();

@@ -65,7 +65,9 @@ export class UploadQuotaService {
         clearInterval(renew);
         await this.deps.db.transaction().execute(async (tx) => {
           await this.deps.quotas.closeLease(id, tx);
-          await this.deps.quotas.returnBytes(userId, day, reserved - Math.max(0, usedBytes), tx);
+          // An unknown use keeps the whole reservation: counting too much is the safe side.
+          const unused = Number.isFinite(usedBytes) ? reserved - Math.max(0, usedBytes) : 0;
+          await this.deps.quotas.returnBytes(userId, day, unused, tx);
         });
       },
     };
