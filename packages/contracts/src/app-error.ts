@@ -15,6 +15,10 @@ export const errorCodes = {
   NOT_FOUND: { status: 404, retryable: false },
   CONFLICT: { status: 409, retryable: false },
   RATE_LIMITED: { status: 429, retryable: true },
+  /** A per-user quota (concurrent uploads, unfinished videos, bytes per day) is used up; the message names it. */
+  QUOTA_EXCEEDED: { status: 429, retryable: true },
+  /** The client stopped sending the request body for longer than the server waits. */
+  REQUEST_TIMEOUT: { status: 408, retryable: true },
   /** A direct upload was not completed before its TTL; the sweeper aborted it. */
   UPLOAD_EXPIRED: { status: 410, retryable: false },
   // Infrastructure trouble: another attempt may succeed.
@@ -24,6 +28,8 @@ export const errorCodes = {
   TASK_LOST: { status: 500, retryable: true },
   LAUNCH_FAILED: { status: 503, retryable: true },
   STORAGE_ERROR: { status: 503, retryable: true },
+  /** This instance is at its cap of concurrent uploads; another instance, or a later try, may take it. */
+  SERVER_BUSY: { status: 503, retryable: true },
   INTERNAL: { status: 500, retryable: true },
 } as const;
 
@@ -32,15 +38,18 @@ export type ErrorCode = keyof typeof errorCodes;
 export class AppError extends Error {
   readonly status: number;
   readonly retryable: boolean;
+  /** When a retry can succeed, in seconds; an HTTP answer carries it as `Retry-After`. */
+  readonly retryAfterSec: number | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; status?: number },
+    options?: { cause?: unknown; status?: number; retryAfterSec?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.status = options?.status ?? errorCodes[code].status;
     this.retryable = errorCodes[code].retryable;
+    this.retryAfterSec = options?.retryAfterSec;
   }
 
   toJSON() {

@@ -11,7 +11,14 @@ export const VideoUploadedV1 = z.object({
   attempt: Attempt,
   source: S3Location,
   bytes: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /**
+   * Hex SHA-256 of the original when it was computed on the way in (uploads streamed through the API); null for a
+   * direct-to-S3 upload, whose bytes the API never reads (S3 has no full-object SHA-256 of a multipart upload).
+   */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
   contentType: z.string(),
   ownerId: z.string().min(1),
   uploadedAt: z.string().datetime(),

@@ -107,6 +107,23 @@ export interface VideoEngagementTable {
   updatedAt: Generated<Date>;
 }
 
+/** A streamed upload in flight; it counts against its user's concurrency quota until `leaseUntil`. */
+export interface UploadLease {
+  id: string;
+  userId: string;
+  leaseUntil: Date;
+  createdAt: Generated<Date>;
+}
+
+/** Bytes a user reserved for uploads on one UTC day (`YYYY-MM-DD`). */
+export interface UploadUsageTable {
+  userId: string;
+  /** DATE: written as `YYYY-MM-DD`; mysql2 reads it back as a Date at UTC midnight. */
+  day: string | Date;
+  /** BIGINT UNSIGNED: a number up to 2^53. */
+  bytes: number | string;
+}
+
 export interface Database {
   users: User;
   videos: Video;
@@ -114,4 +131,6 @@ export interface Database {
   transcodeJobs: TranscodeJob;
   outbox: OutboxTable;
   videoEngagement: VideoEngagementTable;
+  uploadLeases: UploadLease;
+  uploadUsage: UploadUsageTable;
 }

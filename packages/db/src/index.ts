@@ -19,6 +19,7 @@ export * from './job.state.js';
 export * from './migrator.js';
 export * from './outbox.repository.js';
 export * from './rendition.repository.js';
+export * from './upload-quota.repository.js';
 export * from './user.repository.js';
 export * from './video.cursor.js';
 export * from './video.repository.js';

@@ -12,7 +12,18 @@ import {
   runMigrateCommand,
 } from './migrator.js';
 
-const appTables = ['lake_chunks', 'outbox', 'renditions', 'transcode_jobs', 'users', 'videos', 'video_engagement'];
+const appTables = [
+  'lake_chunks',
+  'outbox',
+  'renditions',
+  'transcode_jobs',
+  'upload_leases',
+  'upload_usage',
+  'users',
+  'videos',
+  'video_engagement',
+];
+const before0008 = appTables.filter((t) => !t.startsWith('upload_'));
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Kysely<Database>;
@@ -52,14 +63,16 @@ describe('migrations', () => {
     expect(await migrateToLatest(db)).toEqual([]);
 
     const down = await migrateDown(db);
-    expect(down).toEqual([{ name: '0007_upload_expiry_index', direction: 'Down', status: 'Success' }]);
-    expect(await tables()).toEqual(appTables);
-    expect(await videoIndexes()).not.toContain('videos_status_expires_idx');
+    expect(down).toEqual([{ name: '0008_upload_quotas', direction: 'Down', status: 'Success' }]);
+    expect(await tables()).toEqual(before0008);
+    expect(await videoIndexes()).not.toContain('videos_owner_status_idx');
     await migrateToLatest(db);
-    expect(await videoIndexes()).toContain('videos_status_expires_idx');
+    expect(await tables()).toEqual(appTables);
+    expect(await videoIndexes()).toContain('videos_owner_status_idx');
 
     const none = await migrateToNone(db);
     expect(none.map((s) => s.name)).toEqual([
+      '0008_upload_quotas',
       '0007_upload_expiry_index',
       '0006_engagement',
       '0005_outbox',
@@ -95,11 +108,11 @@ describe('migrations', () => {
 
   it('reports through the CLI command as lines for the operator', async () => {
     expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
-    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0007_upload_expiry_index']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0008_upload_quotas']);
     const status = await runMigrateCommand(db, 'status');
-    expect(status.at(-1)).toBe('pending  0007_upload_expiry_index');
+    expect(status.at(-1)).toBe('pending  0008_upload_quotas');
     expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
-    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0007_upload_expiry_index']);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0008_upload_quotas']);
   });
 
   it('fails with the migration name and the server’s reason', async () => {

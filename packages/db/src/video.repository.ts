@@ -1,6 +1,7 @@
 // Videos: creation, the owner's library, and every status change as a compare-and-set guarded by the state machine
 // and, where results of a transcode are concerned, by the attempt number.
 import { randomUUID } from 'node:crypto';
+import { ownerSafeMessage } from '@reelforge/contracts';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, Video } from './database.js';
 import { clipText } from './text.limits.js';
@@ -66,6 +67,9 @@ export interface VideoPage {
 }
 
 const retryableFrom: VideoStatus[] = ['queued', 'processing'];
+
+/** The owner reads `error_message`: no storage locations in it (the job row and the logs keep the full text). */
+const ownerText = (message: string) => clipText(ownerSafeMessage(message));
 
 /** What players did with a video, as the engagement lake writer counted it (table video_engagement). */
 export interface Engagement {
@@ -220,7 +224,7 @@ export class VideoRepository {
     if (from.length === 0) throw new TypeError('transition needs at least one `from` status');
     for (const f of from) assertVideoTransition(f, to);
     if (ids.length === 0) return 0;
-    const errorMessage = patch.errorMessage == null ? patch.errorMessage : clipText(patch.errorMessage);
+    const errorMessage = patch.errorMessage == null ? patch.errorMessage : ownerText(patch.errorMessage);
     const result = await (tx ?? this.db)
       .updateTable('videos')
       .set({ ...patch, ...(errorMessage === undefined ? {} : { errorMessage }), status: to, updatedAt: new Date() })
@@ -311,7 +315,7 @@ export class VideoRepository {
   ): Promise<boolean> {
     const result = await (tx ?? this.db)
       .updateTable('videos')
-      .set({ status: 'failed', errorCode: error.code, errorMessage: clipText(error.message), updatedAt: new Date() })
+      .set({ status: 'failed', errorCode: error.code, errorMessage: ownerText(error.message), updatedAt: new Date() })
       .where('id', '=', id)
       .where('attempt', '=', attempt)
       .where('status', 'in', videoStatusesBefore('failed'))

@@ -32,9 +32,12 @@ describe('retryUploadedEvent', () => {
     expect(retryUploadedEvent(fromDriver, 2)?.bytes).toBe(9_007_199_254_740);
   });
 
+  it('retries a direct upload, whose original has no SHA-256, with a null sha256', () => {
+    expect(retryUploadedEvent({ ...row, sourceSha256: null }, 2)).toMatchObject({ attempt: 2, sha256: null });
+  });
+
   it('is null for a row without a stored original', () => {
     expect(retryUploadedEvent({ ...row, sourceKey: null }, 2)).toBeNull();
-    expect(retryUploadedEvent({ ...row, sourceSha256: null }, 2)).toBeNull();
     expect(retryUploadedEvent({ ...row, sourceBytes: null }, 2)).toBeNull();
     expect(retryUploadedEvent({ ...row, contentType: null }, 2)).toBeNull();
   });

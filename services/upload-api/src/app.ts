@@ -1,6 +1,7 @@
 // The upload API as a fastify instance: external plugins, then repositories and services, then routes. main.ts
 // builds the adapters and listens; tests call buildApp with their own and use app.inject().
 import type { S3Client } from '@aws-sdk/client-s3';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -9,6 +10,7 @@ import {
   type Kysely,
   OutboxRepository,
   RenditionRepository,
+  UploadQuotaRepository,
   UserRepository,
   VideoRepository,
 } from '@reelforge/db';
@@ -28,6 +30,8 @@ import { directUploadRoutes } from './upload/direct-upload.routes.js';
 import { DirectUploadService } from './upload/direct-upload.service.js';
 import { MultipartStore } from './upload/multipart.store.js';
 import { StreamUploadService } from './upload/stream-upload.service.js';
+import type { QuotaLimits } from './upload/upload-quota.policy.js';
+import { UploadQuotaService } from './upload/upload-quota.service.js';
 import { type PlaybackAccess, StoreMarkerAccess } from './videos/playback.access.js';
 import { playbackLinks } from './videos/video.presenter.js';
 import { videoRoutes } from './videos/video.routes.js';
@@ -47,6 +51,12 @@ export interface AppConfig {
   bodyLimitBytes: number;
   trustProxyHops: number;
   rateLimit: { windowSec: number; ipMax: number; userMax: number; authMax: number };
+  /** Per user, counted in MySQL (so across replicas). */
+  quotas: QuotaLimits;
+  /** Streamed uploads one instance takes at once. */
+  maxConcurrentUploads: number;
+  /** A streamed upload body silent for this long is cut off. */
+  uploadIdleTimeoutMs: number;
 }
 
 export interface AppDeps {
@@ -73,14 +83,17 @@ export async function buildApp(deps: AppDeps) {
     trustProxy: (_address: string, hop: number) => hop < config.trustProxyHops,
     // Ids come from the caller's load balancer when it sends one, so a request can be followed across services.
     requestIdHeader: 'x-request-id',
-    // Long uploads are one request; a slow client must not be cut off by a generic timeout.
+    // Long uploads are one request; a slow client must not be cut off by a generic timeout. A stalled one is: the
+    // upload route watches its body for idleness (uploadIdleTimeoutMs).
     requestTimeout: 0,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
 
-  // External plugins.
+  // External plugins. Helmet's default CSP (scripts and styles from 'self') suits Swagger UI, which loads its
+  // scripts as files and its document from /docs/json.
+  await app.register(fastifyHelmet);
   await app.register(fastifySwagger, swaggerOptions);
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(rateLimitPlugin, { ipMax: config.rateLimit.ipMax, windowSec: config.rateLimit.windowSec });
@@ -125,10 +138,18 @@ export async function buildApp(deps: AppDeps) {
   const outbox = new OutboxRepository(db);
   const renditions = new RenditionRepository(db);
   const objects = new MultipartStore(s3);
+  const quotas = new UploadQuotaService({
+    db,
+    quotas: new UploadQuotaRepository(db),
+    limits: config.quotas,
+    maxUploadBytes: config.maxUploadBytes,
+    logger,
+  });
   const shared = { db, videos, outbox, objects, rawBucket: config.rawBucket, metrics, logger };
   const streamUploads = new StreamUploadService({ ...shared, s3, maxUploadBytes: config.maxUploadBytes });
   const directUploads = new DirectUploadService({
     ...shared,
+    quotas,
     maxUploadBytes: config.maxUploadBytes,
     ttlSec: config.directUploadTtlSec,
   });
@@ -164,7 +185,10 @@ export async function buildApp(deps: AppDeps) {
   await app.register(videoRoutes, {
     videos: videoService,
     uploads: streamUploads,
+    quotas,
     maxUploadBytes: config.maxUploadBytes,
+    maxConcurrentUploads: config.maxConcurrentUploads,
+    uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
   });
   await app.register(directUploadRoutes, { uploads: directUploads, videos: videoService });
   await app.ready();

@@ -25,6 +25,9 @@ describe('upload-api env', () => {
       bodyLimitBytes: 65536,
       trustProxyHops: 0,
       rateLimit: { windowSec: 60, ipMax: 600, userMax: 300, authMax: 20 },
+      quotas: { streamingUploads: 2, openDirectUploads: 5, unfinishedVideos: 20, dailyUploadBytes: 50 * 1024 ** 3 },
+      maxConcurrentUploads: 32,
+      uploadIdleTimeoutMs: 30_000,
     });
     expect(parseEnv(uploadApiEnv, minimal).PORT).toBe(8080);
   });

@@ -63,6 +63,20 @@ const uploadApiFields = z.object({
   RATE_LIMIT_USER_MAX: z.coerce.number().int().positive().default(300),
   /** Register and login, per IP: they are where passwords get guessed. */
   RATE_LIMIT_AUTH_MAX: z.coerce.number().int().positive().default(20),
+  /** Per-user quotas, counted in MySQL across replicas; refused with 429 QUOTA_EXCEEDED. */
+  QUOTA_STREAMING_UPLOADS: z.coerce.number().int().positive().default(2),
+  QUOTA_OPEN_DIRECT_UPLOADS: z.coerce.number().int().positive().default(5),
+  /** Videos not yet ready (awaiting their parts, uploaded, queued, processing), streams in flight included. */
+  QUOTA_UNFINISHED_VIDEOS: z.coerce.number().int().positive().default(20),
+  QUOTA_DAILY_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(50 * GiB),
+  /** Streamed uploads one instance takes at once; more are refused with 503 SERVER_BUSY. */
+  MAX_CONCURRENT_UPLOADS: z.coerce.number().int().positive().default(32),
+  /** A streamed upload whose body sends nothing for this long is cut with 408 (not a cap on its total time). */
+  UPLOAD_IDLE_TIMEOUT_SEC: seconds(30),
   OUTBOX_POLL_MS: z.coerce.number().int().positive().default(500),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   OUTBOX_RELAY_ENABLED: envBool.default(true),
@@ -102,5 +116,13 @@ export function appConfigFromEnv(env: UploadApiEnv): AppConfig {
       userMax: env.RATE_LIMIT_USER_MAX,
       authMax: env.RATE_LIMIT_AUTH_MAX,
     },
+    quotas: {
+      streamingUploads: env.QUOTA_STREAMING_UPLOADS,
+      openDirectUploads: env.QUOTA_OPEN_DIRECT_UPLOADS,
+      unfinishedVideos: env.QUOTA_UNFINISHED_VIDEOS,
+      dailyUploadBytes: env.QUOTA_DAILY_UPLOAD_BYTES,
+    },
+    maxConcurrentUploads: env.MAX_CONCURRENT_UPLOADS,
+    uploadIdleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_SEC * 1000,
   };
 }

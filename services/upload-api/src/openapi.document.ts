@@ -17,6 +17,9 @@ export const placeholderConfig: AppConfig = {
   bodyLimitBytes: 64 * 1024,
   trustProxyHops: 0,
   rateLimit: { windowSec: 60, ipMax: 100, userMax: 100, authMax: 10 },
+  quotas: { streamingUploads: 2, openDirectUploads: 5, unfinishedVideos: 20, dailyUploadBytes: 50 * 1024 ** 3 },
+  maxConcurrentUploads: 32,
+  uploadIdleTimeoutMs: 30_000,
 };
 
 /** An app on clients that point nowhere: enough for inject() on routes that touch no dependency. */

@@ -35,7 +35,12 @@ export const Video = z
       filename: z.string().nullable(),
       bytes: z.number().int().nullable(),
       contentType: z.string().nullable(),
-      sha256: z.string().nullable().describe('Hex SHA-256 of the stored original, once it is uploaded.'),
+      sha256: z
+        .string()
+        .nullable()
+        .describe(
+          'Hex SHA-256 of the stored original when uploaded through `POST /v1/videos`; null for a direct upload.',
+        ),
       durationSec: z.number().nullable(),
       width: z.number().int().nullable(),
       height: z.number().int().nullable(),

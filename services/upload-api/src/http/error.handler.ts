@@ -2,10 +2,12 @@
 // cause; refusals (4xx) are the client's business and logged at debug.
 import { PROBLEM_CONTENT_TYPE } from '@reelforge/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { toProblem } from './problem.mapper.js';
+import { toAppError, toProblem } from './problem.mapper.js';
 
 const send = (reply: FastifyReply, req: FastifyRequest, err: unknown) => {
   const problem = toProblem(err, req.url.split('?')[0] ?? req.url);
+  const { retryAfterSec } = toAppError(err);
+  if (retryAfterSec !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterSec))));
   if (problem.status >= 500) req.log.error({ err }, 'request failed');
   else req.log.debug({ code: problem.code, detail: problem.detail }, 'request refused');
   // Pre-serialised: a route's response schema must never get a chance to turn an error into another error.

@@ -16,12 +16,14 @@ const DESCRIPTIONS: Record<number, string> = {
   400: 'The request is malformed or fails validation (`BAD_REQUEST`).',
   401: 'No valid bearer token (`UNAUTHORIZED`), or wrong credentials.',
   404: 'No such video, or not yours (`NOT_FOUND`).',
+  408: 'The body stopped arriving for longer than the server waits (`REQUEST_TIMEOUT`); nothing was kept.',
   409: 'The request conflicts with the current state (`CONFLICT`).',
   410: 'The direct upload expired and was aborted (`UPLOAD_EXPIRED`).',
   413: 'Larger than the configured limit (`TOO_LARGE`).',
   415: 'Not a video container we recognise (`UNSUPPORTED_INPUT`).',
   422: 'The file is empty (`EMPTY_INPUT`).',
   429: 'Rate limit hit (`RATE_LIMITED`); see `Retry-After`.',
+  503: 'This instance is at its limit of concurrent uploads (`SERVER_BUSY`); see `Retry-After`.',
 };
 
 /** Error responses of a route, all `application/problem+json`. */
@@ -33,6 +35,16 @@ export function problemResponses(...statuses: (keyof typeof DESCRIPTIONS)[]) {
     ]),
   );
 }
+
+/** The 429 of a route that spends upload quota: a rate limit or a quota. */
+export const quotaResponse = {
+  429: {
+    description:
+      'Rate limit hit (`RATE_LIMITED`), or one of your upload quotas is used up (`QUOTA_EXCEEDED`, the detail names ' +
+      'it: concurrent uploads, open direct uploads, unfinished videos, bytes per day); `Retry-After` when waiting helps.',
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: Problem } },
+  },
+};
 
 export const bearerAuth = [{ bearerAuth: [] }];
 

@@ -1,5 +1,6 @@
 // /healthz (the process answers), /readyz (its dependencies answer), /metrics and /openapi.json.
 import { type ReadinessCheck, runChecks } from '@reelforge/observability';
+import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
@@ -15,10 +16,14 @@ export interface OpsRoutesOptions {
   optional: Record<string, ReadinessCheck>;
 }
 
-const Readiness = z.object({
-  status: z.enum(['ok', 'degraded', 'unavailable']),
-  checks: z.record(z.string(), z.string()).describe('"ok" or what went wrong, per dependency'),
-});
+// Anyone can ask, so the answer is ready or not; which dependency failed, and why, goes to the log.
+const Readiness = z.object({ status: z.enum(['ok', 'unavailable']) });
+
+function logFailures(log: FastifyBaseLogger, results: Record<string, string>, required: boolean): void {
+  for (const [dependency, result] of Object.entries(results)) {
+    if (result !== 'ok') log.warn({ dependency, required, reason: result }, 'readiness check failed');
+  }
+}
 
 export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, opts) => {
   app.get(
@@ -36,15 +41,17 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, op
       config: { rateLimit: false },
       schema: {
         tags: ['ops'],
-        summary: 'Readiness: MySQL and S3 must answer; Kafka is reported (the outbox covers its outages)',
+        summary: 'Readiness: MySQL and S3 must answer (Kafka need not: the outbox covers its outages)',
+        description: 'Only ready (200) or not (503); what failed is logged, not shown.',
         response: { 200: Readiness, 503: Readiness },
       },
     },
-    async (_req, reply) => {
+    async (req, reply) => {
       const [required, optional] = await Promise.all([runChecks(opts.required), runChecks(opts.optional)]);
-      const ok = (r: Record<string, string>) => Object.values(r).every((v) => v === 'ok');
-      const status = !ok(required) ? 'unavailable' : ok(optional) ? 'ok' : 'degraded';
-      return reply.code(status === 'unavailable' ? 503 : 200).send({ status, checks: { ...required, ...optional } });
+      logFailures(req.log, required, true);
+      logFailures(req.log, optional, false);
+      const ready = Object.values(required).every((v) => v === 'ok');
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable' });
     },
   );
 

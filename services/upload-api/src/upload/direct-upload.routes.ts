@@ -1,7 +1,7 @@
 // /v1/uploads: direct-to-S3 multipart uploads for big files.
 import { CreateUploadRequest, DirectUpload, Video, VideoIdParams } from '@reelforge/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { bearerAuth, problemResponses } from '../http/openapi.js';
+import { bearerAuth, problemResponses, quotaResponse } from '../http/openapi.js';
 import type { VideoService } from '../videos/video.service.js';
 import type { DirectUploadService } from './direct-upload.service.js';
 
@@ -19,11 +19,13 @@ export const directUploadRoutes: FastifyPluginAsyncZod<DirectUploadRoutesOptions
         tags: ['uploads'],
         summary: 'Start a direct upload: the video, an S3 multipart upload and a presigned URL per part',
         description:
-          'PUT each part to its URL (every part is `partSize` bytes except the last), then call `complete`. ' +
-          'Interrupted? `GET /v1/uploads/{id}` lists what S3 has and gives fresh URLs for the rest.',
+          'PUT each part to its URL (every part is `partSize` bytes except the last; each URL is signed for its ' +
+          "part's exact Content-Length, so storage refuses any other size), then call `complete`. " +
+          'Interrupted? `GET /v1/uploads/{id}` lists what S3 has and gives fresh URLs for the rest. ' +
+          'The declared size counts against your daily upload allowance.',
         security: bearerAuth,
         body: CreateUploadRequest,
-        response: { 201: DirectUpload, ...problemResponses(400, 401, 413, 429) },
+        response: { 201: DirectUpload, ...problemResponses(400, 401, 413), ...quotaResponse },
       },
     },
     async (req, reply) => {
@@ -55,7 +57,8 @@ export const directUploadRoutes: FastifyPluginAsyncZod<DirectUploadRoutesOptions
         tags: ['uploads'],
         summary: 'Complete a direct upload: join the parts, check size and container, queue it for transcoding',
         description:
-          'Reads the stored object once to compute its SHA-256, so it takes time in proportion to the size. ' +
+          'Checks every part against the plan and the first bytes of the file; it does not read the whole object, ' +
+          'so it is quick at any size (and `source.sha256` stays null). ' +
           'Safe to repeat: an upload that is already complete answers with the video.',
         security: bearerAuth,
         params: VideoIdParams,

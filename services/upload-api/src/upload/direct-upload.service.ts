@@ -1,6 +1,8 @@
-// Direct-to-S3 uploads: the API opens an S3 multipart upload and presigns its parts; the client sends the bytes
-// to S3 itself, can ask which parts arrived (to resume), and then asks the API to complete, which checks sizes,
-// sniffs and hashes the object, and records the upload with its `video.uploaded` event in one transaction.
+// Direct-to-S3 uploads: the API opens an S3 multipart upload and presigns each part for its exact size; the client
+// sends the bytes to S3 itself, can ask which parts arrived (to resume), and then asks the API to complete, which
+// checks the parts against the plan, sniffs the first bytes, and records the upload with its `video.uploaded` event
+// in one transaction. The API never reads the whole object, so `complete` takes the same time for any size; the
+// original's SHA-256 is therefore not known here (null on the row and in the event).
 import { randomUUID } from 'node:crypto';
 import {
   AppError,
@@ -18,6 +20,7 @@ import { titleFromFilename } from './default.title.js';
 import { isMissing, isNoSuchUpload, type MultipartStore, type StoredPart } from './multipart.store.js';
 import { expectedPartBytes, type PartPlan, planParts } from './part.planner.js';
 import { expireUpload, UPLOAD_EXPIRED } from './upload.expiry.js';
+import type { UploadQuotaService } from './upload-quota.service.js';
 import { uploadedEvent } from './uploaded.event.js';
 
 export interface DirectUploadDeps {
@@ -25,6 +28,7 @@ export interface DirectUploadDeps {
   videos: VideoRepository;
   outbox: OutboxRepository;
   objects: MultipartStore;
+  quotas: UploadQuotaService;
   rawBucket: string;
   maxUploadBytes: number;
   ttlSec: number;
@@ -44,6 +48,7 @@ export class DirectUploadService {
     if (req.bytes > this.deps.maxUploadBytes) {
       throw new AppError('TOO_LARGE', `uploads are limited to ${this.deps.maxUploadBytes} bytes`);
     }
+    await this.deps.quotas.checkDirect(ownerId, req.bytes);
     const plan = planParts(req.bytes);
     const id = randomUUID();
     const ref = { bucket: this.deps.rawBucket, key: sourceKey(id) };
@@ -51,8 +56,10 @@ export class DirectUploadService {
     const expiresAt = new Date(this.now().getTime() + this.deps.ttlSec * 1000);
     let video: Video;
     try {
-      video = await this.deps.db.transaction().execute((tx) =>
-        this.deps.videos.create(tx, {
+      video = await this.deps.db.transaction().execute(async (tx) => {
+        // Again, under the user's lock: the check above may have raced another upload of theirs.
+        await this.deps.quotas.admitDirect(tx, ownerId, req.bytes);
+        return this.deps.videos.create(tx, {
           id,
           ownerId,
           title: req.title ?? titleFromFilename(req.filename),
@@ -64,8 +71,8 @@ export class DirectUploadService {
           originalFilename: req.filename,
           multipartUploadId: uploadId,
           uploadExpiresAt: expiresAt,
-        }),
-      );
+        });
+      });
     } catch (err) {
       await this.deps.objects.abort(ref, uploadId);
       throw err;
@@ -111,8 +118,10 @@ export class DirectUploadService {
     if (!container) {
       await this.refuse(video, 'UNSUPPORTED_INPUT', 'the file is not a video container we recognise');
     }
-    const { bytes, sha256 } = await this.deps.objects.measure(ref);
+    // Its metadata, not its bytes: the parts were already checked one by one against the plan.
+    const bytes = await this.deps.objects.size(ref);
     if (bytes !== plan.bytes) await this.refuse(video, 'BAD_REQUEST', `stored ${bytes} bytes, announced ${plan.bytes}`);
+    const sha256 = null;
 
     const contentType = container?.contentType ?? 'application/octet-stream';
     const recorded = await this.deps.db.transaction().execute(async (tx) => {
@@ -199,7 +208,13 @@ export class DirectUploadService {
         if (part && part.bytes === expectedPartBytes(plan, n)) {
           uploadedParts.push({ partNumber: n, bytes: part.bytes, etag: part.etag });
         } else {
-          const url = await this.deps.objects.presignPart(refOf(video), video.multipartUploadId, n, expiresIn);
+          const url = await this.deps.objects.presignPart(
+            refOf(video),
+            video.multipartUploadId,
+            n,
+            expectedPartBytes(plan, n),
+            expiresIn,
+          );
           missingParts.push({ partNumber: n, url });
         }
       }

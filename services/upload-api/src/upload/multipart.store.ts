@@ -1,13 +1,12 @@
 // The S3 calls of a direct upload: open, presign parts, list what arrived, complete, abort, and read the result
 // back. @reelforge/storage covers whole objects; this is the multipart life cycle only the upload API drives.
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListPartsCommand,
   type S3Client,
   UploadPartCommand,
@@ -39,11 +38,21 @@ export class MultipartStore {
     return res.UploadId;
   }
 
-  presignPart(ref: ObjectRef, uploadId: string, partNumber: number, expiresInSec: number): Promise<string> {
+  /**
+   * A PUT URL for one part of exactly `bytes` bytes: Content-Length is one of the signed headers, so S3 refuses a
+   * PUT of any other size (SignatureDoesNotMatch) and a client cannot store more than it declared.
+   */
+  presignPart(ref: ObjectRef, uploadId: string, partNumber: number, bytes: number, expiresInSec: number) {
     return getSignedUrl(
       this.s3,
-      new UploadPartCommand({ Bucket: ref.bucket, Key: ref.key, UploadId: uploadId, PartNumber: partNumber }),
-      { expiresIn: expiresInSec },
+      new UploadPartCommand({
+        Bucket: ref.bucket,
+        Key: ref.key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        ContentLength: bytes,
+      }),
+      { expiresIn: expiresInSec, signableHeaders: new Set(['content-length']) },
     );
   }
 
@@ -92,16 +101,10 @@ export class MultipartStore {
     return Buffer.from(await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
   }
 
-  /** Streams the whole object once; nothing is held in memory beyond one chunk. */
-  async measure(ref: ObjectRef): Promise<{ bytes: number; sha256: string }> {
-    const res = await this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for await (const chunk of res.Body as Readable) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-    }
-    return { bytes, sha256: hash.digest('hex') };
+  /** The stored object's size, from its metadata (nothing is read). */
+  async size(ref: ObjectRef): Promise<number> {
+    const res = await this.s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+    return res.ContentLength ?? 0;
   }
 
   async delete(ref: ObjectRef): Promise<void> {

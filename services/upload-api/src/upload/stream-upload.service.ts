@@ -10,6 +10,7 @@ import type { Database, Kysely, OutboxRepository, Video, VideoRepository } from 
 import { type ObjectRef, putStream, sourceKey } from '@reelforge/storage';
 import type { Logger } from 'pino';
 import type { ApiMetrics } from '../http/api.metrics.js';
+import { untilAborted } from '../http/idle-body.watch.js';
 import { titleFromFilename } from './default.title.js';
 import type { MultipartStore } from './multipart.store.js';
 import { type InspectedUpload, UploadInspector } from './upload.inspector.js';
@@ -29,16 +30,23 @@ export interface StreamUploadDeps {
 
 const FIELDS = new Set(Object.keys(UploadVideoFields.shape));
 
+export interface UploadOptions {
+  /** Aborting stops the upload with the signal's reason (an idle body), and removes what was written. */
+  signal?: AbortSignal;
+  /** A lower cap than the upload limit (what the quota left), and the refusal when the file exceeds it. */
+  limit?: { bytes: number; error: () => AppError };
+}
+
 export class StreamUploadService {
   constructor(private readonly deps: StreamUploadDeps) {}
 
-  async upload(ownerId: string, parts: AsyncIterable<Multipart>): Promise<Video> {
+  async upload(ownerId: string, parts: AsyncIterable<Multipart>, opts: UploadOptions = {}): Promise<Video> {
     const fields: Record<string, string> = {};
     let stored: { ref: ObjectRef; filename: string; inspected: InspectedUpload } | null = null;
     const videoId = randomUUID();
     const ref = { bucket: this.deps.rawBucket, key: sourceKey(videoId) };
     try {
-      for await (const part of parts) {
+      for await (const part of opts.signal ? untilAborted(parts, opts.signal) : parts) {
         if (part.type === 'field') {
           if (stored) throw new AppError('BAD_REQUEST', 'fields must come before the file part');
           if (!FIELDS.has(part.fieldname)) throw new AppError('BAD_REQUEST', `unknown field "${part.fieldname}"`);
@@ -52,7 +60,7 @@ export class StreamUploadService {
         }
         // Refuse bad fields before a single byte goes to S3.
         parseFields(fields);
-        const inspected = await this.store(ref, part);
+        const inspected = await this.store(ref, part, opts);
         stored = { ref, filename: part.filename, inspected };
       }
       if (!stored) throw new AppError('BAD_REQUEST', 'a file part named "file" is required');
@@ -66,8 +74,10 @@ export class StreamUploadService {
     }
   }
 
-  private async store(ref: ObjectRef, part: MultipartFile): Promise<InspectedUpload> {
-    const inspector = new UploadInspector(this.deps.maxUploadBytes);
+  private async store(ref: ObjectRef, part: MultipartFile, opts: UploadOptions): Promise<InspectedUpload> {
+    const inspector = new UploadInspector(opts.limit?.bytes ?? this.deps.maxUploadBytes, opts.limit?.error);
+    const stop = () => inspector.destroy(opts.signal?.reason);
+    opts.signal?.addEventListener('abort', stop, { once: true });
     // busboy stops at its fileSize limit and marks the stream truncated; make that an error, not a short file.
     part.file.once('limit', () =>
       inspector.destroy(new AppError('TOO_LARGE', `the file is larger than ${this.deps.maxUploadBytes} bytes`)),
@@ -77,6 +87,7 @@ export class StreamUploadService {
       pipeline(part.file, inspector),
       putStream(this.deps.s3, ref, inspector, { signal: abort.signal }),
     ]);
+    opts.signal?.removeEventListener('abort', stop);
     const failure = results.find((r) => r.status === 'rejected');
     if (!failure) return inspector.result();
     abort.abort();

@@ -19,14 +19,17 @@ export class UploadInspector extends Transform {
   private container: SniffedContainer | null = null;
   private digest: string | null = null;
 
-  constructor(private readonly maxBytes: number) {
+  constructor(
+    private readonly maxBytes: number,
+    private readonly tooLarge = () => new AppError('TOO_LARGE', `the file is larger than ${maxBytes} bytes`),
+  ) {
     super();
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     if (this.bytes > this.maxBytes) {
-      done(new AppError('TOO_LARGE', `the file is larger than ${this.maxBytes} bytes`));
+      done(this.tooLarge());
       return;
     }
     this.hash.update(chunk);

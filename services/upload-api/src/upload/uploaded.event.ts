@@ -7,7 +7,8 @@ export function uploadedEvent(input: {
   bucket: string;
   key: string;
   bytes: number;
-  sha256: string;
+  /** Null for a direct upload: the API does not read its bytes. */
+  sha256: string | null;
   contentType: string;
   at: Date;
 }): VideoUploadedV1 {

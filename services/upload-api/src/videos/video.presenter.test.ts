@@ -94,6 +94,25 @@ describe('presentVideo', () => {
     expect(v.error).toEqual({ code: 'NO_VIDEO_STREAM', message: 'audio only' });
   });
 
+  it('shows no bucket, key or scratch path in the error of a failed video', async () => {
+    const v = await presentVideo(
+      {
+        ...base,
+        status: 'failed',
+        errorCode: 'STORAGE_ERROR',
+        errorMessage: `reading raw-prod-7/sources/${base.id}/source failed; bucket raw-prod-7 said 503; /scratch/x/in.mp4`,
+      },
+      [],
+      unwatched,
+      cdn,
+      ['raw-prod-7', 'processed-prod-7'],
+    );
+    expect(v.error).toEqual({
+      code: 'STORAGE_ERROR',
+      message: 'reading [path] failed; bucket [path] said 503; [path]',
+    });
+  });
+
   it('links everything of a ready video under the CDN base', async () => {
     const ready: Video = {
       ...base,

@@ -1,6 +1,6 @@
 // The read model: a video row (and its renditions) as the API shows it, with links into the processed bucket.
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Video as VideoResource } from '@reelforge/contracts';
+import { ownerSafeMessage, type Video as VideoResource } from '@reelforge/contracts';
 import type { Engagement, Rendition, Video } from '@reelforge/db';
 import { presignGet, signPlaybackToken, tokenPathPrefix } from '@reelforge/storage';
 
@@ -57,6 +57,8 @@ export async function presentVideo(
   renditions: Rendition[],
   engagement: Engagement,
   link: LinkFor,
+  /** Names (the buckets) that must not appear in what the owner reads. */
+  hidden: readonly string[] = [],
 ): Promise<VideoResource> {
   const resource: VideoResource = {
     id: video.id,
@@ -81,7 +83,11 @@ export async function presentVideo(
     likes: engagement.likes,
   };
   if (video.status === 'failed') {
-    resource.error = { code: video.errorCode ?? 'INTERNAL', message: video.errorMessage ?? '' };
+    // Rows written before messages were cleaned when stored, and any writer that forgot, are cleaned here too.
+    resource.error = {
+      code: video.errorCode ?? 'INTERNAL',
+      message: ownerSafeMessage(video.errorMessage ?? '', hidden),
+    };
   }
   if (video.status !== 'ready') return resource;
 

@@ -8,17 +8,29 @@ import {
   VideoIdParams,
   VideoPage,
 } from '@reelforge/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { bearerAuth, problemResponses } from '../http/openapi.js';
+import { watchIdleBody } from '../http/idle-body.watch.js';
+import { bearerAuth, problemResponses, quotaResponse } from '../http/openapi.js';
 import type { StreamUploadService } from '../upload/stream-upload.service.js';
+import { secondsToNextUtcDay } from '../upload/upload-quota.policy.js';
+import type { UploadQuotaService } from '../upload/upload-quota.service.js';
 import type { VideoService } from './video.service.js';
 
 export interface VideoRoutesOptions {
   videos: VideoService;
   uploads: StreamUploadService;
+  quotas: UploadQuotaService;
   maxUploadBytes: number;
+  /** Streamed uploads this instance takes at once; more get 503 SERVER_BUSY (another replica may have room). */
+  maxConcurrentUploads: number;
+  /** A streamed body that sends nothing for this long is cut with 408 REQUEST_TIMEOUT. */
+  uploadIdleTimeoutMs: number;
 }
+
+/** When a busy instance suggests trying again: uploads are long, but a slot frees as soon as any one ends. */
+const BUSY_RETRY_AFTER_SEC = 5;
 
 /** Room for the multipart framing and the text fields around the file. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -34,11 +46,13 @@ export const videoRoutes: FastifyPluginAsyncZod<VideoRoutesOptions> = async (app
         description:
           'Send `title` and `description` (optional) before the `file` part. The file goes to storage as it ' +
           'arrives; its size is checked and its first bytes must be a video container. Answers 202: the video ' +
-          'is stored and queued for transcoding.',
+          'is stored and queued for transcoding. The declared size (Content-Length) counts against your daily ' +
+          'upload allowance before a byte is stored; a body that sends nothing for a while is cut off (408).',
         security: bearerAuth,
         response: {
           202: Video.describe('The stored video; `Location` names it.'),
-          ...problemResponses(400, 401, 413, 415, 422, 429),
+          ...problemResponses(400, 401, 408, 413, 415, 422, 503),
+          ...quotaResponse,
         },
       },
       onRequest: [
@@ -53,13 +67,64 @@ export const videoRoutes: FastifyPluginAsyncZod<VideoRoutesOptions> = async (app
       ],
     },
     async (req, reply) => {
-      const video = await opts.uploads.upload(req.viewerId as string, req.parts());
-      return reply
-        .code(202)
-        .header('location', `/v1/videos/${video.id}`)
-        .send(await opts.videos.present(video));
+      if (!req.isMultipart()) throw new AppError('BAD_REQUEST', 'the body must be multipart/form-data');
+      if (streaming >= opts.maxConcurrentUploads) {
+        throw new AppError('SERVER_BUSY', 'too many uploads in progress', { retryAfterSec: BUSY_RETRY_AFTER_SEC });
+      }
+      streaming++;
+      try {
+        const video = await streamUpload(req, reply);
+        return reply
+          .code(202)
+          .header('location', `/v1/videos/${video.id}`)
+          .send(await opts.videos.present(video));
+      } finally {
+        streaming--;
+      }
     },
   );
+
+  /** Streamed uploads in flight on this instance. */
+  let streaming = 0;
+
+  /** Reserves the user's quota, streams under an idle watch, and settles the quota with what was really used. */
+  async function streamUpload(req: FastifyRequest, reply: FastifyReply) {
+    const userId = req.viewerId as string;
+    const length = Number(req.headers['content-length']);
+    const reservation = await opts.quotas.reserveStream(userId, Number.isFinite(length) ? length : null);
+    const watch = watchIdleBody(req.raw, opts.uploadIdleTimeoutMs);
+    let used = 0;
+    try {
+      const video = await opts.uploads.upload(userId, req.parts(), {
+        signal: watch.signal,
+        // Only a body without Content-Length can bring more than was reserved: it is cut at what the quota left.
+        ...(reservation.maxBytes < opts.maxUploadBytes && {
+          limit: {
+            bytes: reservation.maxBytes,
+            error: () =>
+              new AppError(
+                'QUOTA_EXCEEDED',
+                `quota dailyUploadBytes: the file is larger than the ${reservation.maxBytes} bytes left today`,
+                { retryAfterSec: secondsToNextUtcDay(new Date()) },
+              ),
+          },
+        }),
+      });
+      used = Number(video.sourceBytes);
+      return video;
+    } catch (err) {
+      used = watch.bytesRead();
+      if (watch.signal.aborted) {
+        // The client is stalled mid-body: answer, then drop the connection rather than wait for the rest.
+        reply.header('connection', 'close');
+        reply.raw.once('finish', () => req.raw.destroy());
+      }
+      throw err;
+    } finally {
+      watch.stop();
+      await reservation.release(used).catch((err: unknown) => req.log.error({ err }, 'could not release a quota'));
+    }
+  }
 
   app.get(
     '/v1/videos',

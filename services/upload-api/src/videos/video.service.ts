@@ -36,7 +36,10 @@ export class VideoService {
     return Promise.all(
       videos.map(async (video) => {
         const renditions = video.status === 'ready' ? await this.deps.renditions.listForVideo(video.id) : [];
-        return presentVideo(video, renditions, counts.get(video.id) ?? NOT_WATCHED, this.deps.links(video));
+        return presentVideo(video, renditions, counts.get(video.id) ?? NOT_WATCHED, this.deps.links(video), [
+          this.deps.rawBucket,
+          this.deps.processedBucket,
+        ]);
       }),
     );
   }
