@@ -1,11 +1,9 @@
 // One isolated Reelforge on the local stack for a test file: its own topics, database and buckets, and the real
 // upload-api (which runs the outbox relay), dispatcher (local child-process launcher) and completion service started
 // against them with short intervals, plus what the tests need to drive and inspect it.
-import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import type { Video } from '@reelforge/contracts';
 import { createDb, type Database, type Kysely, migrateToLatest } from '@reelforge/db';
 import { createKafka, ensureTopics } from '@reelforge/kafka';
-import { publicReadPolicy } from '@reelforge/storage';
 import {
   createTestBuckets,
   createTestDatabase,
@@ -71,9 +69,6 @@ export class Pipeline {
     const db = createDb({ url: testDb.url, poolSize: 4 });
     await migrateToLatest(db);
     const buckets = await createTestBuckets('raw', 'processed', 'lake');
-    await buckets.s3.send(
-      new PutBucketPolicyCommand({ Bucket: buckets.processed, Policy: publicReadPolicy(buckets.processed) }),
-    );
     buckets.s3.destroy();
 
     const baseEnv: Record<string, string> = {
