@@ -61,8 +61,12 @@ export async function buildApp(deps: EdgeDeps): Promise<FastifyInstance> {
       const headOnly = req.method === 'HEAD';
       // A multi-range request may be answered with the whole file (RFC 9110 §14.2); the store has no multipart ranges.
       const range = req.headers.range?.includes(',') ? undefined : req.headers.range;
+      // A player that seeks away hangs up mid-request: stop asking the store too. (The request's own 'close' fires
+      // as soon as its empty body is read, so the response's is the one that means "gone".)
       const abort = new AbortController();
-      req.raw.once('close', () => abort.abort());
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) abort.abort();
+      });
       let read: Awaited<ReturnType<typeof readObject>>;
       try {
         read = await readObject(deps.s3, { bucket: deps.bucket, key }, { range, headOnly, signal: abort.signal });
