@@ -82,7 +82,7 @@ export async function buildApp(deps: EdgeDeps): Promise<FastifyInstance> {
           .type(PROBLEM_CONTENT_TYPE)
           .send(problemOf(new AppError('BAD_REQUEST', 'the range lies outside the file', { status: 416 }), req.url));
       }
-      send(reply, key, read);
+      writeHeaders(reply, key, read);
       if (!headOnly) bytesServed.inc(read.bytes);
       return headOnly ? reply.send() : reply.send(read.body);
     },
@@ -93,7 +93,7 @@ export async function buildApp(deps: EdgeDeps): Promise<FastifyInstance> {
   return app;
 }
 
-function send(reply: FastifyReply, key: string, read: ObjectRead) {
+function writeHeaders(reply: FastifyReply, key: string, read: ObjectRead) {
   reply
     .code(read.status)
     .header('content-type', read.contentType ?? 'application/octet-stream')
