@@ -9,7 +9,9 @@ let token: string;
 
 beforeAll(async () => {
   pipeline = await Pipeline.create();
-  await Promise.all([pipeline.start('upload-api'), pipeline.start('dispatcher'), pipeline.start('completion')]);
+  await Promise.all(
+    (['upload-api', 'dispatcher', 'completion', 'playback-edge'] as const).map((s) => pipeline.start(s)),
+  );
   token = await pipeline.register();
 });
 

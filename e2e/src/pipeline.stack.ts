@@ -1,28 +1,30 @@
 // One isolated Reelforge on the local stack for a test file: its own topics, database and buckets, and the real
 // upload-api (which runs the outbox relay), dispatcher (local child-process launcher) and completion service started
-// against them with short intervals, plus what the tests need to drive and inspect it.
-import { PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+// against them with short intervals, and the playback edge serving the processed bucket as the API's CDN, plus what
+// the tests need to drive and inspect it.
 import type { Video } from '@reelforge/contracts';
 import { createDb, type Database, type Kysely, migrateToLatest } from '@reelforge/db';
 import { createKafka, ensureTopics } from '@reelforge/kafka';
-import { publicReadPolicy } from '@reelforge/storage';
-import {
-  createTestBuckets,
-  createTestDatabase,
-  createTestTopics,
-  freePort,
-  stackEnv,
-  uniqueName,
-} from '@reelforge/testkit';
+import { createTestBuckets, createTestDatabase, createTestTopics, freePort, stackEnv } from '@reelforge/testkit';
 import type { Admin, Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { expect } from 'vitest';
+import { ApiClient } from './api.client.js';
+import { eventually } from './eventually.js';
 import { ServiceProcess } from './service.process.js';
 
 /** Signs private videos' playback URLs in these tests (the edge verifies with the same). */
 export const PLAYBACK_SECRET = 'e2e-playback-secret-0123456789-0123456789';
 
-export type ServiceName = 'upload-api' | 'dispatcher' | 'completion' | 'events-ingest' | 'events-lake';
+export { eventually };
+
+export type ServiceName =
+  | 'upload-api'
+  | 'dispatcher'
+  | 'completion'
+  | 'events-ingest'
+  | 'events-lake'
+  | 'playback-edge';
 
 const entries: Record<ServiceName, string> = {
   'upload-api': 'services/upload-api/dist/main.js',
@@ -30,6 +32,7 @@ const entries: Record<ServiceName, string> = {
   completion: 'services/completion/dist/main.js',
   'events-ingest': 'services/events-ingest/dist/main.js',
   'events-lake': 'services/events-lake/dist/main.js',
+  'playback-edge': 'services/playback-edge/dist/main.js',
 };
 
 const pipelineTopics = [
@@ -74,9 +77,6 @@ export class Pipeline {
     const db = createDb({ url: testDb.url, poolSize: 4 });
     await migrateToLatest(db);
     const buckets = await createTestBuckets('raw', 'processed', 'lake');
-    await buckets.s3.send(
-      new PutBucketPolicyCommand({ Bucket: buckets.processed, Policy: publicReadPolicy(buckets.processed) }),
-    );
     buckets.s3.destroy();
 
     const baseEnv: Record<string, string> = {
@@ -110,11 +110,7 @@ export class Pipeline {
 
   /** Each service's settings for a short test: fast polling, a reaper every second, quick retries. */
   private async envFor(name: ServiceName): Promise<Record<string, string>> {
-    let port = this.ports.get(name);
-    if (port === undefined) {
-      port = await freePort();
-      this.ports.set(name, port);
-    }
+    const port = await this.portFor(name);
     switch (name) {
       case 'upload-api':
         this.apiUrl = `http://127.0.0.1:${port}`;
@@ -125,8 +121,8 @@ export class Pipeline {
           PLAYBACK_TOKEN_SECRETS: PLAYBACK_SECRET,
           OUTBOX_POLL_MS: '100',
           SHUTDOWN_GRACE_MS: '5000',
-          // As `./reelforge up` does: the bucket's unsigned URL as the CDN, so HLS is playable end to end.
-          CDN_BASE_URL: `${this.baseEnv.S3_ENDPOINT}/${this.baseEnv.PROCESSED_BUCKET}`,
+          // As `./reelforge up` does: the playback edge as the CDN (start it too), so HLS is playable end to end.
+          CDN_BASE_URL: `http://127.0.0.1:${await this.portFor('playback-edge')}`,
         };
       case 'dispatcher':
         return {
@@ -167,7 +163,24 @@ export class Pipeline {
           DUCKDB_THREADS: '1',
           SHUTDOWN_GRACE_MS: '5000',
         };
+      case 'playback-edge':
+        return {
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          SHUTDOWN_GRACE_MS: '5000',
+          PLAYBACK_TOKEN_SECRETS: PLAYBACK_SECRET,
+        };
     }
+  }
+
+  /** A service's port, chosen once: a restarted service, and links made before it started, keep it. */
+  private async portFor(name: ServiceName): Promise<number> {
+    let port = this.ports.get(name);
+    if (port === undefined) {
+      port = await freePort();
+      this.ports.set(name, port);
+    }
+    return port;
   }
 
   async start(name: ServiceName, extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
@@ -204,45 +217,26 @@ export class Pipeline {
 
   // --- the HTTP API -------------------------------------------------------------------------------------------
 
-  async register(): Promise<string> {
-    const res = await fetch(`${this.apiUrl}/v1/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: `${uniqueName('e2e')}@example.com`, password: 'correct horse battery' }),
-    });
-    if (res.status !== 201) throw new Error(`register: ${res.status} ${await res.text()}`);
-    return ((await res.json()) as { token: string }).token;
+  private get api(): ApiClient {
+    return new ApiClient(this.apiUrl);
   }
 
-  async upload(token: string, file: Buffer, filename: string): Promise<Video> {
-    const form = new FormData();
-    form.append('title', filename);
-    form.append('file', new Blob([new Uint8Array(file)], { type: 'application/octet-stream' }), filename);
-    const res = await fetch(`${this.apiUrl}/v1/videos`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-      body: form,
-    });
-    if (res.status !== 202) throw new Error(`upload: ${res.status} ${await res.text()}`);
-    return (await res.json()) as Video;
+  register(): Promise<string> {
+    return this.api.register();
   }
 
-  async video(token: string, id: string): Promise<Video> {
-    const res = await fetch(`${this.apiUrl}/v1/videos/${id}`, { headers: { authorization: `Bearer ${token}` } });
-    if (res.status !== 200) throw new Error(`get video: ${res.status} ${await res.text()}`);
-    return (await res.json()) as Video;
+  upload(token: string, file: Buffer, filename: string): Promise<Video> {
+    return this.api.upload(token, file, filename);
+  }
+
+  video(token: string, id: string): Promise<Video> {
+    return this.api.video(token, id);
   }
 
   /** Polls the API until the video is ready or failed. */
-  async settled(token: string, id: string, timeoutMs = 90_000): Promise<Video> {
-    return eventually(
-      `video ${id} ready or failed`,
-      async () => {
-        const video = await this.video(token, id);
-        return video.status === 'ready' || video.status === 'failed' ? video : null;
-      },
-      timeoutMs,
-      () => this.started.map((s) => `--- ${s.name}\n${s.tail(15)}`).join('\n'),
+  settled(token: string, id: string, timeoutMs = 90_000): Promise<Video> {
+    return this.api.settled(token, id, timeoutMs, () =>
+      this.started.map((s) => `--- ${s.name}\n${s.tail(15)}`).join('\n'),
     );
   }
 
@@ -294,22 +288,6 @@ export class Pipeline {
     await Promise.all([...this.current.values()].map((s) => s.stop()));
     await Promise.allSettled([this.admin.disconnect(), this.producer.disconnect()]);
     await this.cleanup();
-  }
-}
-
-/** Polls `check` until it returns something other than null. */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | null>,
-  timeoutMs: number,
-  context?: () => string,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== null) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -1,9 +1,10 @@
 // Installs what the local stack needs, once, from the registries this project may use: Debian packages (FFmpeg,
-// MariaDB, Prometheus, Java, Maven), Kafka's jars from Maven Central, moto from PyPI. Cached for the next run.
+// MariaDB, Prometheus, Java, Maven), Kafka's and s3proxy's jars from Maven Central, moto from PyPI. Cached for the
+// next run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_DIR, KAFKA_VERSION, MOTO_VERSION, ROOT } from './stack.config.js';
+import { CACHE_DIR, KAFKA_VERSION, MOTO_VERSION, ROOT, S3PROXY_VERSION } from './stack.config.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
 
@@ -59,15 +60,23 @@ export function ensureSystemPackages(log: (s: string) => void): void {
   );
 }
 
-export function kafkaLibDir(): string {
-  return join(CACHE_DIR, `kafka-${KAFKA_VERSION}`, 'libs');
+/** A Java program from Maven Central: `infra/local/<name>/pom.xml` names it, `<version>` pins it. */
+interface MavenRuntime {
+  name: string;
+  title: string;
+  version: string;
 }
 
-export function ensureKafkaJars(log: (s: string) => void): void {
-  const libs = kafkaLibDir();
+const kafkaRuntime: MavenRuntime = { name: 'kafka', title: 'Apache Kafka', version: KAFKA_VERSION };
+const s3proxyRuntime: MavenRuntime = { name: 's3proxy', title: 's3proxy', version: S3PROXY_VERSION };
+
+const libDir = (r: MavenRuntime) => join(CACHE_DIR, `${r.name}-${r.version}`, 'libs');
+
+function ensureMavenRuntime(r: MavenRuntime, log: (s: string) => void): void {
+  const libs = libDir(r);
   const stamp = join(libs, '.complete');
   if (existsSync(stamp)) return;
-  log(`fetching Apache Kafka ${KAFKA_VERSION} jars from Maven Central`);
+  log(`fetching ${r.title} ${r.version} jars from Maven Central`);
   mkdirSync(libs, { recursive: true });
   run(
     'mvn',
@@ -75,16 +84,21 @@ export function ensureKafkaJars(log: (s: string) => void): void {
       '-q',
       '-B',
       '-f',
-      join(ROOT, 'infra/local/kafka/pom.xml'),
-      `-Dkafka.version=${KAFKA_VERSION}`,
+      join(ROOT, `infra/local/${r.name}/pom.xml`),
+      `-D${r.name}.version=${r.version}`,
       'dependency:copy-dependencies',
       `-DoutputDirectory=${libs}`,
       '-DincludeScope=runtime',
     ],
-    'fetching Kafka with Maven',
+    `fetching ${r.title} with Maven`,
   );
   writeFileSync(stamp, new Date().toISOString());
 }
+
+export const kafkaLibDir = () => libDir(kafkaRuntime);
+export const ensureKafkaJars = (log: (s: string) => void) => ensureMavenRuntime(kafkaRuntime, log);
+export const s3proxyLibDir = () => libDir(s3proxyRuntime);
+export const ensureS3proxyJars = (log: (s: string) => void) => ensureMavenRuntime(s3proxyRuntime, log);
 
 export function motoBin(): string {
   return join(CACHE_DIR, `moto-${MOTO_VERSION}`, 'bin', 'moto_server');

@@ -13,6 +13,7 @@ const malformed: Record<string, [string, string]> = {
   completion: ['MYSQL_URL', 'postgres://nope'],
   'events-ingest': ['PORT', 'eighty'],
   'events-lake': ['OPS_PORT', 'eighty'],
+  'playback-edge': ['PORT', 'eighty'],
 };
 const entries = [
   ...services.list.map((s) => [s.name, ...(malformed[s.name] ?? ['MYSQL_URL', 'postgres://nope']), s.entry] as const),

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
-import { BUCKETS, ROOT, ports as stackPorts } from './stack.config.js';
+import { ROOT } from './stack.config.js';
 
 export interface ServiceSpec {
   name: string;
@@ -29,6 +29,7 @@ const ports = {
   dispatcher: port('REELFORGE_DISPATCHER_OPS_PORT', 9401),
   completion: port('REELFORGE_COMPLETION_OPS_PORT', 9402),
   lake: port('REELFORGE_LAKE_OPS_PORT', 9403),
+  edge: port('REELFORGE_EDGE_PORT', 8090),
 };
 
 const service = (name: string, entry: string, p: number, portVar: string, env: Record<string, string>) => ({
@@ -48,9 +49,14 @@ export const services: { list: ServiceSpec[]; setup: SetupStep[] } = {
       // A local-only secret: the stack is on loopback and its data is throwaway.
       JWT_SECRET: 'reelforge-local-development-secret-0123456789',
       PLAYBACK_TOKEN_SECRETS: LOCAL_PLAYBACK_SECRET,
-      // moto serves objects unsigned, so the bucket's own URL stands in for the CDN: HLS masters play locally (their
-      // playlists and segments are relative paths, which presigned links cannot carry).
-      CDN_BASE_URL: `http://127.0.0.1:${stackPorts.moto}/${BUCKETS.processed}`,
+      // The playback edge stands in for the CDN: HLS masters play locally (their playlists and segments are relative
+      // paths, which presigned links cannot carry) while the store itself refuses unsigned reads.
+      CDN_BASE_URL: `http://127.0.0.1:${ports.edge}`,
+    }),
+    service('playback-edge', 'services/playback-edge/dist/main.js', ports.edge, 'REELFORGE_EDGE_PORT', {
+      PORT: String(ports.edge),
+      HOST: '127.0.0.1',
+      PLAYBACK_TOKEN_SECRETS: LOCAL_PLAYBACK_SECRET,
     }),
     service('dispatcher', 'services/dispatcher/dist/main.js', ports.dispatcher, 'REELFORGE_DISPATCHER_OPS_PORT', {
       OPS_PORT: String(ports.dispatcher),

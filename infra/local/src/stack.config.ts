@@ -20,11 +20,15 @@ export const ports = {
   kafkaController: port('REELFORGE_KAFKA_CONTROLLER_PORT', 9093),
   mysql: port('REELFORGE_MYSQL_PORT', 3306),
   moto: port('REELFORGE_MOTO_PORT', 4566),
+  s3: port('REELFORGE_S3_PORT', 9000),
   prometheus: port('REELFORGE_PROMETHEUS_PORT', 9090),
 };
 
 export const KAFKA_VERSION = '4.1.1';
 export const MOTO_VERSION = '5.2.5';
+export const S3PROXY_VERSION = '4.1.0';
+/** The store's only credentials: services and tests sign every request with them (no anonymous access). */
+export const S3_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 export const BUCKETS = { raw: 'reelforge-raw', processed: 'reelforge-processed', lake: 'reelforge-lake' };
 
 /** What services and tests read: the same names the services' zod env schemas parse. */
@@ -32,12 +36,13 @@ export function stackEnv(): Record<string, string> {
   return {
     KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
     MYSQL_URL: `mysql://reelforge:reelforge@127.0.0.1:${ports.mysql}/reelforge`,
-    S3_ENDPOINT: `http://127.0.0.1:${ports.moto}`,
+    // Objects live in s3proxy (on disk, survives restarts); moto stays only for the ECS API.
+    S3_ENDPOINT: `http://127.0.0.1:${ports.s3}`,
     S3_FORCE_PATH_STYLE: 'true',
     ECS_ENDPOINT: `http://127.0.0.1:${ports.moto}`,
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
     RAW_BUCKET: BUCKETS.raw,
     PROCESSED_BUCKET: BUCKETS.processed,
     LAKE_BUCKET: BUCKETS.lake,

@@ -15,6 +15,10 @@ export const errorCodes = {
   NOT_FOUND: { status: 404, retryable: false },
   CONFLICT: { status: 409, retryable: false },
   RATE_LIMITED: { status: 429, retryable: true },
+  /** A playback link whose token is forged, for another video, or signed with a retired secret. */
+  TOKEN_INVALID: { status: 403, retryable: false },
+  /** A playback link past its expiry: the player asks the API for fresh links. */
+  TOKEN_EXPIRED: { status: 403, retryable: false },
   /** A per-user quota (concurrent uploads, unfinished videos, bytes per day) is used up; the message names it. */
   QUOTA_EXCEEDED: { status: 429, retryable: true },
   /** The client stopped sending the request body for longer than the server waits. */

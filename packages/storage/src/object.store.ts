@@ -53,6 +53,54 @@ export async function getStream(s3: S3Client, ref: ObjectRef): Promise<Readable>
   return res.Body as Readable;
 }
 
+/** What a read of one object (or one range of it) returns; `body` is absent for a HEAD. */
+export interface ObjectRead {
+  /** 200, or 206 when a range was asked for and served. */
+  status: 200 | 206;
+  body?: Readable;
+  bytes: number;
+  contentType?: string;
+  contentRange?: string;
+  etag?: string;
+  lastModified?: Date;
+}
+
+const statusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+
+/**
+ * GET (or HEAD) of an object, passing a `Range` header through. Null when the object does not exist;
+ * `{ unsatisfiable: size }` when the range lies outside it.
+ */
+export async function readObject(
+  s3: S3Client,
+  ref: ObjectRef,
+  opts: { range?: string | undefined; headOnly?: boolean; signal?: AbortSignal } = {},
+): Promise<ObjectRead | { unsatisfiable: number } | null> {
+  const input = { Bucket: ref.bucket, Key: ref.key, ...(opts.range ? { Range: opts.range } : {}) };
+  try {
+    const res = opts.headOnly
+      ? await s3.send(new HeadObjectCommand(input), { abortSignal: opts.signal })
+      : await s3.send(new GetObjectCommand(input), { abortSignal: opts.signal });
+    return {
+      status: res.ContentRange ? 206 : 200,
+      ...('Body' in res && res.Body ? { body: res.Body as Readable } : {}),
+      bytes: res.ContentLength ?? 0,
+      ...(res.ContentType ? { contentType: res.ContentType } : {}),
+      ...(res.ContentRange ? { contentRange: res.ContentRange } : {}),
+      ...(res.ETag ? { etag: res.ETag } : {}),
+      ...(res.LastModified ? { lastModified: res.LastModified } : {}),
+    };
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 404) return null;
+    if (status === 416) {
+      const whole = await headObject(s3, ref);
+      return whole ? { unsatisfiable: whole.bytes } : null;
+    }
+    throw err;
+  }
+}
+
 export async function downloadToFile(s3: S3Client, ref: ObjectRef, path: string): Promise<number> {
   await pipeline(await getStream(s3, ref), createWriteStream(path));
   return (await stat(path)).size;
@@ -66,7 +114,7 @@ export async function headObject(
     const res = await s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
     return { bytes: res.ContentLength ?? 0, ...(res.ContentType ? { contentType: res.ContentType } : {}) };
   } catch (err) {
-    if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return null;
+    if (statusOf(err) === 404) return null;
     throw err;
   }
 }

@@ -1,4 +1,4 @@
-// One S3 client factory for AWS and emulators (moto, LocalStack, MinIO) alike.
+// One S3 client factory for AWS and S3-compatible servers (s3proxy, LocalStack) alike.
 import { S3Client } from '@aws-sdk/client-s3';
 
 export interface S3Config {

@@ -1,6 +1,6 @@
 // The ingest HTTP app: POST /v1/events plus /healthz, /readyz and /metrics. Built from its dependencies so tests
 // drive it with app.inject() and a real or in-memory publisher.
-import { AppError, type EventBatchResult, PROBLEM_CONTENT_TYPE } from '@reelforge/contracts';
+import { AppError, type EventBatchResult, PROBLEM_CONTENT_TYPE, problemOf } from '@reelforge/contracts';
 import { type ReadinessCheck, runChecks } from '@reelforge/observability';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -10,7 +10,7 @@ import { buildRecords } from './event.record.js';
 import { type RateLimit, validateBatch } from './event.validator.js';
 import { ingestMetrics } from './ingest.metrics.js';
 import type { EventMessage } from './kafka.sender.js';
-import { toIngestError, toProblem } from './problem.reply.js';
+import { toIngestError } from './problem.reply.js';
 
 export interface IngestDeps {
   /** Resolves once every message is acknowledged by the brokers. */
@@ -52,7 +52,7 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     const appError = toIngestError(err);
     if (appError.status >= 500) req.log.error({ err }, 'request failed');
     if (appError.retryable) reply.header('retry-after', '1');
-    return reply.code(appError.status).type(PROBLEM_CONTENT_TYPE).send(toProblem(appError, req.url));
+    return reply.code(appError.status).type(PROBLEM_CONTENT_TYPE).send(problemOf(appError, req.url));
   });
 
   app.addHook('onResponse', async (req, reply) => {

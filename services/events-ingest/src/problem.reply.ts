@@ -1,6 +1,6 @@
-// Every refusal that is not a per-event verdict leaves as one RFC 9457 problem with a stable `code`; a 5xx never
-// shows its internals.
-import { AppError, type Problem } from '@reelforge/contracts';
+// Every refusal that is not a per-event verdict leaves as one RFC 9457 problem with a stable `code` (problemOf, in
+// @reelforge/contracts); this maps what fastify throws onto those codes.
+import { AppError } from '@reelforge/contracts';
 
 /** Fastify's own body errors, which carry a status but no AppError code. */
 const FASTIFY_CODES: Record<string, AppError['code']> = {
@@ -16,16 +16,4 @@ export function toIngestError(err: unknown): AppError {
   const known = code ? FASTIFY_CODES[code] : undefined;
   if (known) return new AppError(known, (err as Error).message, { cause: err });
   return new AppError('INTERNAL', 'internal error', { cause: err });
-}
-
-export function toProblem(err: AppError, instance: string): Problem {
-  const hidden = err.status >= 500;
-  return {
-    type: `urn:reelforge:problem:${err.code.toLowerCase().replaceAll('_', '-')}`,
-    title: err.code,
-    status: err.status,
-    detail: hidden ? 'The server could not complete the request; try again later.' : err.message,
-    instance,
-    code: err.code,
-  };
 }

@@ -1,6 +1,6 @@
 // The one error body of the HTTP API: RFC 9457 problem details plus Reelforge's stable `code`.
 import { z } from 'zod';
-import { errorCodes } from '../app-error.js';
+import { type AppError, errorCodes } from '../app-error.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -17,3 +17,16 @@ export const Problem = z
   })
   .meta({ id: 'Problem' });
 export type Problem = z.infer<typeof Problem>;
+
+/** The problem body for a refusal; a 5xx says only that the server failed, never why. */
+export function problemOf(err: AppError, instance: string): Problem {
+  const hidden = err.status >= 500;
+  return {
+    type: `urn:reelforge:problem:${err.code.toLowerCase().replaceAll('_', '-')}`,
+    title: err.code,
+    status: err.status,
+    detail: hidden ? 'The server could not complete the request; try again later.' : err.message,
+    instance,
+    code: err.code,
+  };
+}

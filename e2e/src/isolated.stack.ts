@@ -1,0 +1,150 @@
+// A second, whole Reelforge started with the real CLI (`node infra/local/dist/main.js up`) in a temp state dir with
+// every port moved to a free one, so a test may stop, kill and restart any part of it without touching the shared
+// stack other tests use. Parts are named as the supervisor names their pid files (`<state>/run/<name>.pid`).
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '@reelforge/testkit';
+import { repoRoot } from './service.process.js';
+
+export type StackPart =
+  | 'kafka'
+  | 'mariadb'
+  | 's3'
+  | 'moto'
+  | 'prometheus'
+  | 'upload-api'
+  | 'dispatcher'
+  | 'completion'
+  | 'events-ingest'
+  | 'events-lake'
+  | 'playback-edge';
+
+/** Every port the CLI lets env move (infra/local/src/stack.config.ts and services.ts). */
+const portVars = [
+  'REELFORGE_KAFKA_PORT',
+  'REELFORGE_KAFKA_CONTROLLER_PORT',
+  'REELFORGE_MYSQL_PORT',
+  'REELFORGE_MOTO_PORT',
+  'REELFORGE_S3_PORT',
+  'REELFORGE_PROMETHEUS_PORT',
+  'PORT',
+  'REELFORGE_EVENTS_PORT',
+  'REELFORGE_DISPATCHER_OPS_PORT',
+  'REELFORGE_COMPLETION_OPS_PORT',
+  'REELFORGE_LAKE_OPS_PORT',
+  'REELFORGE_EDGE_PORT',
+] as const;
+type PortVar = (typeof portVars)[number];
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export class IsolatedStack {
+  private constructor(
+    readonly stateDir: string,
+    readonly ports: Record<PortVar, number>,
+  ) {}
+
+  /** A fresh state dir and free ports, then `up`. */
+  static async start(): Promise<IsolatedStack> {
+    const stateDir = await mkdtemp(join(tmpdir(), 'rf-isolated-'));
+    const ports = {} as Record<PortVar, number>;
+    const taken = new Set<number>();
+    for (const v of portVars) {
+      let p = await freePort();
+      while (taken.has(p)) p = await freePort();
+      taken.add(p);
+      ports[v] = p;
+    }
+    const stack = new IsolatedStack(stateDir, ports);
+    try {
+      await stack.up();
+    } catch (err) {
+      await stack.destroy();
+      throw err;
+    }
+    return stack;
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.ports.PORT}`;
+  }
+
+  get edgeUrl(): string {
+    return `http://127.0.0.1:${this.ports.REELFORGE_EDGE_PORT}`;
+  }
+
+  /** Starts whatever part is not running (all of them the first time), waiting until each is healthy. */
+  up(): Promise<string> {
+    return this.cli('up', 300_000);
+  }
+
+  down(): Promise<string> {
+    return this.cli('down', 120_000);
+  }
+
+  async pid(part: StackPart): Promise<number | undefined> {
+    const text = await readFile(join(this.stateDir, 'run', `${part}.pid`), 'utf8').catch(() => undefined);
+    const pid = text === undefined ? Number.NaN : Number.parseInt(text, 10);
+    return Number.isFinite(pid) && isAlive(pid) ? pid : undefined;
+  }
+
+  /** Kills a part's whole process group without warning and waits until it is gone; `up` restarts it. */
+  async kill(part: StackPart, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const pid = await this.pid(part);
+    if (pid === undefined) throw new Error(`${part} is not running`);
+    process.kill(-pid, signal);
+    const until = Date.now() + 30_000;
+    while (isAlive(pid)) {
+      if (Date.now() > until) throw new Error(`${part} (pid ${pid}) survived ${signal}`);
+      await sleep(50);
+    }
+  }
+
+  /** `down`, then the state dir goes. */
+  async destroy(): Promise<void> {
+    await this.down().catch(() => undefined);
+    await rm(this.stateDir, { recursive: true, force: true });
+  }
+
+  /** The CLI with only what it needs in its env: nothing of the shared stack's (local.env) may leak in. */
+  private cli(command: string, timeoutMs: number): Promise<string> {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      REELFORGE_ROOT: repoRoot,
+      REELFORGE_STATE_DIR: this.stateDir,
+      ...(process.env.REELFORGE_CACHE ? { REELFORGE_CACHE: process.env.REELFORGE_CACHE } : {}),
+      ...Object.fromEntries(Object.entries(this.ports).map(([k, v]) => [k, String(v)])),
+    };
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(repoRoot, 'infra/local/dist/main.js'), command], {
+        cwd: repoRoot,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d;
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        out += d;
+      });
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) resolve(out);
+        else reject(new Error(`reelforge ${command} exited ${code ?? signal} (state ${this.stateDir}):\n${out}`));
+      });
+    });
+  }
+}
