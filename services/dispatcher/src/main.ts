@@ -1,6 +1,7 @@
 // Starts the dispatcher: env, adapters, the launcher, the video.uploaded consumer and the reaper/recovery loop;
 // stops them in order (intake first, then the loop, then tasks this process owns, then connections).
 import { loadEnv } from '@reelforge/config';
+import { startPeriodic } from '@reelforge/core';
 import { createDb, JobRepository, OutboxRepository, pingDb, VideoRepository } from '@reelforge/db';
 import { ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
 import { createLogger, createRegistry, onShutdown, startOpsServer } from '@reelforge/observability';
@@ -10,7 +11,6 @@ import { dispatcherMetrics } from './dispatcher.metrics.js';
 import { deadlinePolicy, dispatcherEnv } from './env.js';
 import { LaunchSlots } from './launch.slots.js';
 import { createLauncher } from './launcher.factory.js';
-import { startPeriodic } from './periodic.runner.js';
 import { ReaperService } from './reaper.service.js';
 import { RunningJobsQuery } from './running-jobs.query.js';
 
