@@ -16,7 +16,7 @@ import {
 } from '@reelforge/testkit';
 import type { Admin, Producer } from 'kafkajs';
 import { pino } from 'pino';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { ServiceProcess } from './service.process.js';
 
 export type ServiceName = 'upload-api' | 'dispatcher' | 'completion' | 'events-ingest' | 'events-lake';
@@ -300,13 +300,14 @@ export async function eventually<T>(
   timeoutMs: number,
   context?: () => string,
 ): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== null) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return vi.waitFor(
+    async () => {
+      const value = await check();
+      if (value === null) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
 }
 
 /** One rendition row per name, all of the video's current attempt: no set recorded twice or mixed. */
