@@ -1,4 +1,5 @@
-// The e2e tests' one polling helper.
+// The e2e tests' one polling helper: vitest's own waitFor, with a message that says what was awaited.
+import { vi } from 'vitest';
 
 /** Polls `check` until it returns something other than null. */
 export async function eventually<T>(
@@ -7,11 +8,12 @@ export async function eventually<T>(
   timeoutMs: number,
   context?: () => string,
 ): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== null) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return vi.waitFor(
+    async () => {
+      const value = await check();
+      if (value === null) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
 }

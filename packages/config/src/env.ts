@@ -84,6 +84,19 @@ export const s3Env = {
   PROCESSED_BUCKET: z.string().min(3),
 };
 
+/** The outbox relay that every service writing outbox rows runs (packages/outbox). */
+export const outboxRelayEnv = {
+  OUTBOX_RELAY_ENABLED: bool.default(true),
+  /** Pause between polls when the last batch was not full. */
+  OUTBOX_POLL_MS: z.coerce.number().int().positive().default(500),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  /** A claimed batch is kept from other relays this long; it must outlast a send to Kafka (timeouts included). */
+  OUTBOX_LEASE_SEC: z.coerce.number().int().min(5).default(30),
+  /** Sent rows are kept this long (for inspection, replays), then pruned. */
+  OUTBOX_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  OUTBOX_PRUNE_INTERVAL_SEC: z.coerce.number().int().positive().default(600),
+};
+
 /**
  * The ECS Fargate launcher's settings. The AWS stack (infra/aws) exports outputs with exactly these names, and a
  * test there ties the two, so a deployment cannot drift from what the dispatcher reads.

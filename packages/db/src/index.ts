@@ -9,6 +9,9 @@
 //   transaction instead, e.g. `videos.transition(id, ['uploaded'], 'queued', {}, tx)` beside `outbox.add(tx, …)`.
 // - State changes are compare-and-set: they return false (or null) when the row was not in a state that allows the
 //   change — another replica or a stale message got there first. That is an outcome to handle, not an error.
+// - A unit of work of several statements runs through `transaction(db, async (tx) => …)` (transaction.runner.ts),
+//   which re-runs it on a deadlock, a lock wait timeout or a lost connection: keep such functions free of effects
+//   outside the database.
 // - Sessions run at READ COMMITTED in UTC (see db.client.ts).
 
 export type { Kysely, Transaction } from 'kysely';
@@ -17,8 +20,10 @@ export * from './db.client.js';
 export * from './job.repository.js';
 export * from './job.state.js';
 export * from './migrator.js';
+export * from './mysql.errors.js';
 export * from './outbox.repository.js';
 export * from './rendition.repository.js';
+export * from './transaction.runner.js';
 export * from './upload-quota.repository.js';
 export * from './user.repository.js';
 export * from './video.cursor.js';

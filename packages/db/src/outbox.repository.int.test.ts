@@ -214,4 +214,11 @@ describe('OutboxRepository', () => {
     expect(await outbox.deleteSentBefore(cutoff)).toBe(1);
     expect((await claimAll()).map((m) => m.id)).toEqual([ids[2]]);
   });
+
+  it('prunes along the index: the DELETE reads outbox_unsent_idx by its sent_at range', async () => {
+    const plan = await sql<Record<string, unknown>>`
+      EXPLAIN DELETE FROM outbox WHERE sent_at < ${new Date()} ORDER BY sent_at LIMIT 500`.execute(db);
+    expect(plan.rows).toHaveLength(1);
+    expect(plan.rows[0]).toMatchObject({ key: 'outbox_unsent_idx', type: 'range' });
+  });
 });

@@ -4,6 +4,7 @@ import { AppError, type MessageOf, type TopicName, topics } from '@reelforge/con
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, OutboxTable } from './database.js';
 import { clipText } from './text.limits.js';
+import { transaction } from './transaction.runner.js';
 
 export interface NewOutboxMessage<T extends TopicName> {
   /** The logical topic; the relay adds the deployment's prefix. */
@@ -43,24 +44,20 @@ const toMessage = (row: Selectable<OutboxTable>): OutboxMessage => ({
 });
 
 /**
- * The relay, one loop per replica, any number of replicas:
+ * The relay (packages/outbox), one loop per replica, any number of replicas, no lock held while it sends:
  *
- *   await db.transaction().execute(async (tx) => {
- *     const batch = await outbox.claimBatch(tx, 100);          // locked; other replicas skip these rows
- *     const sent: number[] = [];
- *     const failed = new Set<string>();
- *     for (const m of batch) {                                 // id order
- *       if (failed.has(outboxStream(m))) continue;             // the rest of a failed (topic, key) waits
- *       try { await produce(prefix + m.topic, m.key, m.payload, m.headers); sent.push(m.id) }
- *       catch (err) { failed.add(outboxStream(m)); await outbox.markFailed(m.id, String(err), backoff(m), tx) }
- *     }
- *     await outbox.markSent(sent, tx);
- *   });
+ *   const batch = await outbox.lease(100, 30_000);             // claimed and leased in a short transaction
+ *   try { await produce(batch); await outbox.markSent(ids) }   // in id order
+ *   catch (err) { for (const m of batch) await outbox.markFailed(m.id, String(err), backoff(m)) }
+ *
+ * Lease: a claimed row's `available_at` moves a lease ahead, so other relays do not claim it while it is being
+ * sent; a relay that dies after leasing leaves rows that become claimable again when the lease ends. The lease
+ * must outlast a send (producer timeouts and retries included), or a slow send and a second one may overlap.
  *
  * Order: a batch lists messages in id order, and holds a message back while an earlier one of its (topic, key) is
- * unsent — delayed, failed, or claimed by another replica — so one video's messages reach Kafka in the order they
- * were written. A crash after producing and before commit publishes the batch again: delivery is at least once,
- * and consumers are idempotent.
+ * unsent — delayed, failed, or leased by another relay — so one video's messages reach Kafka in the order they
+ * were written. A crash after producing and before markSent publishes the batch again when its lease ends:
+ * delivery is at least once, and consumers are idempotent.
  *
  * Writers: change the video row *before* adding its message in the same transaction. The row lock then orders the
  * transactions of one video, so their messages get ids in commit order.
@@ -101,7 +98,7 @@ export class OutboxRepository {
 
   /**
    * Up to `limit` publishable messages, in id order, locked FOR UPDATE SKIP LOCKED until `tx` ends so concurrent
-   * relays get disjoint batches. Publish, then markSent / markFailed them in the same `tx` (see the top of file).
+   * relays get disjoint batches. The relay leases them (see lease) rather than holding `tx` open while it sends.
    */
   async claimBatch(tx: Transaction<Database>, limit: number, now = new Date()): Promise<OutboxMessage[]> {
     // (available_at, id) order follows outbox_unsent_idx, so the scan stops after `limit` rows and locks no more.
@@ -135,6 +132,28 @@ export class OutboxRepository {
       heldFrom.set(stream, Math.min(heldFrom.get(stream) ?? m.id, m.id));
     }
     return claimed.map(toMessage).filter((m) => m.id < (heldFrom.get(outboxStream(m)) ?? Number.POSITIVE_INFINITY));
+  }
+
+  /**
+   * Claims up to `limit` publishable messages (claimBatch) and leases them for `leaseMs` in one short transaction:
+   * their `available_at` moves to now + lease, so no other relay claims them until markSent, markFailed, or the
+   * lease's end. No lock outlives the call.
+   */
+  async lease(limit: number, leaseMs: number, now = new Date()): Promise<OutboxMessage[]> {
+    return transaction(this.db, async (tx) => {
+      const batch = await this.claimBatch(tx, limit, now);
+      if (batch.length === 0) return [];
+      await tx
+        .updateTable('outbox')
+        .set({ availableAt: new Date(now.getTime() + leaseMs) })
+        .where(
+          'id',
+          'in',
+          batch.map((m) => m.id),
+        )
+        .execute();
+      return batch;
+    });
   }
 
   /** Returns how many were still unsent. */
@@ -176,7 +195,10 @@ export class OutboxRepository {
     return oldest ? Math.max(0, (now.getTime() - new Date(oldest).getTime()) / 1000) : 0;
   }
 
-  /** Housekeeping: deletes up to `limit` messages sent before `before`; returns how many. */
+  /**
+   * Housekeeping: deletes up to `limit` messages sent before `before`, oldest first; returns how many. A range on
+   * the leading column of outbox_unsent_idx (unsent rows, NULL, sort before it), so it reads only what it deletes.
+   */
   async deleteSentBefore(before: Date, limit = 1000): Promise<number> {
     const result = await this.db
       .deleteFrom('outbox')

@@ -4,7 +4,7 @@ import { createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ConsumerOptions, type RunningConsumer, startConsumer } from './event.consumer.js';
 import { createEventProducer, type EventProducer } from './event.producer.js';
 import { createKafka } from './kafka.client.js';
@@ -50,13 +50,11 @@ async function consume<T extends TopicName>(opts: Omit<ConsumerOptions<T>, 'kafk
   return consumer;
 }
 
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitFor = (what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000) =>
+  vi.waitFor(async () => expect(await condition(), `waiting for ${what}`).toBe(true), {
+    timeout: timeoutMs,
+    interval: 20,
+  });
 
 /** Committed offsets of a group, summed over partitions (each partition starts at offset 0). */
 async function committedTotal(groupId: string, topic: string): Promise<number> {

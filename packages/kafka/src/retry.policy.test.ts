@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retryDelayMs, sleep } from './retry.policy.js';
+import { retryDelayMs } from './retry.policy.js';
 
 describe('retryDelayMs', () => {
   it('doubles from initialMs after each failed attempt', () => {
@@ -15,21 +15,5 @@ describe('retryDelayMs', () => {
   it('refuses an attempt number below 1', () => {
     expect(() => retryDelayMs(0, { initialMs: 1, maxMs: 1 })).toThrow(RangeError);
     expect(() => retryDelayMs(1.5, { initialMs: 1, maxMs: 1 })).toThrow(RangeError);
-  });
-});
-
-describe('sleep', () => {
-  it('resolves true when the time passed', async () => {
-    expect(await sleep(5)).toBe(true);
-  });
-
-  it('resolves false at once when aborted', async () => {
-    const ac = new AbortController();
-    const started = Date.now();
-    const slept = sleep(10_000, ac.signal);
-    ac.abort();
-    expect(await slept).toBe(false);
-    expect(Date.now() - started).toBeLessThan(1000);
-    expect(await sleep(10_000, ac.signal)).toBe(false);
   });
 });

@@ -2,6 +2,7 @@
 // and nothing recorded from a superseded attempt.
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { parseEnv } from '@reelforge/config';
 import type { MessageOf, VideoTranscodedV1, VideoTranscodeFailedV1 } from '@reelforge/contracts';
 import {
   createDb,
@@ -20,13 +21,15 @@ import {
   ensureTopics,
   type RunningConsumer,
 } from '@reelforge/kafka';
+import { outboxRelayFromEnv } from '@reelforge/outbox';
 import { listKeys, outputPrefix } from '@reelforge/storage';
 import { createTestBuckets, createTestDatabase, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { type Counter, Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type CompletionTopic, completionTopics, startCompletion } from './completion.consumer.js';
+import { completionEnv } from './env.js';
 
 // TEST_LOG_LEVEL=debug shows what the consumer decides.
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -65,7 +68,7 @@ beforeAll(async () => {
     topicPrefix: prefix,
     partitions: 2,
     replicationFactor: 1,
-    topics: [...completionTopics],
+    topics: [...completionTopics, 'video.uploaded'],
   });
   producer = createEventProducer(kafka, { topicPrefix: prefix, logger });
   await producer.connect();
@@ -91,13 +94,8 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitFor = (condition: () => Promise<unknown> | unknown) =>
+  vi.waitFor(condition, { timeout: 20_000, interval: 25 });
 
 /** Deliveries of `topic` the consumer has finished with (handled or parked in the DLQ). */
 async function finished(topic: string): Promise<number> {
@@ -112,7 +110,7 @@ async function finished(topic: string): Promise<number> {
 async function deliver<T extends CompletionTopic>(topic: T, messages: MessageOf<T>[]) {
   const before = await finished(topic);
   await producer.send(topic, messages);
-  await waitFor(`${messages.length} × ${topic}`, async () => (await finished(topic)) >= before + messages.length);
+  await waitFor(async () => expect(await finished(topic)).toBeGreaterThanOrEqual(before + messages.length));
 }
 
 async function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -357,6 +355,43 @@ describe('completion consumer', () => {
     expect(await counter('reelforge_transcode_failures_total', { code: 'TASK_LOST', retryable: 'true' })).toBe(1);
   });
 
+  it('publishes the retry itself, with no upload-api running: its own relay, wired as main.ts wires it', async () => {
+    const { videoId } = await runningVideo();
+    await deliver('video.transcode-failed', [failure(videoId, 1, { code: 'TASK_LOST', message: 'exit 137' })]);
+    // The backoff has passed.
+    await db.updateTable('outbox').set({ availableAt: new Date() }).where('messageKey', '=', videoId).execute();
+
+    const env = parseEnv(completionEnv, {
+      KAFKA_BROKERS: (await stackEnv()).KAFKA_BROKERS,
+      KAFKA_TOPIC_PREFIX: prefix,
+      MYSQL_URL: testDb.url,
+      RAW_BUCKET: 'raw',
+      PROCESSED_BUCKET: processed,
+      OUTBOX_POLL_MS: '50',
+    });
+    expect(env.OUTBOX_RELAY_ENABLED).toBe(true);
+    const relay = outboxRelayFromEnv(env, { db, kafka, logger, registry: new Registry() });
+    const reader = kafka.consumer({ groupId: uniqueName('reader') });
+    const uploaded: { key: string; attempt: number }[] = [];
+    try {
+      relay.start();
+      await reader.connect();
+      await reader.subscribe({ topic: `${prefix}video.uploaded`, fromBeginning: true });
+      await reader.run({
+        eachMessage: async ({ message }) => {
+          const key = message.key?.toString() ?? '';
+          if (key === videoId) uploaded.push({ key, attempt: JSON.parse(message.value?.toString() ?? '{}').attempt });
+        },
+      });
+      await waitFor(() => expect(uploaded).toEqual([{ key: videoId, attempt: 2 }]));
+    } finally {
+      await reader.disconnect();
+      await relay.stop();
+    }
+    const [row] = await outboxRows(videoId);
+    expect(row?.sentAt).not.toBeNull();
+  });
+
   it('fails the video with the code when the last attempt fails too, after backing off longer each time', async () => {
     const { videoId } = await runningVideo();
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -418,7 +453,7 @@ describe('completion consumer', () => {
     const before = await finished('video.transcode-progress');
     await producer.sendRaw('video.transcode-progress', [{ key: videoId, value: '{"version":1,"percent":"lots"}' }]);
     await producer.send('video.transcode-progress', [{ version: 1, videoId, attempt: 1, percent: 42 }]);
-    await waitFor('both messages', async () => (await finished('video.transcode-progress')) >= before + 2);
+    await waitFor(async () => expect(await finished('video.transcode-progress')).toBeGreaterThanOrEqual(before + 2));
 
     expect((await videos.findById(videoId))?.progressPct).toBe(42);
     const [parked] = await readTopic(`${prefix}video.transcode-progress.dlq`, 1);
@@ -437,7 +472,7 @@ async function readTopic(topic: string, count: number): Promise<KafkaMessage[]> 
         seen.push(message);
       },
     });
-    await waitFor(`${count} messages on ${topic}`, () => seen.length >= count);
+    await waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(count));
     return seen;
   } finally {
     await reader.disconnect();

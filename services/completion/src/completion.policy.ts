@@ -7,17 +7,29 @@ import type {
   VideoTranscodeProgressV1,
   VideoUploadedV1,
 } from '@reelforge/contracts';
+import { backoffMs } from '@reelforge/core';
 import type { NewRendition, Video, VideoOutputs } from '@reelforge/db';
-import { type BackoffOptions, retryDelaySec } from './retry.backoff.js';
 import { retryUploadedEvent, type UploadedSource } from './uploaded.event.js';
 
 /** The columns the decisions read. */
 export type VideoSnapshot = UploadedSource & Pick<Video, 'status' | 'attempt' | 'progressPct'>;
 
+/**
+ * The wait before the attempt after a failed one: base·2^(failed−1) capped at max, half of it fixed and half random
+ * ("equal jitter"): the random half spreads out the retries of videos that failed together (a broker or S3 outage),
+ * the fixed half keeps a retry from coming back at once.
+ */
+export interface RetryBackoff {
+  /** The step after the first failed attempt. */
+  baseSec: number;
+  /** No step grows beyond this. */
+  maxSec: number;
+}
+
 export interface PolicyOptions {
   /** Attempts in all, the first included. */
   maxAttempts: number;
-  backoff: BackoffOptions;
+  backoff: RetryBackoff;
   /** Jitter source, Math.random by default; fixed in tests. */
   random?: () => number;
 }
@@ -146,7 +158,13 @@ export function decideFailed(
     kind: 'retry',
     failedAttempt: msg.attempt,
     nextAttempt,
-    delaySec: retryDelaySec(msg.attempt, opts.backoff, opts.random),
+    delaySec:
+      backoffMs(msg.attempt, {
+        baseMs: opts.backoff.baseSec * 1000,
+        capMs: opts.backoff.maxSec * 1000,
+        jitter: 'equal',
+        ...(opts.random ? { random: opts.random } : {}),
+      }) / 1000,
     error,
     event,
   };

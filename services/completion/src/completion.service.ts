@@ -11,6 +11,7 @@ import {
   RenditionRepository,
   type Transaction,
   type TranscodeJob,
+  transaction,
   type Video,
   VideoRepository,
 } from '@reelforge/db';
@@ -169,7 +170,8 @@ export class CompletionService {
   ): Promise<Applied<D>> {
     for (let round = 1; ; round++) {
       try {
-        return await this.deps.db.transaction().execute(async (tx) => {
+        // A deadlock or lost connection re-runs the whole read-decide-apply, which touches nothing but the rows.
+        return await transaction(this.deps.db, async (tx) => {
           const video = await this.videos.findById(videoId, tx);
           const decision = decide(video);
           if (isIgnore(decision)) return { decision, video, job: null };

@@ -1,5 +1,5 @@
 // The completion service's configuration, parsed once in main.ts. A wrong variable stops the boot with its name.
-import { commonEnv, kafkaEnv, mysqlEnv, s3Env } from '@reelforge/config';
+import { commonEnv, kafkaEnv, mysqlEnv, outboxRelayEnv, s3Env } from '@reelforge/config';
 import { z } from 'zod';
 
 const seconds = (fallback: number) => z.coerce.number().positive().default(fallback);
@@ -11,6 +11,8 @@ export const completionEnv = z
     ...mysqlEnv,
     /** PROCESSED_BUCKET: outputs of attempts that can never be shown are deleted there. */
     ...s3Env,
+    /** Retries go out through the outbox: this service publishes its own rows. */
+    ...outboxRelayEnv,
     OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9402),
     CONSUMER_GROUP: z.string().min(1).default('reelforge-completion'),
     /** Attempts a video gets in all, the first included; a retryable failure of the last one fails the video. */

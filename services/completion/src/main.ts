@@ -1,8 +1,10 @@
-// Wires the completion service: env, MySQL, S3, Kafka (topics ensured), the ops server, the consumer; closes in order.
+// Wires the completion service: env, MySQL, S3, Kafka (topics ensured), the ops server, the consumer and the outbox
+// relay that publishes its retries; closes in order.
 import { loadEnv } from '@reelforge/config';
 import { createDb, pingDb } from '@reelforge/db';
 import { ensureTopics, kafkaFromEnv, type RunningConsumer } from '@reelforge/kafka';
 import { createLogger, createRegistry, onShutdown, startOpsServer } from '@reelforge/observability';
+import { outboxRelayFromEnv } from '@reelforge/outbox';
 import { createS3Client } from '@reelforge/storage';
 import { completionTopics, startCompletion } from './completion.consumer.js';
 import { completionEnv } from './env.js';
@@ -25,7 +27,8 @@ await ensureTopics(kafka, {
   topicPrefix: env.KAFKA_TOPIC_PREFIX,
   partitions: env.KAFKA_PARTITIONS,
   replicationFactor: env.KAFKA_REPLICATION_FACTOR,
-  topics: [...completionTopics],
+  // Consumed, and written through the outbox (a retry's video.uploaded).
+  topics: [...completionTopics, 'video.uploaded'],
 });
 
 // Before the consumer: a port already taken stops the boot before the group is joined and rebalanced for nothing.
@@ -46,6 +49,9 @@ const ops = await startOpsServer({
   },
 });
 
+const relay = outboxRelayFromEnv(env, { db, kafka, logger, registry });
+if (env.OUTBOX_RELAY_ENABLED) relay.start();
+
 const consumer = await startCompletion({
   kafka,
   db,
@@ -64,6 +70,8 @@ onShutdown(
   [
     // The message in flight finishes and is committed before the group is left; only then do its writes stop.
     () => consumer.stop(),
+    // After the consumer, the outbox's writer: the batch in flight is marked sent; the rest waits for the next relay.
+    () => relay.stop(),
     () => ops.close(),
     () => admin.disconnect(),
     () => db.destroy(),

@@ -2,7 +2,7 @@
 // when a task ends.
 import { createEventProducer, createKafka, type RunningConsumer } from '@reelforge/kafka';
 import { createTestTopics, stackEnv } from '@reelforge/testkit';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { startDispatchConsumer } from './dispatch.consumer.js';
 import { LaunchSlots } from './launch.slots.js';
 import {
@@ -35,13 +35,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-const eventually = async (what: string, check: () => Promise<boolean>, timeoutMs = 20_000) => {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const launches = (launcher: RecordingLauncher, n: number) =>
+  vi.waitFor(() => expect(launcher.launched).toHaveLength(n), { timeout: 20_000, interval: 50 });
 
 const jobStatuses = async () =>
   (await t.db.selectFrom('transcodeJobs').select(['videoId', 'status']).execute()).map((j) => [j.videoId, j.status]);
@@ -68,18 +63,18 @@ it('pauses at the concurrency cap instead of pulling messages it cannot launch, 
   await producer.send('video.uploaded', messages);
   await producer.disconnect();
 
-  await eventually('the first launch', async () => launcher.launched.length === 1);
+  await launches(launcher, 1);
   // Long enough for several fetches: the next messages are not even turned into jobs while the slot is taken.
   await new Promise((r) => setTimeout(r, 2000));
   expect(await jobStatuses()).toEqual([[messages[0]?.videoId, 'running']]);
 
   launcher.end(taskIdOf(launcher, 1));
-  await eventually('the second launch', async () => launcher.launched.length === 2);
+  await launches(launcher, 2);
   await new Promise((r) => setTimeout(r, 1000));
   expect(launcher.launched.map((l) => l.spec.videoId)).toEqual([messages[0]?.videoId, messages[1]?.videoId]);
 
   launcher.end(taskIdOf(launcher, 2));
-  await eventually('the third launch', async () => launcher.launched.length === 3);
+  await launches(launcher, 3);
   expect(launcher.launched.map((l) => l.spec.videoId)).toEqual(messages.map((m) => m.videoId));
 });
 
@@ -115,16 +110,16 @@ it('handles several videos of a partition at once and still launches no more tha
     await producer.send('video.uploaded', messages);
     await producer.disconnect();
 
-    await eventually('the first launch', async () => launcher.launched.length === 1);
+    await launches(launcher, 1);
     await new Promise((r) => setTimeout(r, 1500));
     expect(launcher.launched).toHaveLength(1);
     expect(slots.inUse).toBe(2);
 
     held?.release();
-    await eventually('a launch in the freed slot', async () => launcher.launched.length === 2);
+    await launches(launcher, 2);
     for (let n = 1; n <= 3; n++) {
       launcher.end(taskIdOf(launcher, n));
-      await eventually(`launch ${n + 2}`, async () => launcher.launched.length === n + 2);
+      await launches(launcher, n + 2);
       expect(slots.inUse).toBe(2);
     }
     expect(launcher.launched.map((l) => l.spec.videoId).sort()).toEqual(messages.map((m) => m.videoId).sort());

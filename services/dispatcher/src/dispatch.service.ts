@@ -4,14 +4,15 @@
 // Both database steps (job in, task started) are batched across the messages in hand (CallBatcher): at thousands of
 // messages a second the cost is round trips and commits, and a batch pays them once.
 import { AppError, type VideoUploadedV1 } from '@reelforge/contracts';
-import type {
-  Database,
-  JobRepository,
-  Kysely,
-  OutboxRepository,
-  TranscodeJob,
-  Video,
-  VideoRepository,
+import {
+  type Database,
+  type JobRepository,
+  type Kysely,
+  type OutboxRepository,
+  type TranscodeJob,
+  transaction,
+  type Video,
+  type VideoRepository,
 } from '@reelforge/db';
 import type { Logger } from 'pino';
 import { CallBatcher } from './call.batcher.js';
@@ -113,7 +114,8 @@ export class DispatchService {
    */
   private async intakeBatch(items: { message: VideoUploadedV1; claim: boolean }[]): Promise<Intake[]> {
     const { db, videos, jobs, launcher } = this.deps;
-    return db.transaction().execute(async (tx) => {
+    // Database work only, so a deadlock or lost connection can re-run it whole.
+    return transaction(db, async (tx) => {
       const ids = items.map(({ message }) => message.videoId);
       const locked = new Map((await videos.lockMany(tx, ids)).map((v) => [v.id, v]));
       const judged = items.map(({ message, claim }) => {
@@ -157,7 +159,7 @@ export class DispatchService {
   /** launching → running and queued → processing; videos first, the order the intake locks them in. */
   private async startBatch(started: { job: TranscodeJob; taskId: string }[]): Promise<Started[]> {
     const { db, jobs, videos } = this.deps;
-    const [processing, running] = await db.transaction().execute(async (tx) => [
+    const [processing, running] = await transaction(db, async (tx) => [
       await videos.markManyProcessing(
         started.map(({ job }) => ({ id: job.videoId, attempt: job.attempt })),
         tx,
@@ -272,7 +274,7 @@ export class DispatchService {
     const error =
       err instanceof AppError ? err : new AppError('LAUNCH_FAILED', `launch failed: ${String(err)}`, { cause: err });
     this.deps.metrics.launchFailures.inc({ launcher: this.deps.launcher.kind, code: error.code });
-    const recorded = await this.deps.db.transaction().execute(async (tx) => {
+    const recorded = await transaction(this.deps.db, async (tx) => {
       const finished = await this.deps.jobs.markFinished(
         job.id,
         'failed',

@@ -1,6 +1,6 @@
 // The dispatcher's configuration, parsed once at start-up. A wrong or missing variable stops the boot with its name.
 import { fileURLToPath } from 'node:url';
-import { commonEnv, ecsEnv, envBool, kafkaEnv, mysqlEnv, s3Env } from '@reelforge/config';
+import { commonEnv, ecsEnv, envBool, kafkaEnv, mysqlEnv, outboxRelayEnv, s3Env } from '@reelforge/config';
 import { z } from 'zod';
 import type { EcsLaunchConfig } from './ecs.run-task.js';
 import type { DeadlinePolicy } from './job.deadline.js';
@@ -20,6 +20,8 @@ export const dispatcherEnv = z
     // Sources come with each video row; only the processed bucket is the dispatcher's to name.
     RAW_BUCKET: s3Env.RAW_BUCKET.optional(),
     ...ecsEnv,
+    /** Launch failures and lost tasks go out through the outbox: this service publishes its own rows. */
+    ...outboxRelayEnv,
     OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9401),
     /** Default: ecs when ECS_CLUSTER is set, else local. noop launches nothing (benchmarks). */
     TASK_LAUNCHER: z.enum(['ecs', 'local', 'noop']).optional(),

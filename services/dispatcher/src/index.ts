@@ -11,7 +11,6 @@ export * from './launch.slots.js';
 export * from './launcher.factory.js';
 export * from './local-process.launcher.js';
 export * from './noop.launcher.js';
-export * from './periodic.runner.js';
 export * from './reap.verdict.js';
 export * from './reaper.service.js';
 export * from './running-jobs.query.js';

@@ -1,16 +1,18 @@
 // Starts the dispatcher: env, adapters, the launcher, the video.uploaded consumer and the reaper/recovery loop;
-// stops them in order (intake first, then the loop, then tasks this process owns, then connections).
+// and the outbox relay; stops them in order (intake first, then the loops, the relay, tasks this process owns, then
+// connections).
 import { loadEnv } from '@reelforge/config';
+import { startPeriodic } from '@reelforge/core';
 import { createDb, JobRepository, OutboxRepository, pingDb, VideoRepository } from '@reelforge/db';
 import { ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
 import { createLogger, createRegistry, onShutdown, startOpsServer } from '@reelforge/observability';
+import { outboxRelayFromEnv } from '@reelforge/outbox';
 import { startDispatchConsumer } from './dispatch.consumer.js';
 import { DispatchService } from './dispatch.service.js';
 import { dispatcherMetrics } from './dispatcher.metrics.js';
 import { deadlinePolicy, dispatcherEnv } from './env.js';
 import { LaunchSlots } from './launch.slots.js';
 import { createLauncher } from './launcher.factory.js';
-import { startPeriodic } from './periodic.runner.js';
 import { ReaperService } from './reaper.service.js';
 import { RunningJobsQuery } from './running-jobs.query.js';
 
@@ -76,9 +78,13 @@ if (env.ENSURE_TOPICS) {
     topicPrefix: env.KAFKA_TOPIC_PREFIX,
     partitions: env.KAFKA_PARTITIONS,
     replicationFactor: env.KAFKA_REPLICATION_FACTOR,
-    topics: ['video.uploaded'],
+    // Consumed, and written through the outbox (launch failures, lost tasks).
+    topics: ['video.uploaded', 'video.transcode-failed'],
   });
 }
+
+const relay = outboxRelayFromEnv(env, { db, kafka, logger, registry });
+if (env.OUTBOX_RELAY_ENABLED) relay.start();
 
 // Recovery first: a job our previous incarnation left behind is relaunched before new work is taken.
 const housekeeping = startPeriodic(
@@ -122,6 +128,8 @@ onShutdown(
     () => consumer.stop(),
     () => housekeeping.stop(),
     () => jobGauges.stop(),
+    // After every writer of the outbox: the batch in flight is marked sent; the rest waits for the next relay.
+    () => relay.stop(),
     () => launcher.close(Math.max(0, env.SHUTDOWN_GRACE_MS - 5000)),
     () => ops.close(),
     () => db.destroy(),

@@ -3,7 +3,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { createTestTopics, freePort, stackEnv } from '@reelforge/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const main = new URL('../dist/main.js', import.meta.url).pathname;
 const video = '0b9f4a52-5d3f-4c53-9a3e-8f0f3c1f2a11';
@@ -11,8 +11,6 @@ const video = '0b9f4a52-5d3f-4c53-9a3e-8f0f3c1f2a11';
 let primary: ChildProcess;
 let port: number;
 let output = '';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One request on its own connection, so the cluster hands each to a worker in turn. */
 function call(method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
@@ -47,14 +45,15 @@ const workerPids = () =>
     .filter((n) => n > 0)
     .sort();
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  for (let i = 0; i < 150; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}; service output:\n${output}`);
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> =>
+  vi.waitFor(
+    async () => {
+      const value = await probe();
+      if (value === undefined) throw new Error(`timed out waiting for ${what}; service output:\n${output}`);
+      return value;
+    },
+    { timeout: 30_000, interval: 200 },
+  );
 
 const listening = () => output.match(/Server listening at/g)?.length ?? 0;
 

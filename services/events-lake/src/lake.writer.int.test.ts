@@ -13,7 +13,7 @@ import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { Kafka, Producer } from 'kafkajs';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ChunkRegistry } from './chunk.registry.js';
 import { type LakeWriter, type LakeWriterOptions, startLakeWriter } from './lake.writer.js';
 import { ParquetChunkWriter } from './parquet.writer.js';
@@ -326,7 +326,7 @@ describe('lake writer', () => {
     const retries = [first[0], first[1], first[2]].map((e) => ({ ...(e as SentEvent) }));
     const second = batch(20);
     await send(topic, [...second, ...retries]);
-    await until(() => killed !== undefined);
+    await vi.waitFor(() => expect(killed).toBeDefined(), { timeout: 30_000, interval: 50 });
     await killed;
     const written = [...first, ...second];
     // The killed chunk's objects were durable when it died.
@@ -351,11 +351,3 @@ describe('lake writer', () => {
     for (const video of pair) expect(await countsOf(video)).toEqual(expectedCounts(sent, video));
   });
 });
-
-async function until(check: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -9,6 +9,7 @@
 // chunk is being written.
 
 import type { S3Client } from '@aws-sdk/client-s3';
+import { backoffMs, sleep } from '@reelforge/core';
 import { putFile } from '@reelforge/storage';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -63,7 +64,6 @@ interface PartitionWork {
 }
 
 const EMPTY = Buffer.alloc(0);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startLakeWriter(opts: LakeWriterOptions): Promise<LakeWriter> {
   const log = opts.logger.child({ topic: opts.topic, groupId: opts.groupId });
@@ -204,7 +204,7 @@ export async function startLakeWriter(opts: LakeWriterOptions): Promise<LakeWrit
         return;
       } catch (err) {
         opts.metrics?.flushFailures.inc();
-        const delayMs = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+        const delayMs = backoffMs(attempt, { baseMs: 500, capMs: 30_000 });
         log.error({ err, partition: chunk.partition, first: chunk.first, attempt, delayMs }, 'chunk flush failed');
         await sleep(delayMs);
       }

@@ -3,6 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadEnv } from '@reelforge/config';
+import { startPeriodic } from '@reelforge/core';
 import { createDb, migrateToLatest, pingDb } from '@reelforge/db';
 import { ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
 import { createLogger, createRegistry, onShutdown, startOpsServer } from '@reelforge/observability';
@@ -70,12 +71,13 @@ writer = await startLakeWriter({
   metrics,
 });
 
-const pruner = setInterval(() => {
-  chunks
-    .prune(new Date(Date.now() - env.REGISTRY_RETENTION_DAYS * DAY_MS))
-    .catch((err) => logger.warn({ err }, 'registry prune failed'));
-}, 3600 * 1000);
-pruner.unref();
+const pruner = startPeriodic(
+  'registry-prune',
+  3600 * 1000,
+  async () => void (await chunks.prune(new Date(Date.now() - env.REGISTRY_RETENTION_DAYS * DAY_MS))),
+  logger,
+  { immediate: false },
+);
 
 const ops = await startOpsServer({
   port: env.OPS_PORT,
@@ -93,7 +95,7 @@ onShutdown(
   logger,
   [
     async () => {
-      clearInterval(pruner);
+      await pruner.stop();
       await writer?.stop();
     },
     () => ops.close(),

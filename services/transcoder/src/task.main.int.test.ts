@@ -14,7 +14,7 @@ import {
 import { listKeys, outputPrefix, putStream, sourceKey } from '@reelforge/storage';
 import { createTestBuckets, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lavfi, makeClip } from './testing/media.fixtures.js';
 
 // The built task entry, started as the local launcher and ECS start it: a process with its job in JOB_SPEC.
@@ -174,7 +174,10 @@ describe('transcoder task mode against the local stack', () => {
     const task = await startTask(await upload(videoId, clip), scratch);
     const exited = exitOf(task);
     // Stop it mid-encode, as ECS does: once an ffmpeg is at work on this job's scratch files.
-    expect(await waitFor(async () => (await ffmpegsOn(scratch)).length > 0)).toBe(true);
+    await vi.waitFor(async () => expect((await ffmpegsOn(scratch)).length).toBeGreaterThan(0), {
+      timeout: 60_000,
+      interval: 50,
+    });
     task.kill('SIGTERM');
     expect(await exited).not.toBe(0);
 
@@ -198,12 +201,4 @@ async function ffmpegsOn(path: string): Promise<string[]> {
     if (cmdline.startsWith('ffmpeg') && cmdline.includes(path)) found.push(pid);
   }
   return found;
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<boolean> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
 }

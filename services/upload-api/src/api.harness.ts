@@ -8,16 +8,16 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import { createDb, type Database, type Kysely, migrateToLatest, OutboxRepository, pingDb } from '@reelforge/db';
+import { createDb, type Database, type Kysely, migrateToLatest, pingDb } from '@reelforge/db';
 import { createEventProducer, createKafka, type EventProducer } from '@reelforge/kafka';
 import { createLogger, createRegistry } from '@reelforge/observability';
+import { OutboxRelay } from '@reelforge/outbox';
 import { createS3Client, getStream, listKeys } from '@reelforge/storage';
 import { createTestBuckets, createTestDatabase, createTestTopics, stackEnv } from '@reelforge/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { type AppConfig, buildApp } from './app.js';
 import { placeholderConfig } from './openapi.document.js';
-import { OutboxRelay } from './outbox/outbox.relay.js';
 
 const run = promisify(execFile);
 
@@ -87,7 +87,6 @@ export async function startHarness(config: Partial<AppConfig> = {}): Promise<Har
     producers.push(p);
     return p;
   };
-  let relayWithMetrics = false;
   return {
     app,
     db,
@@ -100,17 +99,13 @@ export async function startHarness(config: Partial<AppConfig> = {}): Promise<Har
     config: fullConfig,
     producer,
     relay: (p, opts = {}) => {
-      // The lag gauge can be registered once per registry: the first relay gets it.
       const relay = new OutboxRelay({
         db,
-        outbox: new OutboxRepository(db),
         producer: p ?? producer(),
         logger,
-        pollMs: 100,
-        ...opts,
-        ...(relayWithMetrics ? {} : { registry }),
+        registry,
+        options: { pollMs: 100, ...opts },
       });
-      relayWithMetrics = true;
       relays.push(relay);
       return relay;
     },

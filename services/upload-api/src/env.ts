@@ -1,5 +1,5 @@
 // The upload API's configuration, parsed once in main.ts. A wrong variable stops the boot with its name.
-import { commonEnv, envBool, kafkaEnv, mysqlEnv, s3Env } from '@reelforge/config';
+import { commonEnv, kafkaEnv, mysqlEnv, outboxRelayEnv, s3Env } from '@reelforge/config';
 import { z } from 'zod';
 import type { AppConfig } from './app.js';
 
@@ -14,6 +14,7 @@ const uploadApiFields = z.object({
   ...kafkaEnv,
   ...mysqlEnv,
   ...s3Env,
+  ...outboxRelayEnv,
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   JWT_SECRET: z.string().min(32, 'at least 32 characters'),
@@ -77,9 +78,6 @@ const uploadApiFields = z.object({
   MAX_CONCURRENT_UPLOADS: z.coerce.number().int().positive().default(32),
   /** A streamed upload whose body sends nothing for this long is cut with 408 (not a cap on its total time). */
   UPLOAD_IDLE_TIMEOUT_SEC: seconds(30),
-  OUTBOX_POLL_MS: z.coerce.number().int().positive().default(500),
-  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
-  OUTBOX_RELAY_ENABLED: envBool.default(true),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(25_000),
 });
 

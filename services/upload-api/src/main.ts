@@ -1,13 +1,13 @@
 // Starts the upload API: env, adapters, the app, the outbox relay and the upload sweeper; stops them in order.
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { loadEnv } from '@reelforge/config';
-import { createDb, OutboxRepository, pingDb, VideoRepository } from '@reelforge/db';
-import { createEventProducer, ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
+import { createDb, pingDb, VideoRepository } from '@reelforge/db';
+import { ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
 import { createLogger, createRegistry, onShutdown } from '@reelforge/observability';
+import { outboxRelayFromEnv } from '@reelforge/outbox';
 import { createS3Client } from '@reelforge/storage';
 import { buildApp } from './app.js';
 import { appConfigFromEnv, uploadApiEnv } from './env.js';
-import { OutboxRelay } from './outbox/outbox.relay.js';
 import { ExpiredUploadsQuery } from './upload/expired-uploads.query.js';
 import { MultipartStore } from './upload/multipart.store.js';
 import { skipPayloadSigning } from './upload/unsigned-payload.middleware.js';
@@ -67,15 +67,7 @@ const app = await buildApp({
   },
 });
 
-const relay = new OutboxRelay({
-  db,
-  outbox: new OutboxRepository(db),
-  producer: createEventProducer(kafka, { topicPrefix: env.KAFKA_TOPIC_PREFIX, registry, logger }),
-  logger: logger.child({ component: 'outbox-relay' }),
-  registry,
-  pollMs: env.OUTBOX_POLL_MS,
-  batchSize: env.OUTBOX_BATCH_SIZE,
-});
+const relay = outboxRelayFromEnv(env, { db, kafka, logger, registry });
 const sweeper = new UploadSweeper({
   expired: new ExpiredUploadsQuery(db),
   videos: new VideoRepository(db),
@@ -84,7 +76,7 @@ const sweeper = new UploadSweeper({
   intervalMs: env.UPLOAD_SWEEP_INTERVAL_SEC * 1000,
 });
 
-// Every catalog topic: the relay publishes whatever any service wrote to the outbox. Not awaited: the API must come
+// Every catalog topic (the topics this API's outbox rows go to among them). Not awaited: the API must come
 // up (and take uploads into the outbox) while Kafka is still unreachable.
 ensureTopics(kafka, {
   topicPrefix: env.KAFKA_TOPIC_PREFIX,
@@ -100,9 +92,10 @@ onShutdown(
   logger,
   [
     () => sweeper.stop(),
-    () => relay.stop(),
     // Stops accepting, then waits for requests in flight: an upload that is streaming finishes and is recorded.
     () => app.close(),
+    // The last writer of the outbox gone: the batch in flight is marked sent; the rest waits for the next relay.
+    () => relay.stop(),
     () => admin.disconnect(),
     () => db.destroy(),
     async () => s3.destroy(),

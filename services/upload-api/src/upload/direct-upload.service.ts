@@ -11,7 +11,14 @@ import {
   type PartUrl,
   type UploadedPart,
 } from '@reelforge/contracts';
-import type { Database, Kysely, OutboxRepository, Video, VideoRepository } from '@reelforge/db';
+import {
+  type Database,
+  type Kysely,
+  type OutboxRepository,
+  transaction,
+  type Video,
+  type VideoRepository,
+} from '@reelforge/db';
 import { type ObjectRef, sourceKey } from '@reelforge/storage';
 import type { Logger } from 'pino';
 import type { ApiMetrics } from '../http/api.metrics.js';
@@ -56,7 +63,7 @@ export class DirectUploadService {
     const expiresAt = new Date(this.now().getTime() + this.deps.ttlSec * 1000);
     let video: Video;
     try {
-      video = await this.deps.db.transaction().execute(async (tx) => {
+      video = await transaction(this.deps.db, async (tx) => {
         // Again, under the user's lock: the check above may have raced another upload of theirs.
         await this.deps.quotas.admitDirect(tx, ownerId, req.bytes);
         return this.deps.videos.create(tx, {
@@ -124,7 +131,8 @@ export class DirectUploadService {
     const sha256 = null;
 
     const contentType = container?.contentType ?? 'application/octet-stream';
-    const recorded = await this.deps.db.transaction().execute(async (tx) => {
+    // The object is assembled and measured: a transient MySQL failure is retried rather than failing the request.
+    const recorded = await transaction(this.deps.db, async (tx) => {
       const moved = await this.deps.videos.transition(
         id,
         ['awaiting_upload'],

@@ -6,7 +6,14 @@ import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import { AppError, UploadVideoFields } from '@reelforge/contracts';
-import type { Database, Kysely, OutboxRepository, Video, VideoRepository } from '@reelforge/db';
+import {
+  type Database,
+  type Kysely,
+  type OutboxRepository,
+  transaction,
+  type Video,
+  type VideoRepository,
+} from '@reelforge/db';
 import { type ObjectRef, putStream, sourceKey } from '@reelforge/storage';
 import type { Logger } from 'pino';
 import type { ApiMetrics } from '../http/api.metrics.js';
@@ -105,7 +112,8 @@ export class StreamUploadService {
     stored: { ref: ObjectRef; filename: string; inspected: InspectedUpload },
   ): Promise<Video> {
     const { ref, inspected } = stored;
-    return this.deps.db.transaction().execute(async (tx) => {
+    // The file is already stored: a deadlock or a dropped connection here must not throw it away, so retry.
+    return transaction(this.deps.db, async (tx) => {
       const video = await this.deps.videos.create(tx, {
         id: videoId,
         ownerId,

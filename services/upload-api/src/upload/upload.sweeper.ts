@@ -1,5 +1,6 @@
 // Periodically ends direct uploads nobody completed: S3 multipart upload aborted, video failed UPLOAD_EXPIRED.
 
+import { type PeriodicRunner, startPeriodic } from '@reelforge/core';
 import type { VideoRepository } from '@reelforge/db';
 import type { Logger } from 'pino';
 import type { ExpiredUploadsQuery } from './expired-uploads.query.js';
@@ -17,9 +18,7 @@ export interface UploadSweeperDeps {
 }
 
 export class UploadSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> = Promise.resolve();
-  private stopped = true;
+  private runner: PeriodicRunner | undefined;
 
   constructor(private readonly deps: UploadSweeperDeps) {}
 
@@ -38,21 +37,20 @@ export class UploadSweeper {
   }
 
   start(): void {
-    this.stopped = false;
-    const tick = () => {
-      this.running = this.sweepOnce()
-        .catch((err: unknown) => this.deps.logger.error({ err }, 'upload sweep failed'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.deps.intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, this.deps.intervalMs);
+    this.runner ??= startPeriodic(
+      'upload-sweep',
+      this.deps.intervalMs,
+      async () => void (await this.sweepOnce()),
+      this.deps.logger,
+      {
+        immediate: false,
+      },
+    );
   }
 
   /** Waits for a pass in progress, so shutdown never cuts an expiry between its row and its S3 calls. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.runner?.stop();
+    this.runner = undefined;
   }
 }
