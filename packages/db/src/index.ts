@@ -17,6 +17,7 @@ export * from './db.client.js';
 export * from './job.repository.js';
 export * from './job.state.js';
 export * from './migrator.js';
+export * from './mysql.errors.js';
 export * from './outbox.repository.js';
 export * from './rendition.repository.js';
 export * from './user.repository.js';
