@@ -712,6 +712,40 @@ describe('event producer and consumer on a real Kafka', () => {
       );
     });
 
+    it('runs a hook that failed transiently again on redelivery, without calling the handler or parking twice', async () => {
+      const { prefix, producer } = await topicsFor(['video.transcode-failed'], 1);
+      const groupId = uniqueName('g');
+      const topic = `${prefix}video.transcode-failed`;
+      let handlerCalls = 0;
+      let hookCalls = 0;
+      await consume({
+        groupId,
+        topicPrefix: prefix,
+        retry: { attempts: 2, initialMs: 10, maxMs: 10 },
+        poisonAttempts: 2,
+        topics: ['video.transcode-failed'] as const,
+        handlers: {
+          'video.transcode-failed': async () => {
+            handlerCalls++;
+            throw new TypeError('bug');
+          },
+        },
+        onParked: {
+          'video.transcode-failed': async () => {
+            hookCalls++;
+            // The database is away for the whole first delivery and the start of the second.
+            if (hookCalls <= 3) throw connectionReset();
+          },
+        },
+      });
+      await producer.send('video.transcode-failed', [failed()]);
+
+      await waitFor('the commit', async () => (await committedTotal(groupId, topic)) === 1);
+      expect(hookCalls).toBe(4);
+      expect(handlerCalls).toBe(2);
+      expect(await topicSize(`${topic}.dlq`)).toBe(1);
+    });
+
     it('parks in a concurrent lane without holding up the other keys, and commits past it', async () => {
       const { prefix, producer } = await topicsFor(['video.transcode-progress'], 1);
       const groupId = uniqueName('g');

@@ -227,7 +227,13 @@ const failure = (videoId: string, attempt: number, over: Partial<VideoTranscodeF
 const partitionOf = (key: string): number =>
   Partitioners.DefaultPartitioner()({
     topic: '',
-    partitionMetadata: [0, 1].map((partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0] })),
+    partitionMetadata: [0, 1].map((partitionId) => ({
+      partitionId,
+      partitionErrorCode: 0,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+    })),
     message: { key, value: null },
   });
 
