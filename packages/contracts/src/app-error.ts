@@ -25,6 +25,8 @@ export const errorCodes = {
   REQUEST_TIMEOUT: { status: 408, retryable: true },
   /** A direct upload was not completed before its TTL; the sweeper aborted it. */
   UPLOAD_EXPIRED: { status: 410, retryable: false },
+  /** A pipeline step kept failing on this video's message and set it aside (its topic's DLQ): retrying cannot help. */
+  PROCESSING_FAILED: { status: 500, retryable: false },
   // Infrastructure trouble: another attempt may succeed.
   TRANSCODE_FAILED: { status: 500, retryable: true },
   TRANSCODE_TIMEOUT: { status: 500, retryable: true },
@@ -60,6 +62,16 @@ export class AppError extends Error {
     return { code: this.code, message: this.message, retryable: this.retryable };
   }
 }
+
+/**
+ * What a video's owner reads when a pipeline step gave up on its message (it went to the DLQ): the video failed
+ * for a reason on our side, and the internals are in the DLQ headers and the logs, not here.
+ */
+export const processingFailed = (): AppError =>
+  new AppError(
+    'PROCESSING_FAILED',
+    'We could not process this video because of an error on our side; please upload it again.',
+  );
 
 /** Anything that is not an AppError is an unexpected fault: retryable, and its internals stay in the logs. */
 export const toAppError = (err: unknown): AppError =>

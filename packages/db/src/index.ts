@@ -15,6 +15,7 @@
 // - Sessions run at READ COMMITTED in UTC (see db.client.ts).
 
 export type { Kysely, Transaction } from 'kysely';
+export * from './attempt.failure.js';
 export * from './database.js';
 export * from './db.client.js';
 export * from './job.repository.js';

@@ -12,14 +12,13 @@ export const isDuplicateKey = (err: unknown): boolean => errno(err) === 1062;
 /** ER_NO_REFERENCED_ROW_2: the row a foreign key points at does not exist. */
 export const isMissingParent = (err: unknown): boolean => errno(err) === 1452;
 
-/** ER_LOCK_DEADLOCK: the server chose this transaction as a deadlock's victim and rolled it back. */
-export const isDeadlock = (err: unknown): boolean => errno(err) === 1213;
-
 const TRANSIENT_ERRNOS = new Set([
   1205, // ER_LOCK_WAIT_TIMEOUT: the statement gave up waiting for a row lock
   1213, // ER_LOCK_DEADLOCK
   2006, // CR_SERVER_GONE_ERROR
   2013, // CR_SERVER_LOST: the connection dropped during a query
+  1040, // ER_CON_COUNT_ERROR: too many connections, for now
+  1053, // ER_SERVER_SHUTDOWN: a failover or restart under way
 ]);
 
 const TRANSIENT_CODES = new Set([

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { MessageOf, TopicName } from '@reelforge/contracts';
+import { AppError, type MessageOf, type TopicName } from '@reelforge/contracts';
 import { createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
@@ -83,6 +83,20 @@ async function readTopic(topic: string, count: number): Promise<KafkaMessage[]> 
     return seen;
   } finally {
     await consumer.disconnect();
+  }
+}
+
+/** What a client sees when its peer goes away: infrastructure trouble, not the message's fault. */
+const connectionReset = () => Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104 });
+
+/** The records on a topic (its partitions' high watermarks summed; every partition starts at offset 0). */
+async function topicSize(topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
   }
 }
 
@@ -219,6 +233,7 @@ describe('event producer and consumer on a real Kafka', () => {
     expect(badJson?.key?.toString()).toBe('k-bad-json');
     expect(badJson?.value).toEqual(Buffer.from(notJson.toString('latin1')));
     expect(header(badJson, 'x-dlq-reason')).toMatch(/^invalid JSON: /);
+    expect(header(badJson, 'x-dlq-reason-kind')).toBe('undecodable');
     expect(header(badJson, 'x-original-topic')).toBe(`${prefix}video.transcode-progress`);
     expect(header(badJson, 'x-original-partition')).toBe('0');
     expect(header(badJson, 'x-original-offset')).toBe('0');
@@ -234,7 +249,9 @@ describe('event producer and consumer on a real Kafka', () => {
     });
 
     const text = await registry.metrics();
-    expect(text).toContain('reelforge_kafka_dlq_messages_total{topic="video.transcode-progress"} 2');
+    expect(text).toContain(
+      'reelforge_kafka_dlq_messages_total{topic="video.transcode-progress",reason="undecodable"} 2',
+    );
     expect(text).toContain('reelforge_kafka_messages_consumed_total{topic="video.transcode-progress",outcome="dlq"} 2');
   });
 
@@ -447,7 +464,8 @@ describe('event producer and consumer on a real Kafka', () => {
         'video.transcode-failed': async (m) => {
           if (m.videoId === stuck) {
             stuckCalls++;
-            if (!open) throw new Error('not yet');
+            // Transient (the database is away, say): retried for as long as it lasts, never parked.
+            if (!open) throw connectionReset();
           }
           handled.push(m.videoId);
         },
@@ -519,5 +537,246 @@ describe('event producer and consumer on a real Kafka', () => {
     await expect(producer.send('video.transcode-progress', [{ ...progress(5), percent: 101 }])).rejects.toThrow(
       /percent/,
     );
+  });
+
+  describe('parking a message whose handler keeps failing', () => {
+    const header = (m: KafkaMessage | undefined, name: string) => m?.headers?.[name]?.toString();
+
+    it('sends it to the DLQ with the error after N failures, runs the hook, commits it and handles the next ones', async () => {
+      const { prefix, producer } = await topicsFor(['video.transcode-failed'], 1);
+      const registry = new Registry();
+      const groupId = uniqueName('g');
+      const topic = `${prefix}video.transcode-failed`;
+      const [before, poison, after] = [failed(), failed(), failed()];
+      const handled: string[] = [];
+      let poisonCalls = 0;
+      const parked: { videoId: string; offset: string; error: unknown }[] = [];
+      await consume({
+        groupId,
+        topicPrefix: prefix,
+        registry,
+        retry: { attempts: 5, initialMs: 10, maxMs: 10 },
+        poisonAttempts: 3,
+        topics: ['video.transcode-failed'] as const,
+        handlers: {
+          'video.transcode-failed': async (m) => {
+            if (m.videoId === poison?.videoId) {
+              poisonCalls++;
+              throw new TypeError(`Cannot read properties of undefined (reading 'jobId') #${poisonCalls}`);
+            }
+            handled.push(m.videoId);
+          },
+        },
+        onParked: {
+          'video.transcode-failed': async (m, ctx, error) => {
+            parked.push({ videoId: m.videoId, offset: ctx.offset, error });
+          },
+        },
+      });
+      await producer.send('video.transcode-failed', [before, poison, after] as MessageOf<'video.transcode-failed'>[]);
+
+      await waitFor('the message after the poison one', () => handled.length === 2);
+      expect(handled).toEqual([before?.videoId, after?.videoId]);
+      await waitFor('all three committed', async () => (await committedTotal(groupId, topic)) === 3);
+      expect(poisonCalls).toBe(3);
+      expect(parked).toHaveLength(1);
+      expect(parked[0]?.videoId).toBe(poison?.videoId);
+      expect(parked[0]?.offset).toBe('1');
+      expect(String(parked[0]?.error)).toBe("TypeError: Cannot read properties of undefined (reading 'jobId') #3");
+
+      const [dlq] = await readTopic(`${topic}.dlq`, 1);
+      expect(dlq?.key?.toString()).toBe(poison?.videoId);
+      expect(JSON.parse(dlq?.value?.toString() ?? '')).toEqual(poison);
+      expect(header(dlq, 'content-type')).toBe('application/json');
+      expect(header(dlq, 'x-dlq-reason')).toBe(
+        "handler failed 3 times: TypeError: Cannot read properties of undefined (reading 'jobId') #3",
+      );
+      expect(header(dlq, 'x-dlq-reason-kind')).toBe('handler-failed');
+      expect(header(dlq, 'x-dlq-error-class')).toBe('TypeError');
+      expect(header(dlq, 'x-dlq-attempts')).toBe('3');
+      expect(header(dlq, 'x-original-topic')).toBe(topic);
+      expect(header(dlq, 'x-original-partition')).toBe('0');
+      expect(header(dlq, 'x-original-offset')).toBe('1');
+      expect(await topicSize(`${topic}.dlq`)).toBe(1);
+
+      const text = await registry.metrics();
+      expect(text).toContain(
+        'reelforge_kafka_dlq_messages_total{topic="video.transcode-failed",reason="handler-failed"} 1',
+      );
+      expect(text).toContain(
+        'reelforge_kafka_messages_consumed_total{topic="video.transcode-failed",outcome="parked"} 1',
+      );
+      expect(text).toContain('reelforge_kafka_messages_consumed_total{topic="video.transcode-failed",outcome="ok"} 2');
+    });
+
+    it('never parks a message for transient errors, however many, and commits it once the handler succeeds', async () => {
+      const { prefix, producer } = await topicsFor(['video.transcode-failed'], 1);
+      const registry = new Registry();
+      const groupId = uniqueName('g');
+      const topic = `${prefix}video.transcode-failed`;
+      let calls = 0;
+      const handled: string[] = [];
+      const parked: string[] = [];
+      await consume({
+        groupId,
+        topicPrefix: prefix,
+        registry,
+        // Two calls per delivery: the seven failures span four deliveries, well past the parking limit of 2.
+        retry: { attempts: 2, initialMs: 10, maxMs: 10 },
+        poisonAttempts: 2,
+        topics: ['video.transcode-failed'] as const,
+        handlers: {
+          'video.transcode-failed': async (m) => {
+            calls++;
+            if (calls <= 7) throw new Error('query failed', { cause: connectionReset() });
+            handled.push(m.videoId);
+          },
+        },
+        onParked: {
+          'video.transcode-failed': async (m) => {
+            parked.push(m.videoId);
+          },
+        },
+      });
+      const message = failed();
+      await producer.send('video.transcode-failed', [message]);
+
+      await waitFor('the success', () => handled.length === 1);
+      await waitFor('the commit', async () => (await committedTotal(groupId, topic)) === 1);
+      expect(calls).toBe(8);
+      expect(handled).toEqual([message.videoId]);
+      expect(parked).toEqual([]);
+      expect(await topicSize(`${topic}.dlq`)).toBe(0);
+      const text = await registry.metrics();
+      expect(text).toContain(
+        'reelforge_kafka_messages_consumed_total{topic="video.transcode-failed",outcome="failed"} 3',
+      );
+      expect(text).toContain(
+        'reelforge_kafka_messages_consumed_total{topic="video.transcode-failed",outcome="retried"} 1',
+      );
+      expect(text).not.toContain('outcome="parked"');
+    });
+
+    it('counts failures across redeliveries (kafkajs restarting the consumer), and parks after N in total', async () => {
+      const { prefix, producer } = await topicsFor(['video.transcode-failed'], 1);
+      const registry = new Registry();
+      const groupId = uniqueName('g');
+      const topic = `${prefix}video.transcode-failed`;
+      const poison = failed();
+      const next = failed();
+      let poisonCalls = 0;
+      const handled: string[] = [];
+      const parked: string[] = [];
+      await consume({
+        groupId,
+        topicPrefix: prefix,
+        registry,
+        // Two calls per delivery, five failures to park: deliveries 1 and 2 give up, delivery 3 parks.
+        retry: { attempts: 2, initialMs: 10, maxMs: 10 },
+        poisonAttempts: 5,
+        topics: ['video.transcode-failed'] as const,
+        handlers: {
+          'video.transcode-failed': async (m) => {
+            if (m.videoId === poison.videoId) {
+              poisonCalls++;
+              throw new AppError('CONFLICT', `job cannot move from succeeded to running (${poisonCalls})`);
+            }
+            handled.push(m.videoId);
+          },
+        },
+        onParked: {
+          'video.transcode-failed': async (m) => {
+            parked.push(m.videoId);
+          },
+        },
+      });
+      await producer.send('video.transcode-failed', [poison, next]);
+
+      await waitFor('the next message', () => handled.length === 1);
+      await waitFor('both committed', async () => (await committedTotal(groupId, topic)) === 2);
+      expect(poisonCalls).toBe(5);
+      expect(parked).toEqual([poison.videoId]);
+      const [dlq] = await readTopic(`${topic}.dlq`, 1);
+      expect(header(dlq, 'x-dlq-attempts')).toBe('5');
+      expect(header(dlq, 'x-dlq-error-code')).toBe('CONFLICT');
+      expect(header(dlq, 'x-dlq-error-message')).toBe('job cannot move from succeeded to running (5)');
+      const text = await registry.metrics();
+      // Each delivery given up was a HandlerFailedError, on which kafkajs restarts the consumer and fetches again.
+      expect(text).toContain(
+        'reelforge_kafka_messages_consumed_total{topic="video.transcode-failed",outcome="failed"} 2',
+      );
+      expect(text).toContain(
+        'reelforge_kafka_messages_consumed_total{topic="video.transcode-failed",outcome="parked"} 1',
+      );
+    });
+
+    it('runs a hook that failed transiently again on redelivery, without calling the handler or parking twice', async () => {
+      const { prefix, producer } = await topicsFor(['video.transcode-failed'], 1);
+      const groupId = uniqueName('g');
+      const topic = `${prefix}video.transcode-failed`;
+      let handlerCalls = 0;
+      let hookCalls = 0;
+      await consume({
+        groupId,
+        topicPrefix: prefix,
+        retry: { attempts: 2, initialMs: 10, maxMs: 10 },
+        poisonAttempts: 2,
+        topics: ['video.transcode-failed'] as const,
+        handlers: {
+          'video.transcode-failed': async () => {
+            handlerCalls++;
+            throw new TypeError('bug');
+          },
+        },
+        onParked: {
+          'video.transcode-failed': async () => {
+            hookCalls++;
+            // The database is away for the whole first delivery and the start of the second.
+            if (hookCalls <= 3) throw connectionReset();
+          },
+        },
+      });
+      await producer.send('video.transcode-failed', [failed()]);
+
+      await waitFor('the commit', async () => (await committedTotal(groupId, topic)) === 1);
+      expect(hookCalls).toBe(4);
+      expect(handlerCalls).toBe(2);
+      expect(await topicSize(`${topic}.dlq`)).toBe(1);
+    });
+
+    it('parks in a concurrent lane without holding up the other keys, and commits past it', async () => {
+      const { prefix, producer } = await topicsFor(['video.transcode-progress'], 1);
+      const groupId = uniqueName('g');
+      const topic = `${prefix}video.transcode-progress`;
+      const sent = Array.from({ length: 8 }, (_, i) => progress(i * 10));
+      const poison = sent[2]?.videoId;
+      const handled: string[] = [];
+      await consume({
+        groupId,
+        topicPrefix: prefix,
+        concurrencyPerPartition: 3,
+        retry: { attempts: 2, initialMs: 10, maxMs: 10 },
+        poisonAttempts: 2,
+        topics: ['video.transcode-progress'] as const,
+        handlers: {
+          'video.transcode-progress': async (m) => {
+            if (m.videoId === poison) throw new RangeError('percent out of range');
+            handled.push(m.videoId);
+          },
+        },
+      });
+      await producer.send('video.transcode-progress', sent);
+
+      await waitFor('everything committed', async () => (await committedTotal(groupId, topic)) === 8);
+      expect([...handled].sort()).toEqual(
+        sent
+          .map((m) => m.videoId)
+          .filter((id) => id !== poison)
+          .sort(),
+      );
+      const [dlq] = await readTopic(`${topic}.dlq`, 1);
+      expect(dlq?.key?.toString()).toBe(poison);
+      expect(header(dlq, 'x-dlq-error-class')).toBe('RangeError');
+    });
   });
 });

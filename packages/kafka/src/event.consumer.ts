@@ -1,6 +1,14 @@
 // Runs a consumer group over catalog topics with a typed handler per topic. Delivery is at-least-once: a message's
 // offset is committed only after its handler succeeded or it was parked in the DLQ, so handlers must be idempotent.
 //
+// Parking: a handler failure is either transient (the infrastructure was in trouble: `isTransient`) and retried for
+// as long as it lasts, or not — and a message whose handler failed `poisonAttempts` times that way goes to
+// `<topic>.dlq`, its topic's `onParked` hook runs (the service ends what the message was about, e.g. fails the
+// video), and its offset is committed, so one bad message cannot block its partition for ever. The failures are
+// counted in this process, by topic/partition/offset, across in-process retries and redeliveries (kafkajs restarting
+// the consumer, a rebalance that gives the partition back); a redelivery to another replica starts that replica's
+// count, which still ends at the same limit, so a count lost with a process only delays the parking.
+//
 // Why eachBatch rather than eachMessage with consumer.commitOffsets(): kafkajs's consumer.commitOffsets() is a
 // silent no-op once stop() has begun, so the message in flight during a stop would be handled but not committed,
 // and handled again by the next owner. eachBatch's commitOffsetsIfNecessary(offsets) commits unconditionally; the
@@ -20,8 +28,9 @@ import kafkajs, {
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { buildDlqRecord } from './dlq.record.js';
+import { buildDlqRecord, type DlqReason } from './dlq.record.js';
 import { createIdempotentProducer } from './event.producer.js';
+import { isTransientFailure } from './failure.classifier.js';
 import { kafkaMetrics } from './kafka.metrics.js';
 import { decodeMessage } from './message.decoder.js';
 import { readHeaders } from './message.headers.js';
@@ -44,6 +53,20 @@ export type Handler<T extends TopicName> = (message: MessageOf<T>, ctx: HandlerC
 /** One handler per subscribed topic; a missing one is a compile error. */
 export type HandlerMap<T extends TopicName> = { [K in T]: Handler<K> };
 
+/**
+ * Runs once a message was parked in the DLQ, with the last error its handler threw, before its offset is committed:
+ * the service ends what the message was about (never left waiting for it). Must be idempotent, like a handler. A
+ * transient failure of the hook leaves the message uncommitted (the hook runs again on redelivery); any other
+ * failure is logged after the in-process attempts and the message stays parked without it.
+ */
+export type ParkedHook<T extends TopicName> = (
+  message: MessageOf<T>,
+  ctx: HandlerContext<T>,
+  error: unknown,
+) => Promise<void>;
+
+export const DEFAULT_POISON_ATTEMPTS = 5;
+
 export interface ConsumerOptions<T extends TopicName> {
   kafka: Kafka;
   groupId: string;
@@ -54,6 +77,18 @@ export interface ConsumerOptions<T extends TopicName> {
   registry?: Registry;
   /** In-process retries of a failing handler before the message is left for redelivery. */
   retry?: RetryPolicy;
+  /**
+   * Handler failures that are not transient, in-process retries and redeliveries together, after which a message is
+   * parked in its DLQ. Default DEFAULT_POISON_ATTEMPTS.
+   */
+  poisonAttempts?: number;
+  /**
+   * Whether a handler error is infrastructure trouble, retried without limit. Default isTransientFailure (network,
+   * kafkajs, AWS SDK); a service with MySQL passes `(err) => isTransientFailure(err, isTransientMysqlError)`.
+   */
+  isTransient?: (err: unknown) => boolean;
+  /** Per topic, what the service does once a message of it was parked; a topic without one is only parked. */
+  onParked?: { [K in T]?: ParkedHook<K> };
   partitionsConsumedConcurrently?: number;
   /**
    * Messages of one partition handled at once, each of a different key (one key's messages stay sequential, in
@@ -98,10 +133,27 @@ export class HandlerFailedError extends kafkajs.KafkaJSError {
 
 const nextOffset = (offset: string) => (BigInt(offset) + 1n).toString();
 
+/** Messages whose failures are being counted; the oldest are forgotten beyond this (a partition that moved away). */
+const MAX_TRACKED_FAILURES = 10_000;
+
+interface Failing {
+  /** Handler failures that were not transient. */
+  failures: number;
+  lastError: unknown;
+  /** Already written to the DLQ: a redelivery while the hook is retried does not write it twice. */
+  parked: boolean;
+}
+
 export async function startConsumer<T extends TopicName>(opts: ConsumerOptions<T>): Promise<RunningConsumer> {
   const prefix = opts.topicPrefix ?? '';
   const retry = opts.retry ?? defaultRetryPolicy;
   if (retry.attempts < 1) throw new RangeError('retry.attempts must be at least 1');
+  const poisonAttempts = opts.poisonAttempts ?? DEFAULT_POISON_ATTEMPTS;
+  if (!Number.isInteger(poisonAttempts) || poisonAttempts < 1) {
+    throw new RangeError('poisonAttempts must be a positive integer');
+  }
+  const isTransient = opts.isTransient ?? ((err: unknown) => isTransientFailure(err));
+  const failing = new Map<string, Failing>();
   const perPartition = opts.concurrencyPerPartition ?? 1;
   if (!Number.isInteger(perPartition) || perPartition < 1) {
     throw new RangeError('concurrencyPerPartition must be a positive integer');
@@ -159,6 +211,41 @@ export async function startConsumer<T extends TopicName>(opts: ConsumerOptions<T
     }
   };
 
+  const sendToDlq = async (topic: T, batch: Batch, message: KafkaMessage, reason: DlqReason) => {
+    const record = buildDlqRecord(
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        offset: message.offset,
+        key: message.key,
+        value: message.value,
+        headers: message.headers,
+      },
+      reason,
+    );
+    try {
+      await dlqProducer.send({ topic: record.topic, acks: -1, messages: [record] });
+    } catch (err) {
+      metrics?.producerErrors.inc({ topic: `${topic}.dlq` });
+      throw err;
+    }
+    metrics?.dlq.inc({ topic, reason: reason.kind });
+    return record;
+  };
+
+  /** Counts a failure that was not transient; returns the message's count so far. */
+  const countFailure = (key: string, err: unknown): Failing => {
+    let state = failing.get(key);
+    if (state === undefined) {
+      state = { failures: 0, lastError: err, parked: false };
+      failing.set(key, state);
+      if (failing.size > MAX_TRACKED_FAILURES) failing.delete(failing.keys().next().value as string);
+    }
+    state.failures++;
+    state.lastError = err;
+    return state;
+  };
+
   /** Returns false when the consumer began stopping during a retry wait: the message stays uncommitted. */
   const processMessage = async (
     topic: T,
@@ -169,24 +256,7 @@ export async function startConsumer<T extends TopicName>(opts: ConsumerOptions<T
     const log = logger.child({ topic: batch.topic, partition: batch.partition, offset: message.offset });
     const decoded = decodeMessage(topics[topic].schema, message.value);
     if (!decoded.ok) {
-      const record = buildDlqRecord(
-        {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: message.offset,
-          key: message.key,
-          value: message.value,
-          headers: message.headers,
-        },
-        decoded.reason,
-      );
-      try {
-        await dlqProducer.send({ topic: record.topic, acks: -1, messages: [record] });
-      } catch (err) {
-        metrics?.producerErrors.inc({ topic: `${topic}.dlq` });
-        throw err;
-      }
-      metrics?.dlq.inc({ topic });
+      const record = await sendToDlq(topic, batch, message, { kind: 'undecodable', detail: decoded.reason });
       metrics?.consumed.inc({ topic, outcome: 'dlq' });
       log.warn({ reason: decoded.reason, dlq: record.topic }, 'undecodable message sent to the DLQ');
       return true;
@@ -202,25 +272,98 @@ export async function startConsumer<T extends TopicName>(opts: ConsumerOptions<T
       logger: log,
       signal: stopping.signal,
     };
-    for (let attempt = 1; ; attempt++) {
+    const key = `${batch.topic}\u0000${batch.partition}\u0000${message.offset}`;
+    let state = failing.get(key);
+    // A redelivery of a message already judged poison (its hook failed transiently) goes straight back to parking.
+    for (let attempt = 1; state === undefined || state.failures < poisonAttempts; attempt++) {
       const endTimer = metrics?.handlerDuration.startTimer({ topic });
       try {
         await heartbeating(heartbeat, () => handler(decoded.message as MessageOf<T>, ctx));
         endTimer?.();
+        failing.delete(key);
         metrics?.consumed.inc({ topic, outcome: attempt === 1 ? 'ok' : 'retried' });
         return true;
       } catch (err) {
         endTimer?.();
+        // A handler giving up because we are stopping says nothing about the message.
+        if (stopping.signal.aborted) return false;
+        const transient = isTransient(err);
+        if (!transient) {
+          state = countFailure(key, err);
+          if (state.failures >= poisonAttempts) break;
+        }
+        const failures = state?.failures ?? 0;
         if (attempt >= retry.attempts) {
           metrics?.consumed.inc({ topic, outcome: 'failed' });
-          log.error({ err, attempts: attempt }, 'handler failed; message left uncommitted for redelivery');
+          log.error(
+            { err, attempts: attempt, transient, failures },
+            'handler failed; message left uncommitted for redelivery',
+          );
           throw new HandlerFailedError(batch.topic, batch.partition, message.offset, err);
         }
         const delayMs = retryDelayMs(attempt, retry);
-        log.warn({ err, attempt, delayMs }, 'handler failed; retrying');
+        log.warn({ err, attempt, delayMs, transient, failures }, 'handler failed; retrying');
         if (!(await heartbeating(heartbeat, () => sleep(delayMs, stopping.signal)))) return false;
       }
     }
+    return park(topic, batch, message, decoded.message as MessageOf<T>, ctx, key, state, heartbeat);
+  };
+
+  /** Sends a poison message to the DLQ and runs its topic's hook; true once its offset may be committed. */
+  const park = async (
+    topic: T,
+    batch: Batch,
+    message: KafkaMessage,
+    decoded: MessageOf<T>,
+    ctx: HandlerContext<T>,
+    key: string,
+    state: Failing,
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> => {
+    const log = ctx.logger;
+    if (!state.parked) {
+      const record = await sendToDlq(topic, batch, message, {
+        kind: 'handler-failed',
+        error: state.lastError,
+        attempts: state.failures,
+      });
+      state.parked = true;
+      log.error(
+        { err: state.lastError, failures: state.failures, dlq: record.topic },
+        'handler kept failing on this message; parked in the DLQ',
+      );
+    }
+    const hook = opts.onParked?.[topic] as ParkedHook<T> | undefined;
+    for (let attempt = 1; hook !== undefined; attempt++) {
+      try {
+        await heartbeating(heartbeat, () => hook(decoded, ctx, state.lastError));
+        break;
+      } catch (err) {
+        if (stopping.signal.aborted) return false;
+        if (attempt >= retry.attempts) {
+          if (isTransient(err)) {
+            metrics?.consumed.inc({ topic, outcome: 'failed' });
+            log.error(
+              { err, attempts: attempt },
+              'parked-message hook failed; message left uncommitted to run it again',
+            );
+            throw new HandlerFailedError(batch.topic, batch.partition, message.offset, err);
+          }
+          // Blocking the partition for a hook that cannot succeed would be the very thing parking prevents.
+          log.error(
+            { err, attempts: attempt },
+            'parked-message hook kept failing; the message stays parked without it',
+          );
+          break;
+        }
+        const delayMs = retryDelayMs(attempt, retry);
+        log.warn({ err, attempt, delayMs }, 'parked-message hook failed; retrying');
+        if (!(await heartbeating(heartbeat, () => sleep(delayMs, stopping.signal)))) return false;
+      }
+    }
+    failing.delete(key);
+    metrics?.consumed.inc({ topic, outcome: 'parked' });
+    return true;
   };
 
   /**

@@ -1,6 +1,7 @@
 export * from './dlq.record.js';
 export * from './event.consumer.js';
 export * from './event.producer.js';
+export * from './failure.classifier.js';
 export * from './kafka.client.js';
 export * from './kafka.metrics.js';
 export * from './message.decoder.js';

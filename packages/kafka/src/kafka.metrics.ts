@@ -2,13 +2,17 @@
 // metric is registered once and shared.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export type ConsumeOutcome = 'ok' | 'retried' | 'dlq' | 'failed';
+export type ConsumeOutcome = 'ok' | 'retried' | 'dlq' | 'parked' | 'failed';
 
 export interface KafkaMetrics {
-  /** One count per delivery: ok first time, retried = ok after in-process retries, dlq, failed = left to redeliver. */
+  /**
+   * One count per delivery: ok first time, retried = ok after in-process retries, dlq = undecodable, parked = sent
+   * to the DLQ after its handler kept failing, failed = left to redeliver.
+   */
   consumed: Counter<'topic' | 'outcome'>;
   handlerDuration: Histogram<'topic'>;
-  dlq: Counter<'topic'>;
+  /** Records sent to `<topic>.dlq`, by reason: undecodable, handler-failed (parked). */
+  dlq: Counter<'topic' | 'reason'>;
   lag: Gauge<'topic' | 'partition'>;
   produced: Counter<'topic'>;
   producerErrors: Counter<'topic'>;
@@ -22,7 +26,7 @@ export function kafkaMetrics(registry: Registry): KafkaMetrics {
       () =>
         new Counter({
           name: 'reelforge_kafka_messages_consumed_total',
-          help: 'Kafka deliveries handled, by outcome: ok, retried (ok after retries), dlq, failed (will be redelivered)',
+          help: 'Kafka deliveries handled, by outcome: ok, retried (ok after retries), dlq (undecodable), parked (handler kept failing), failed (will be redelivered)',
           labelNames: ['topic', 'outcome'],
           registers: [registry],
         }),
@@ -43,8 +47,8 @@ export function kafkaMetrics(registry: Registry): KafkaMetrics {
       () =>
         new Counter({
           name: 'reelforge_kafka_dlq_messages_total',
-          help: 'Undecodable Kafka messages sent to the dead-letter topic',
-          labelNames: ['topic'],
+          help: 'Kafka messages sent to the dead-letter topic, by reason: undecodable, handler-failed (parked)',
+          labelNames: ['topic', 'reason'],
           registers: [registry],
         }),
     ),

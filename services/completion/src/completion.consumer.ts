@@ -1,9 +1,10 @@
 // Starts the completion service: one consumer group over the transcoders' three topics, each with its handler.
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Database, Kysely } from '@reelforge/db';
+import { type Database, isTransientMysqlError, type Kysely } from '@reelforge/db';
 import {
   type ConsumerOptions,
   type HandlerMap,
+  isTransientFailure,
   type Kafka,
   type RunningConsumer,
   startConsumer,
@@ -34,7 +35,12 @@ export interface CompletionDeps {
   consumer?: Partial<
     Pick<
       ConsumerOptions<CompletionTopic>,
-      'retry' | 'sessionTimeout' | 'heartbeatInterval' | 'maxWaitTimeInMs' | 'partitionsConsumedConcurrently'
+      | 'retry'
+      | 'poisonAttempts'
+      | 'sessionTimeout'
+      | 'heartbeatInterval'
+      | 'maxWaitTimeInMs'
+      | 'partitionsConsumedConcurrently'
     >
   >;
 }
@@ -56,11 +62,19 @@ export async function startCompletion(deps: CompletionDeps): Promise<RunningCons
     },
     'video.transcode-progress': (message, ctx) => service.onProgress(message, ctx.logger),
   };
+  // A result that cannot be applied fails its attempt; a progress report is only parked: losing one costs nothing,
+  // and failing a video for it would turn a cosmetic bug into lost work.
+  const onParked: ConsumerOptions<CompletionTopic>['onParked'] = {
+    'video.transcoded': (message, ctx) => service.failParked(message, ctx.logger, { deleteOutputs: true }),
+    'video.transcode-failed': (message, ctx) => service.failParked(message, ctx.logger),
+  };
   return startConsumer({
     kafka: deps.kafka,
     groupId: deps.groupId ?? DEFAULT_CONSUMER_GROUP,
     topics: completionTopics,
     handlers,
+    onParked,
+    isTransient: (err) => isTransientFailure(err, isTransientMysqlError),
     topicPrefix: deps.topicPrefix,
     logger: deps.logger.child({ component: 'completion' }),
     registry: deps.registry,

@@ -3,7 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseEnv } from '@reelforge/config';
-import type { MessageOf, VideoTranscodedV1, VideoTranscodeFailedV1 } from '@reelforge/contracts';
+import {
+  type MessageOf,
+  processingFailed,
+  type VideoTranscodedV1,
+  type VideoTranscodeFailedV1,
+} from '@reelforge/contracts';
 import {
   createDb,
   type Database,
@@ -24,7 +29,7 @@ import {
 import { outboxRelayFromEnv } from '@reelforge/outbox';
 import { listKeys, outputPrefix } from '@reelforge/storage';
 import { createTestBuckets, createTestDatabase, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import { type Kafka, type KafkaMessage, Partitioners } from 'kafkajs';
 import { pino } from 'pino';
 import { type Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -82,7 +87,7 @@ beforeAll(async () => {
     topicPrefix: prefix,
     policy: { maxAttempts: MAX_ATTEMPTS, backoff: { baseSec: RETRY_BASE_SEC, maxSec: 300 } },
     outputs: { s3, bucket: processed },
-    consumer: { ...quick, retry: { attempts: 3, initialMs: 10, maxMs: 50 } },
+    consumer: { ...quick, retry: { attempts: 3, initialMs: 10, maxMs: 50 }, poisonAttempts: 3 },
   });
   await consumer.ready();
 });
@@ -215,6 +220,20 @@ const failure = (videoId: string, attempt: number, over: Partial<VideoTranscodeF
   retryable: true,
   ...over,
 });
+
+/** The partition kafkajs's default partitioner gives a key on these two-partition topics. */
+const partitionOf = (key: string): number =>
+  Partitioners.DefaultPartitioner()({
+    topic: '',
+    partitionMetadata: [0, 1].map((partitionId) => ({
+      partitionId,
+      partitionErrorCode: 0,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+    })),
+    message: { key, value: null },
+  });
 
 const outboxRows = (videoId: string) =>
   db.selectFrom('outbox').selectAll().where('messageKey', '=', videoId).orderBy('id').execute();
@@ -446,6 +465,40 @@ describe('completion consumer', () => {
     await deliver('video.transcoded', [transcoded(videoId, 1)]);
     await deliver('video.transcode-progress', [progress(1, 60)]);
     expect(await videos.findById(videoId)).toMatchObject({ status: 'ready', progressPct: 100 });
+  });
+
+  it('parks a transcoded report the database refuses: its attempt ends failed, outputs gone, the partition goes on', async () => {
+    const poisoned = await runningVideo();
+    const written = await writeOutputs(poisoned.videoId, 1);
+    // A transcoder bug: two renditions of one name break the renditions' primary key, on every delivery.
+    const bad = transcoded(poisoned.videoId, 1);
+    bad.renditions = bad.renditions.map((r) => ({ ...r, name: '360p' }));
+    let next = await runningVideo();
+    while (partitionOf(next.videoId) !== partitionOf(poisoned.videoId)) next = await runningVideo();
+    const failedBefore = await counter('reelforge_videos_failed_total', { code: 'PROCESSING_FAILED' });
+
+    await deliver('video.transcoded', [bad, transcoded(next.videoId, 1)]);
+
+    expect((await videos.findById(next.videoId))?.status).toBe('ready');
+    expect(await videos.findById(poisoned.videoId)).toMatchObject({
+      status: 'failed',
+      errorCode: 'PROCESSING_FAILED',
+      errorMessage: processingFailed().message,
+      hlsMasterKey: null,
+    });
+    expect(await jobs.findById(poisoned.jobId)).toMatchObject({ status: 'failed', errorCode: 'PROCESSING_FAILED' });
+    expect(await renditions.listForVideo(poisoned.videoId)).toEqual([]);
+    expect(written.length).toBeGreaterThan(0);
+    expect(await listKeys(s3, processed, `videos/${poisoned.videoId}/`)).toEqual([]);
+    expect(await counter('reelforge_videos_failed_total', { code: 'PROCESSING_FAILED' })).toBe(failedBefore + 1);
+    expect(
+      await counter('reelforge_kafka_messages_consumed_total', { topic: 'video.transcoded', outcome: 'parked' }),
+    ).toBe(1);
+
+    const [parked] = await readTopic(`${prefix}video.transcoded.dlq`, 1);
+    expect(parked?.key?.toString()).toBe(poisoned.videoId);
+    expect(parked?.headers?.['x-dlq-error-code']?.toString()).toBe('ER_DUP_ENTRY');
+    expect(parked?.headers?.['x-dlq-attempts']?.toString()).toBe('3');
   });
 
   it('parks an undecodable message in the DLQ and moves on to the next one', async () => {

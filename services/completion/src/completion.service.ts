@@ -2,9 +2,15 @@
 // video, renditions or the retry's outbox message together), then counts and logs what changed.
 
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { VideoTranscodedV1, VideoTranscodeFailedV1, VideoTranscodeProgressV1 } from '@reelforge/contracts';
+import {
+  processingFailed,
+  type VideoTranscodedV1,
+  type VideoTranscodeFailedV1,
+  type VideoTranscodeProgressV1,
+} from '@reelforge/contracts';
 import {
   type Database,
+  failAttempt,
   JobRepository,
   type Kysely,
   OutboxRepository,
@@ -144,6 +150,32 @@ export class CompletionService {
       log.warn({ ...ids, ...error, cause: decision.cause }, 'video failed');
     }
     return decision;
+  }
+
+  /**
+   * The consumer parked a report of this attempt (handling it kept failing): the attempt ends `failed` with
+   * PROCESSING_FAILED, video and job, unless a retry superseded it or it has ended — never left processing for a
+   * report that will not be applied. Directly, not through the policy, which is what kept failing. With
+   * `deleteOutputs` (a parked `video.transcoded`), what the attempt wrote goes too: it can never be shown now.
+   */
+  async failParked(
+    report: { videoId: string; attempt: number },
+    log: Logger,
+    opts: { deleteOutputs?: boolean } = {},
+  ): Promise<void> {
+    const error = processingFailed();
+    const { videoFailed, jobFailed } = await failAttempt(this.deps.db, {
+      ...report,
+      error: { code: error.code, message: error.message },
+    });
+    const ids = { videoId: report.videoId, attempt: report.attempt };
+    if (!videoFailed) {
+      log.warn({ ...ids, ...(jobFailed ? { job: 'failed' } : {}) }, 'report parked; its attempt had already ended');
+      return;
+    }
+    this.deps.metrics.videosFailed.inc({ code: error.code });
+    log.warn({ ...ids, code: error.code, cause: 'parked', ...(jobFailed ? { job: 'failed' } : {}) }, 'video failed');
+    if (opts.deleteOutputs) await this.deleteOutputs(ids, log);
   }
 
   /**

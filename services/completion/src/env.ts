@@ -15,6 +15,11 @@ export const completionEnv = z
     ...outboxRelayEnv,
     OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9402),
     CONSUMER_GROUP: z.string().min(1).default('reelforge-completion'),
+    /**
+     * Handler failures that are not transient (a bug, a report the database refuses) after which a report is parked
+     * in its DLQ and, for a result, its attempt failed with PROCESSING_FAILED; transient ones are retried without limit.
+     */
+    CONSUMER_POISON_ATTEMPTS: z.coerce.number().int().min(1).default(5),
     /** Attempts a video gets in all, the first included; a retryable failure of the last one fails the video. */
     MAX_ATTEMPTS: z.coerce.number().int().min(1).default(3),
     /** The delay before the second attempt; it doubles per attempt up to RETRY_MAX_SEC. */

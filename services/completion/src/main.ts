@@ -61,6 +61,7 @@ const consumer = await startCompletion({
   topicPrefix: env.KAFKA_TOPIC_PREFIX,
   policy: { maxAttempts: env.MAX_ATTEMPTS, backoff: { baseSec: env.RETRY_BASE_SEC, maxSec: env.RETRY_MAX_SEC } },
   outputs: { s3, bucket: env.PROCESSED_BUCKET },
+  consumer: { poisonAttempts: env.CONSUMER_POISON_ATTEMPTS },
 });
 running = consumer;
 logger.info({ opsPort: ops.port, groupId: env.CONSUMER_GROUP, maxAttempts: env.MAX_ATTEMPTS }, 'completion started');

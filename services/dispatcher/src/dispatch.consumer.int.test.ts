@@ -1,7 +1,9 @@
 // Backpressure on the real broker: at the launch cap the consumer stops taking messages, and takes the next one
-// when a task ends.
+// when a task ends. And a message whose handling keeps failing is parked, its video failed, the partition going on.
+import { processingFailed, type VideoUploadedV1 } from '@reelforge/contracts';
 import { createEventProducer, createKafka, type RunningConsumer } from '@reelforge/kafka';
 import { createTestTopics, stackEnv } from '@reelforge/testkit';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { startDispatchConsumer } from './dispatch.consumer.js';
 import { LaunchSlots } from './launch.slots.js';
@@ -34,6 +36,14 @@ afterAll(async () => {
   await consumer?.stop();
   await t?.close();
 });
+
+const eventually = (what: string, check: () => Promise<boolean>) =>
+  vi.waitFor(
+    async () => {
+      if (!(await check())) throw new Error(`still waiting for ${what}`);
+    },
+    { timeout: 20_000, interval: 50 },
+  );
 
 const launches = (launcher: RecordingLauncher, n: number) =>
   vi.waitFor(() => expect(launcher.launched).toHaveLength(n), { timeout: 20_000, interval: 50 });
@@ -125,5 +135,91 @@ it('handles several videos of a partition at once and still launches no more tha
     expect(launcher.launched.map((l) => l.spec.videoId).sort()).toEqual(messages.map((m) => m.videoId).sort());
   } finally {
     await concurrent.stop();
+  }
+});
+
+it('parks a video.uploaded whose handling keeps failing: its video and job end failed, the next videos launch', async () => {
+  const { prefix: own } = await createTestTopics(['video.uploaded', 'video.uploaded.dlq'], 1);
+  const launcher = new RecordingLauncher();
+  const slots = new LaunchSlots(8);
+  const registry = new Registry();
+  const real = dispatchService(t, { launcher, slots });
+  const messages = [await uploadedVideo(t), await uploadedVideo(t), await uploadedVideo(t)];
+  const poison = messages[1]?.videoId;
+  let poisonCalls = 0;
+  // The seam: the real service, with a bug that strikes after one video's job is created and its task launched.
+  const service = {
+    handleUploaded: async (message: VideoUploadedV1, signal?: AbortSignal) => {
+      const outcome = await real.handleUploaded(message, signal);
+      if (message.videoId === poison) {
+        poisonCalls++;
+        throw new TypeError("Cannot read properties of undefined (reading 'taskArn')");
+      }
+      return outcome;
+    },
+    failParked: real.failParked.bind(real),
+  };
+  const parkingConsumer = await startDispatchConsumer({
+    kafka,
+    groupId: `${own}dispatcher`,
+    topicPrefix: own,
+    concurrency: 1,
+    poisonAttempts: 3,
+    service,
+    slots,
+    logger: quietLogger(),
+    registry,
+  });
+  try {
+    await parkingConsumer.ready();
+    const producer = createEventProducer(kafka, { topicPrefix: own });
+    await producer.connect();
+    await producer.send('video.uploaded', messages);
+    await producer.disconnect();
+
+    await eventually(
+      'the poisoned video failed',
+      async () => (await t.videos.findById(poison ?? ''))?.status === 'failed',
+    );
+    const error = processingFailed();
+    expect(await t.videos.findById(poison ?? '')).toMatchObject({
+      errorCode: 'PROCESSING_FAILED',
+      errorMessage: error.message,
+    });
+    expect(error.message).not.toMatch(/taskArn|TypeError|undefined/);
+    expect(await t.jobs.findByVideoAttempt(poison ?? '', 1)).toMatchObject({
+      status: 'failed',
+      errorCode: 'PROCESSING_FAILED',
+    });
+    expect(poisonCalls).toBe(3);
+
+    await eventually('the video after it launched', async () => launcher.launched.length === 3);
+    // Retries of the poisoned message found its job claimed: one task, not one per attempt.
+    expect(launcher.launched.map((l) => l.spec.videoId)).toEqual(messages.map((m) => m.videoId));
+    for (const m of [messages[0], messages[2]]) {
+      await eventually(
+        'the others processing',
+        async () => (await t.videos.findById(m?.videoId ?? ''))?.status === 'processing',
+      );
+    }
+    await eventually('the parked metric', async () =>
+      (await registry.metrics()).includes(
+        'reelforge_kafka_messages_consumed_total{topic="video.uploaded",outcome="parked"} 1',
+      ),
+    );
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [dlq] = await admin.fetchTopicOffsets(`${own}video.uploaded.dlq`);
+      expect(dlq?.high).toBe('1');
+      await eventually('all three committed', async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId: `${own}dispatcher`, topics: [`${own}video.uploaded`] });
+        return offsets?.partitions[0]?.offset === '3';
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  } finally {
+    await parkingConsumer.stop();
   }
 });

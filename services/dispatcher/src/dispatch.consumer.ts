@@ -2,7 +2,8 @@
 // when one frees, so a replica never pulls messages it cannot launch (other partitions' owners keep going).
 // Within a partition it handles up to `messageConcurrency` videos at once, capped by the slot limit for the same
 // reason; each launch still waits for its own slot, so the slots bound launches however many messages are in hand.
-import { type Kafka, type RunningConsumer, startConsumer } from '@reelforge/kafka';
+import { isTransientMysqlError } from '@reelforge/db';
+import { isTransientFailure, type Kafka, type RunningConsumer, startConsumer } from '@reelforge/kafka';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { DispatchService } from './dispatch.service.js';
@@ -18,7 +19,10 @@ export interface DispatchConsumerOptions {
   messageConcurrency?: number;
   sessionTimeoutMs?: number;
   heartbeatMs?: number;
-  service: DispatchService;
+  /** Failures (not transient) after which a message is parked in the DLQ and its attempt failed. */
+  poisonAttempts?: number;
+  /** The service, or a wrapper of it (tests make one message fail). */
+  service: Pick<DispatchService, 'handleUploaded' | 'failParked'>;
   slots: LaunchSlots;
   logger: Logger;
   registry?: Registry;
@@ -36,10 +40,15 @@ export async function startDispatchConsumer(opts: DispatchConsumerOptions): Prom
     concurrencyPerPartition: messageConcurrency(opts.messageConcurrency ?? 1, opts.slots.limit),
     ...(opts.sessionTimeoutMs ? { sessionTimeout: opts.sessionTimeoutMs } : {}),
     ...(opts.heartbeatMs ? { heartbeatInterval: opts.heartbeatMs } : {}),
+    ...(opts.poisonAttempts ? { poisonAttempts: opts.poisonAttempts } : {}),
+    isTransient: (err) => isTransientFailure(err, isTransientMysqlError),
     handlers: {
       'video.uploaded': async (message, ctx) => {
         await opts.service.handleUploaded(message, ctx.signal);
       },
+    },
+    onParked: {
+      'video.uploaded': (message, ctx) => opts.service.failParked(message, ctx.logger),
     },
   });
   opts.slots.onChange((full) => {

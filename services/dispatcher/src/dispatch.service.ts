@@ -3,9 +3,10 @@
 // Also relaunches jobs a dead dispatcher left pending or launching.
 // Both database steps (job in, task started) are batched across the messages in hand (CallBatcher): at thousands of
 // messages a second the cost is round trips and commits, and a batch pays them once.
-import { AppError, type VideoUploadedV1 } from '@reelforge/contracts';
+import { AppError, processingFailed, type VideoUploadedV1 } from '@reelforge/contracts';
 import {
   type Database,
+  failAttempt,
   type JobRepository,
   type Kysely,
   type OutboxRepository,
@@ -104,6 +105,32 @@ export class DispatchService {
     }
     // Every slot was taken: the job waits pending (a replica with a free one may take it over meanwhile).
     return this.claimAndStart(job, video, log, { slot: await this.deps.slots.acquire(signal) });
+  }
+
+  /**
+   * The consumer parked this message (handling it kept failing): the attempt ends `failed` with PROCESSING_FAILED,
+   * video and job, unless it was superseded or has ended — the owner sees a failure rather than a video queued for
+   * ever. A task already launched for it runs on; its report is ignored.
+   */
+  async failParked(message: VideoUploadedV1, log: Logger): Promise<void> {
+    const error = processingFailed();
+    const { videoFailed, jobFailed } = await failAttempt(this.deps.db, {
+      videoId: message.videoId,
+      attempt: message.attempt,
+      error: { code: error.code, message: error.message },
+    });
+    log.warn(
+      {
+        videoId: message.videoId,
+        attempt: message.attempt,
+        code: error.code,
+        ...(videoFailed ? { video: 'failed' } : {}),
+        ...(jobFailed ? { job: 'failed' } : {}),
+      },
+      videoFailed
+        ? 'video failed: its video.uploaded was parked'
+        : 'video.uploaded parked; the attempt had already ended',
+    );
   }
 
   /**

@@ -17,7 +17,9 @@ describe('dispatcherEnv', () => {
       9401,
       'reelforge-dispatcher',
     ]);
-    expect([env.CONSUMER_CONCURRENCY, env.CONSUMER_MESSAGE_CONCURRENCY]).toEqual([4, 64]);
+    expect([env.CONSUMER_CONCURRENCY, env.CONSUMER_MESSAGE_CONCURRENCY, env.CONSUMER_POISON_ATTEMPTS]).toEqual([
+      4, 64, 5,
+    ]);
     expect(env.TRANSCODER_ENTRY).toMatch(/services\/transcoder\/dist\/task\.main\.js$/);
     expect(deadlinePolicy(env)).toEqual({ factor: 3, startupSec: 600, defaultDurationSec: 3600 });
   });

@@ -39,6 +39,11 @@ export const dispatcherEnv = z
     /** How long a silent member keeps its partitions: a crashed replica's messages wait this long for another. */
     CONSUMER_SESSION_TIMEOUT_MS: count(30_000),
     CONSUMER_HEARTBEAT_MS: count(3000),
+    /**
+     * Handler failures that are not transient (a bug, data the code cannot take) after which a `video.uploaded` is
+     * parked in its DLQ and its attempt failed with PROCESSING_FAILED; transient ones are retried without limit.
+     */
+    CONSUMER_POISON_ATTEMPTS: count(5),
     ENSURE_TOPICS: envBool.default(true),
     /** How often the reaper and the launch recovery run. */
     REAPER_INTERVAL_SEC: positive(15),

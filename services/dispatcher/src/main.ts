@@ -115,6 +115,7 @@ const consumer = await startDispatchConsumer({
   messageConcurrency: env.CONSUMER_MESSAGE_CONCURRENCY,
   sessionTimeoutMs: env.CONSUMER_SESSION_TIMEOUT_MS,
   heartbeatMs: env.CONSUMER_HEARTBEAT_MS,
+  poisonAttempts: env.CONSUMER_POISON_ATTEMPTS,
   service: dispatch,
   slots,
   logger,
