@@ -4,7 +4,7 @@
 import type { Database, JobRepository, Kysely, OutboxRepository, Transaction, TranscodeJob } from '@reelforge/db';
 import type { Logger } from 'pino';
 import type { DispatcherMetrics } from './dispatcher.metrics.js';
-import { type LostVerdict, reapVerdict } from './reap.verdict.js';
+import { type LostVerdict, type ReapGrace, reapVerdict } from './reap.verdict.js';
 import type { RunningJobsQuery } from './running-jobs.query.js';
 import type { TaskLauncher, TaskStatus } from './task.launcher.js';
 
@@ -17,7 +17,7 @@ export interface ReaperDeps {
   metrics: DispatcherMetrics;
   logger: Logger;
   /** After a task stopped, how long its result may still be on its way before the job counts as lost. */
-  stoppedGraceMs: number;
+  grace: ReapGrace;
   batchSize: number;
 }
 
@@ -49,12 +49,7 @@ export class ReaperService {
       const statuses = await this.describe(overdue);
       const reaped: ReapedJob[] = [];
       for (const job of overdue) {
-        const verdict = reapVerdict(
-          job,
-          job.taskId ? (statuses.get(job.taskId) ?? null) : null,
-          now,
-          this.deps.stoppedGraceMs,
-        );
+        const verdict = reapVerdict(job, job.taskId ? (statuses.get(job.taskId) ?? null) : null, now, this.deps.grace);
         if (verdict.action === 'keep') continue;
         if (verdict.stopTask && job.taskId) {
           await launcher.stop(job.taskId, verdict.message).catch((err: unknown) => {
@@ -82,7 +77,7 @@ export class ReaperService {
         const status = job.taskId ? statuses.get(job.taskId) : undefined;
         // Only stopped tasks: whatever is overdue belongs to the locked pass above (maybe on another replica).
         if (status?.state !== 'stopped') continue;
-        const verdict = reapVerdict(job, status, now, this.deps.stoppedGraceMs);
+        const verdict = reapVerdict(job, status, now, this.deps.grace);
         if (verdict.action === 'keep') continue;
         // markFinished is a compare-and-set: of replicas racing here, one writes the failure.
         const r = await db.transaction().execute((tx) => this.markLost(tx, job, verdict));
