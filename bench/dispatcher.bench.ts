@@ -1,5 +1,5 @@
 // Dispatcher throughput: N `video.uploaded` messages (with their video rows) through the real dispatcher process
-// with the no-op launcher (TASK_LAUNCHER=noop), so what is measured is the dispatcher and what it stands on — the
+// with the no-op launcher (its testing entry with TEST_LAUNCHER=noop), so what is measured is the dispatcher and what it stands on — the
 // transaction queueing the video and creating the job claimed for launch, the running/processing transaction (each
 // batched over the messages in hand), and @reelforge/kafka's consumer. Target: ≥ 2,000 messages/s and 0 duplicates (jobs per
 // (video, attempt), launches per job).
@@ -164,7 +164,10 @@ try {
     .execute();
 
   // --- pipeline: the service process ----------------------------------------------------------------------------
-  const { prefix } = await createTestTopics(['video.uploaded', 'video.uploaded.dlq'], PARTITIONS);
+  const { prefix } = await createTestTopics(
+    ['video.uploaded', 'video.uploaded.dlq', 'video.transcode-started', 'video.transcode-started.dlq'],
+    PARTITIONS,
+  );
   log(`pipeline: ${N} uploaded videos, their messages on ${PARTITIONS} partitions`);
   const messages = await uploadedVideos(db, ownerId, N);
   const producer = kafka.producer();
@@ -178,12 +181,14 @@ try {
   }
 
   log(
-    `pipeline: ${REPLICAS} dispatcher process(es), TASK_LAUNCHER=noop, CONSUMER_CONCURRENCY=${CONCURRENCY}, CONSUMER_MESSAGE_CONCURRENCY=${MESSAGE_CONCURRENCY}`,
+    `pipeline: ${REPLICAS} dispatcher process(es), TEST_LAUNCHER=noop, CONSUMER_CONCURRENCY=${CONCURRENCY}, CONSUMER_MESSAGE_CONCURRENCY=${MESSAGE_CONCURRENCY}`,
   );
   const started = performance.now();
   for (let r = 0; r < REPLICAS; r++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [new URL('services/dispatcher/dist/main.js', root).pathname], {
+    // The production wiring (startDispatcher) with the no-op launcher, which no production setting selects.
+    const entry = new URL('services/dispatcher/src/testing/dispatcher.test-main.ts', root).pathname;
+    const child = spawn(process.execPath, [entry], {
       env: {
         ...process.env,
         MYSQL_URL: testDb.url,
@@ -193,7 +198,7 @@ try {
         CONSUMER_GROUP: `${prefix}dispatcher`,
         CONSUMER_CONCURRENCY: String(CONCURRENCY),
         CONSUMER_MESSAGE_CONCURRENCY: String(MESSAGE_CONCURRENCY),
-        TASK_LAUNCHER: 'noop',
+        TEST_LAUNCHER: 'noop',
         ENSURE_TOPICS: 'false',
         OPS_PORT: String(port),
         // At info, as in production: three lines per message.

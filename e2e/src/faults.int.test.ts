@@ -2,7 +2,7 @@
 // creating a job and launching it launches it exactly once after its restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoClip } from './media.clips.js';
-import { eventually, expectOneRenditionSet, Pipeline } from './pipeline.stack.js';
+import { dispatcherWithSeams, eventually, expectOneRenditionSet, Pipeline } from './pipeline.stack.js';
 
 let pipeline: Pipeline;
 let token: string;
@@ -17,7 +17,11 @@ afterAll(() => pipeline?.close());
 
 describe('faults', () => {
   it('launches exactly once after the dispatcher is killed between creating the job and launching it', async () => {
-    const crashing = await pipeline.start('dispatcher', { DISPATCHER_CRASH_AFTER_JOB_CREATED: '1' });
+    const crashing = await pipeline.start(
+      'dispatcher',
+      { TEST_CRASH_AFTER_JOB_CREATED: '1' },
+      { entry: dispatcherWithSeams },
+    );
     const upload = await pipeline.upload(token, await videoClip({ width: 320, height: 240, seconds: 2 }), 'crash.mp4');
 
     expect(await crashing.exited).toEqual({ code: null, signal: 'SIGKILL' });

@@ -35,8 +35,12 @@ const entries: Record<ServiceName, string> = {
   'playback-edge': 'services/playback-edge/dist/main.js',
 };
 
+/** The dispatcher with its test seams (TEST_CRASH_AFTER_JOB_CREATED, TEST_LAUNCHER), run from source. */
+export const dispatcherWithSeams = 'services/dispatcher/src/testing/dispatcher.test-main.ts';
+
 const pipelineTopics = [
   'video.uploaded',
+  'video.transcode-started',
   'video.transcoded',
   'video.transcode-failed',
   'video.transcode-progress',
@@ -183,13 +187,18 @@ export class Pipeline {
     return port;
   }
 
-  async start(name: ServiceName, extraEnv: Record<string, string> = {}): Promise<ServiceProcess> {
+  /** `entry` replaces the service's dist/main.js, e.g. with {@link dispatcherWithSeams}. */
+  async start(
+    name: ServiceName,
+    extraEnv: Record<string, string> = {},
+    opts: { entry?: string } = {},
+  ): Promise<ServiceProcess> {
     if (this.current.get(name)?.running) throw new Error(`${name} is already running`);
     const env = { ...this.baseEnv, ...(await this.envFor(name)), ...extraEnv };
     const port = this.ports.get(name);
     const service = await ServiceProcess.start({
       name,
-      entry: entries[name],
+      entry: opts.entry ?? entries[name],
       env,
       healthUrl: `http://127.0.0.1:${port}/healthz`,
     });

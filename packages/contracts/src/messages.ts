@@ -76,3 +76,22 @@ export const VideoTranscodeProgressV1 = z.object({
   percent: z.number().min(0).max(100),
 });
 export type VideoTranscodeProgressV1 = z.infer<typeof VideoTranscodeProgressV1>;
+
+/**
+ * The task probed and accepted its source and is about to encode: the first moment anyone knows how long the video
+ * is. The dispatcher sizes the job's deadline from it; the API shows the duration before the video is ready.
+ */
+export const VideoTranscodeStartedV1 = z.object({
+  version: z.literal(1),
+  videoId: VideoId,
+  attempt: Attempt,
+  durationSec: z.number().positive(),
+  /** Frames the encode will produce: the duration × the planned output frame rate; null if that is unknown. */
+  frameCount: z.number().int().nonnegative().nullable(),
+  /** As displayed (rotation applied, square pixels). */
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** When the task began (before its download), by the task's clock. */
+  startedAt: z.string().datetime(),
+});
+export type VideoTranscodeStartedV1 = z.infer<typeof VideoTranscodeStartedV1>;

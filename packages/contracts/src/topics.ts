@@ -2,7 +2,13 @@
 // their handler maps from it, so a topic without a handler is a compile error.
 import type { z } from 'zod';
 import { EngagementEventRecordV1 } from './engagement.js';
-import { VideoTranscodedV1, VideoTranscodeFailedV1, VideoTranscodeProgressV1, VideoUploadedV1 } from './messages.js';
+import {
+  VideoTranscodedV1,
+  VideoTranscodeFailedV1,
+  VideoTranscodeProgressV1,
+  VideoTranscodeStartedV1,
+  VideoUploadedV1,
+} from './messages.js';
 
 interface TopicSpec<S extends z.ZodType> {
   schema: S;
@@ -15,6 +21,7 @@ const byVideo = (m: { videoId: string }) => m.videoId;
 
 export const topics = {
   'video.uploaded': topic({ schema: VideoUploadedV1, key: byVideo }),
+  'video.transcode-started': topic({ schema: VideoTranscodeStartedV1, key: byVideo }),
   'video.transcoded': topic({ schema: VideoTranscodedV1, key: byVideo }),
   'video.transcode-failed': topic({ schema: VideoTranscodeFailedV1, key: byVideo }),
   'video.transcode-progress': topic({ schema: VideoTranscodeProgressV1, key: byVideo }),

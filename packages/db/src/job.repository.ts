@@ -221,6 +221,21 @@ export class JobRepository {
     return tx ? mark(tx) : this.db.transaction().execute(mark);
   }
 
+  /**
+   * Moves a launching or running job's deadline later, to `deadlineAt`; never earlier, and never for a job that has
+   * ended. False when nothing moved. `updated_at` is left alone: launch recovery reads it as "claimed at".
+   */
+  async extendDeadline(jobId: string, deadlineAt: Date, tx?: Transaction<Database>): Promise<boolean> {
+    const updated = await (tx ?? this.db)
+      .updateTable('transcodeJobs')
+      .set({ deadlineAt })
+      .where('id', '=', jobId)
+      .where('status', 'in', ['launching', 'running'])
+      .where('deadlineAt', '<', deadlineAt)
+      .executeTakeFirst();
+    return updated.numUpdatedRows > 0n;
+  }
+
   /** Ends the job as succeeded, failed or lost, if it has not ended yet. False for a second report. */
   async markFinished(
     jobId: string,

@@ -273,6 +273,26 @@ export class VideoRepository {
   }
 
   /**
+   * What the transcoder's probe found (duration, displayed size), written while `attempt` is the current one and the
+   * video is queued or processing, so the API shows it before the video is ready. False when nothing was written.
+   */
+  async recordSource(
+    id: string,
+    attempt: number,
+    source: { durationSec: number; width: number; height: number },
+    tx?: Transaction<Database>,
+  ): Promise<boolean> {
+    const result = await (tx ?? this.db)
+      .updateTable('videos')
+      .set({ durationSec: source.durationSec, width: source.width, height: source.height, updatedAt: new Date() })
+      .where('id', '=', id)
+      .where('attempt', '=', attempt)
+      .where('status', 'in', ['queued', 'processing'])
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /**
    * Records progress (0–100, floored) of the current attempt while it is queued or processing; a report from a
    * stale attempt, a finished video or one lower than what is recorded changes nothing. Returns whether the report
    * was for the current attempt of an unfinished video.

@@ -6,6 +6,8 @@ describe('managedTopicNames', () => {
     expect(managedTopicNames({})).toEqual([
       'video.uploaded',
       'video.uploaded.dlq',
+      'video.transcode-started',
+      'video.transcode-started.dlq',
       'video.transcoded',
       'video.transcoded.dlq',
       'video.transcode-failed',

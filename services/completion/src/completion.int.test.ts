@@ -335,6 +335,30 @@ describe('completion consumer', () => {
     expect((await videos.findById(shown.videoId))?.status).toBe('ready');
   });
 
+  it('deletes what a failed attempt left behind (a result whose publication was lost), retried or not', async () => {
+    const retried = await runningVideo();
+    await writeOutputs(retried.videoId, 1);
+    const failed = await runningVideo();
+    await writeOutputs(failed.videoId, 1);
+    const redelivered = await runningVideo();
+    const ready = await writeOutputs(redelivered.videoId, 1);
+    await deliver('video.transcoded', [transcoded(redelivered.videoId, 1)]);
+
+    await deliver('video.transcode-failed', [
+      failure(retried.videoId, 1, { code: 'INTERRUPTED', message: 'exit 1' }),
+      failure(failed.videoId, 1, { code: 'EMPTY_INPUT', message: 'bad', retryable: false }),
+      // After the ready report: a stale failure deletes nothing the video shows.
+      failure(redelivered.videoId, 1, { code: 'TASK_LOST', message: 'late reaper' }),
+    ]);
+
+    expect(await videos.findById(retried.videoId)).toMatchObject({ status: 'queued', attempt: 2 });
+    expect(await listKeys(s3, processed, `videos/${retried.videoId}/`)).toEqual([]);
+    expect((await videos.findById(failed.videoId))?.status).toBe('failed');
+    expect(await listKeys(s3, processed, `videos/${failed.videoId}/`)).toEqual([]);
+    expect((await videos.findById(redelivered.videoId))?.status).toBe('ready');
+    expect((await listKeys(s3, processed, `videos/${redelivered.videoId}/`)).sort()).toEqual(ready.sort());
+  });
+
   it('turns a retryable failure into attempt 2, queued, with a delayed video.uploaded in the outbox', async () => {
     const { videoId, jobId } = await runningVideo();
     const retriesBefore = await counter('reelforge_transcode_retries_total');

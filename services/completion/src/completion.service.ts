@@ -134,6 +134,9 @@ export class CompletionService {
       this.logIgnored(log, ids, decision.reason, 'transcode-failed', { code: msg.code });
       return decision;
     }
+    // The attempt can never be shown now. A transcoder that could not confirm its video.transcoded kept its outputs
+    // and sent nothing more; if that report was lost, nothing else would ever name them.
+    await this.deleteOutputs(ids, log);
     const m = this.deps.metrics;
     const code = metricCode(msg.code);
     m.failures.inc({ code, retryable: String(msg.retryable) });
@@ -230,18 +233,18 @@ export class CompletionService {
   }
 
   /**
-   * A transcoder still running when its video was deleted (or its attempt given up) writes after the cleanup;
-   * without this its objects would stay forever, named by no row.
+   * A transcoder still running when its video was deleted (or its attempt given up) writes after the cleanup, and one
+   * whose result was lost leaves its outputs behind; without this its objects would stay forever, named by no row.
    */
   private async deleteOutputs(ids: { videoId: string; attempt: number }, log: Logger): Promise<void> {
     const { s3, bucket } = this.deps.outputs;
     const prefix = outputPrefix(ids.videoId, ids.attempt);
     try {
       const deleted = await deletePrefix(s3, bucket, prefix);
-      log.info({ ...ids, bucket, prefix, deleted }, 'outputs of an ignored attempt deleted');
+      if (deleted > 0) log.info({ ...ids, bucket, prefix, deleted }, 'outputs of an unused attempt deleted');
     } catch (err) {
       // A storage outage must not hold up the partition's other reports; the log names what is left behind.
-      log.warn({ ...ids, err, bucket, prefix }, 'could not delete the outputs of an ignored attempt');
+      log.warn({ ...ids, err, bucket, prefix }, 'could not delete the outputs of an unused attempt');
     }
   }
 

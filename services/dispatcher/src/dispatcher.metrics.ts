@@ -9,6 +9,7 @@ export interface DispatcherMetrics {
   launchFailures: Counter<'launcher' | 'code'>;
   queuedSeconds: Histogram;
   reaped: Counter<'reason'>;
+  deadlinesExtended: Counter;
   setJobCounts(counts: Record<JobStatus, number>): void;
 }
 
@@ -49,6 +50,11 @@ export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
       name: 'reelforge_jobs_reaped_total',
       help: 'Jobs the reaper declared lost, by the failure code written',
       labelNames: ['reason'],
+      registers,
+    }),
+    deadlinesExtended: new Counter({
+      name: 'reelforge_job_deadlines_extended_total',
+      help: 'Job deadlines moved later once the task reported the real source duration (video.transcode-started)',
       registers,
     }),
     setJobCounts: (counts) => {

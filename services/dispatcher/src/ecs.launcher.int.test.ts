@@ -202,7 +202,7 @@ describe('EcsFargateLauncher on moto', () => {
       launcher,
       metrics: dispatcherMetrics(new Registry()),
       logger: quietLogger(),
-      stoppedGraceMs: 30_000,
+      grace: { stoppedMs: 30_000, succeededMs: 300_000 },
       batchSize: 100,
     });
 
@@ -233,7 +233,7 @@ describe('EcsFargateLauncher on moto', () => {
       launcher,
       metrics: dispatcherMetrics(new Registry()),
       logger: quietLogger(),
-      stoppedGraceMs: 30_000,
+      grace: { stoppedMs: 30_000, succeededMs: 300_000 },
       batchSize: 100,
     });
     expect((await reaper.reapOnce()).map((r) => [r.videoId, r.code])).toEqual([[message.videoId, 'TRANSCODE_TIMEOUT']]);

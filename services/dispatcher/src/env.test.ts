@@ -1,6 +1,6 @@
 import { parseEnv } from '@reelforge/config';
 import { describe, expect, it } from 'vitest';
-import { deadlinePolicy, dispatcherEnv, ecsLaunchConfig } from './env.js';
+import { deadlinePolicy, dispatcherEnv, ecsLaunchConfig, reapGrace } from './env.js';
 
 const base = {
   KAFKA_BROKERS: '127.0.0.1:9092',
@@ -22,6 +22,13 @@ describe('dispatcherEnv', () => {
     ]);
     expect(env.TRANSCODER_ENTRY).toMatch(/services\/transcoder\/dist\/task\.main\.js$/);
     expect(deadlinePolicy(env)).toEqual({ factor: 3, startupSec: 600, defaultDurationSec: 3600 });
+    expect(reapGrace(env)).toEqual({ stoppedMs: 30_000, succeededMs: 300_000 });
+  });
+
+  it('never gives a task that exited 0 less grace than one that failed', () => {
+    expect(() =>
+      parseEnv(dispatcherEnv, { ...base, TASK_STOPPED_GRACE_SEC: '60', TASK_SUCCEEDED_GRACE_SEC: '30' }),
+    ).toThrow(/TASK_SUCCEEDED_GRACE_SEC: at least TASK_STOPPED_GRACE_SEC/);
   });
 
   it('chooses ECS when a cluster is configured, and builds its launch config', () => {
@@ -51,7 +58,11 @@ describe('dispatcherEnv', () => {
   });
 
   it('lets an explicit TASK_LAUNCHER win over the ECS default', () => {
-    expect(parseEnv(dispatcherEnv, { ...base, ECS_CLUSTER: 'c', TASK_LAUNCHER: 'noop' }).TASK_LAUNCHER).toBe('noop');
+    expect(parseEnv(dispatcherEnv, { ...base, ECS_CLUSTER: 'c', TASK_LAUNCHER: 'local' }).TASK_LAUNCHER).toBe('local');
+  });
+
+  it('offers no launcher that launches nothing: the no-op launcher is for tests and benchmarks, wired in code', () => {
+    expect(() => parseEnv(dispatcherEnv, { ...base, TASK_LAUNCHER: 'noop' })).toThrow(/TASK_LAUNCHER/);
   });
 
   it('keeps heartbeats well inside the session timeout', () => {
@@ -64,9 +75,9 @@ describe('dispatcherEnv', () => {
     ).toBe(6000);
   });
 
-  it('reads the test-only crash hook as a boolean', () => {
-    expect(
-      parseEnv(dispatcherEnv, { ...base, DISPATCHER_CRASH_AFTER_JOB_CREATED: '1' }).DISPATCHER_CRASH_AFTER_JOB_CREATED,
-    ).toBe(true);
+  it('knows no test-only switches', () => {
+    expect(parseEnv(dispatcherEnv, { ...base, DISPATCHER_CRASH_AFTER_JOB_CREATED: '1' })).not.toHaveProperty(
+      'DISPATCHER_CRASH_AFTER_JOB_CREATED',
+    );
   });
 });

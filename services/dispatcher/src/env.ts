@@ -4,6 +4,7 @@ import { commonEnv, ecsEnv, envBool, kafkaEnv, mysqlEnv, outboxRelayEnv, s3Env }
 import { z } from 'zod';
 import type { EcsLaunchConfig } from './ecs.run-task.js';
 import type { DeadlinePolicy } from './job.deadline.js';
+import type { ReapGrace } from './reap.verdict.js';
 
 const positive = (fallback: number) => z.coerce.number().positive().default(fallback);
 const count = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -23,8 +24,8 @@ export const dispatcherEnv = z
     /** Launch failures and lost tasks go out through the outbox: this service publishes its own rows. */
     ...outboxRelayEnv,
     OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9401),
-    /** Default: ecs when ECS_CLUSTER is set, else local. noop launches nothing (benchmarks). */
-    TASK_LAUNCHER: z.enum(['ecs', 'local', 'noop']).optional(),
+    /** Default: ecs when ECS_CLUSTER is set, else local. */
+    TASK_LAUNCHER: z.enum(['ecs', 'local']).optional(),
     LOCAL_MAX_CONCURRENCY: count(2),
     TRANSCODER_ENTRY: z.string().min(1).default(defaultTranscoderEntry),
     CONSUMER_GROUP: z.string().min(1).default('reelforge-dispatcher'),
@@ -50,15 +51,18 @@ export const dispatcherEnv = z
     REAPER_BATCH_SIZE: count(100),
     /** How long after a task stopped its result may still be on its way; then the job is lost. */
     TASK_STOPPED_GRACE_SEC: z.coerce.number().min(0).default(30),
+    /** The same for a task that exited 0: it published its result, which completion may be slow to record. */
+    TASK_SUCCEEDED_GRACE_SEC: z.coerce.number().min(0).default(300),
     /** A job pending or launching this long was left by a dead dispatcher and is relaunched. */
     RECOVER_AFTER_SEC: positive(60),
     JOB_DEADLINE_FACTOR: positive(3),
     JOB_DEADLINE_STARTUP_SEC: z.coerce.number().min(0).default(600),
-    /** Assumed source duration when the video's is not known yet (the first attempt). */
+    /**
+     * Assumed source duration until the task reports the real one (video.transcode-started) and for a video whose
+     * duration is not known yet; the start-up allowance alone must cover the download and the probe.
+     */
     JOB_DEADLINE_DEFAULT_DURATION_SEC: positive(3600),
     SHUTDOWN_GRACE_MS: count(25_000),
-    /** Test-only: SIGKILL ourselves right after a job is committed, before its launch. */
-    DISPATCHER_CRASH_AFTER_JOB_CREATED: envBool.default(false),
   })
   .transform((env) => ({ ...env, TASK_LAUNCHER: env.TASK_LAUNCHER ?? (env.ECS_CLUSTER ? 'ecs' : 'local') }))
   .superRefine((env, ctx) => {
@@ -68,6 +72,9 @@ export const dispatcherEnv = z
         path: ['CONSUMER_HEARTBEAT_MS'],
         message: 'at most a third of CONSUMER_SESSION_TIMEOUT_MS',
       });
+    }
+    if (env.TASK_SUCCEEDED_GRACE_SEC < env.TASK_STOPPED_GRACE_SEC) {
+      ctx.addIssue({ code: 'custom', path: ['TASK_SUCCEEDED_GRACE_SEC'], message: 'at least TASK_STOPPED_GRACE_SEC' });
     }
     if (env.TASK_LAUNCHER !== 'ecs') return;
     for (const name of ['ECS_CLUSTER', 'ECS_TASK_DEFINITION', 'ECS_SUBNETS'] as const) {
@@ -91,6 +98,11 @@ export function ecsLaunchConfig(env: DispatcherEnv): EcsLaunchConfig {
     assignPublicIp: env.ECS_ASSIGN_PUBLIC_IP,
   };
 }
+
+export const reapGrace = (env: DispatcherEnv): ReapGrace => ({
+  stoppedMs: env.TASK_STOPPED_GRACE_SEC * 1000,
+  succeededMs: env.TASK_SUCCEEDED_GRACE_SEC * 1000,
+});
 
 export const deadlinePolicy = (env: DispatcherEnv): DeadlinePolicy => ({
   factor: env.JOB_DEADLINE_FACTOR,

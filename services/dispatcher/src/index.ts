@@ -1,6 +1,7 @@
 // The dispatcher's modules, for benchmarks and tests that run it in-process; the service itself is main.ts.
 export * from './dispatch.consumer.js';
 export * from './dispatch.service.js';
+export * from './dispatcher.app.js';
 export * from './dispatcher.metrics.js';
 export * from './ecs.launcher.js';
 export * from './ecs.run-task.js';
@@ -15,4 +16,6 @@ export * from './reap.verdict.js';
 export * from './reaper.service.js';
 export * from './running-jobs.query.js';
 export * from './task.launcher.js';
+export * from './transcode-started.policy.js';
+export * from './transcode-started.service.js';
 export * from './video.gate.js';

@@ -5,7 +5,6 @@ import { EcsFargateLauncher } from './ecs.launcher.js';
 import { dispatcherEnv } from './env.js';
 import { createLauncher } from './launcher.factory.js';
 import { LocalProcessLauncher } from './local-process.launcher.js';
-import { NoopLauncher } from './noop.launcher.js';
 
 const base = {
   KAFKA_BROKERS: '127.0.0.1:9092',
@@ -35,11 +34,5 @@ describe('createLauncher', () => {
     expect(choice.launcher.kind).toBe('ecs');
     expect(choice.maxConcurrency).toBe(Number.POSITIVE_INFINITY);
     await choice.launcher.close(0);
-  });
-
-  it('launches nothing with noop', () => {
-    const choice = choose({ TASK_LAUNCHER: 'noop' });
-    expect(choice.launcher).toBeInstanceOf(NoopLauncher);
-    expect(choice.maxConcurrency).toBe(Number.POSITIVE_INFINITY);
   });
 });

@@ -4,12 +4,11 @@ import type { Logger } from 'pino';
 import { createEcsClient, EcsFargateLauncher } from './ecs.launcher.js';
 import { type DispatcherEnv, ecsLaunchConfig } from './env.js';
 import { LocalProcessLauncher } from './local-process.launcher.js';
-import { NoopLauncher } from './noop.launcher.js';
 import type { TaskLauncher } from './task.launcher.js';
 
 export interface LauncherChoice {
   launcher: TaskLauncher;
-  /** Tasks this replica may have starting (ECS, noop) or alive (local children) at once. */
+  /** Tasks this replica may have starting (ECS) or alive (local children) at once. */
   maxConcurrency: number;
 }
 
@@ -37,7 +36,5 @@ export function createLauncher(env: DispatcherEnv, logger: Logger): LauncherChoi
         }),
         maxConcurrency: env.LOCAL_MAX_CONCURRENCY,
       };
-    case 'noop':
-      return { launcher: new NoopLauncher(), maxConcurrency: Number.POSITIVE_INFINITY };
   }
 }

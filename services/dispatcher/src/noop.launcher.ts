@@ -1,4 +1,5 @@
-// Launches nothing, at once: for measuring the dispatcher itself (TASK_LAUNCHER=noop). Its tasks run forever.
+// Launches nothing, at once: for measuring the dispatcher itself (benchmarks, tests). Its tasks run forever. No
+// configuration selects it: a caller of startDispatcher passes it in code (see testing/dispatcher.test-main.ts).
 import type { LaunchedTask, LaunchRequest, TaskLauncher, TaskStatus } from './task.launcher.js';
 
 export class NoopLauncher implements TaskLauncher {

@@ -3,7 +3,7 @@ import { reapVerdict } from './reap.verdict.js';
 
 const now = new Date('2026-01-01T12:00:00.000Z');
 const at = (offsetSec: number) => new Date(now.getTime() + offsetSec * 1000);
-const grace = 30_000;
+const grace = { stoppedMs: 30_000, succeededMs: 300_000 };
 const job = (deadlineOffsetSec: number, taskId: string | null = 'task-1') => ({
   taskId,
   deadlineAt: at(deadlineOffsetSec),
@@ -17,8 +17,31 @@ describe('reapVerdict before the deadline', () => {
   });
 
   it('keeps a task that stopped within the grace period: its result may be on its way', () => {
-    const stopped = { state: 'stopped' as const, exitCode: 0, reason: 'exited with code 0', stoppedAt: at(-29) };
+    const stopped = { state: 'stopped' as const, exitCode: 1, reason: 'exited with code 1', stoppedAt: at(-29) };
     expect(reapVerdict(job(60), stopped, now, grace)).toEqual({ action: 'keep' });
+  });
+
+  it('gives a task that exited 0 the longer grace period: it published its result before exiting', () => {
+    const succeeded = (sec: number) => ({
+      state: 'stopped' as const,
+      exitCode: 0,
+      reason: 'exited with code 0',
+      stoppedAt: at(-sec),
+    });
+    expect(reapVerdict(job(600), succeeded(31), now, grace)).toEqual({ action: 'keep' });
+    expect(reapVerdict(job(600), succeeded(299.999), now, grace)).toEqual({ action: 'keep' });
+    expect(reapVerdict(job(600), succeeded(300), now, grace)).toEqual({
+      action: 'lost',
+      code: 'TASK_LOST',
+      message: 'task task-1 stopped without a result (exit code 0; exited with code 0)',
+      exitCode: 0,
+      stopTask: false,
+    });
+  });
+
+  it('gives a failed exit only the short grace period', () => {
+    const failed = { state: 'stopped' as const, exitCode: 1, reason: 'exited with code 1', stoppedAt: at(-30) };
+    expect(reapVerdict(job(600), failed, now, grace)).toMatchObject({ action: 'lost', exitCode: 1 });
   });
 
   it('declares a task lost once it stopped longer ago than the grace period, with its exit code and reason', () => {
@@ -67,7 +90,12 @@ describe('reapVerdict at the deadline', () => {
   });
 
   it('still waits out the grace period of a task that has just stopped', () => {
-    const stopped = { state: 'stopped' as const, exitCode: 0, reason: 'exited with code 0', stoppedAt: at(-1) };
+    const stopped = { state: 'stopped' as const, exitCode: 1, reason: 'exited with code 1', stoppedAt: at(-1) };
     expect(reapVerdict(job(-5), stopped, now, grace)).toEqual({ action: 'keep' });
+  });
+
+  it('waits out the longer grace of a task that exited 0, deadline or not', () => {
+    const stopped = { state: 'stopped' as const, exitCode: 0, reason: 'exited with code 0', stoppedAt: at(-120) };
+    expect(reapVerdict(job(-60), stopped, now, grace)).toEqual({ action: 'keep' });
   });
 });

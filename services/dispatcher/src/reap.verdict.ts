@@ -15,15 +15,24 @@ export type ReapVerdict = { action: 'keep' } | LostVerdict;
 
 const keep: ReapVerdict = { action: 'keep' };
 
-/**
- * @param status the task's status, or null when the job has no task recorded yet (still launching)
- * @param graceMs how long after a task stopped its result may still be on its way to the completion service
- */
+/** How long after a task stopped its result may still be on its way to the completion service. */
+export interface ReapGrace {
+  /** A task that failed or was killed: its failure report, if it sent one, is already in Kafka. */
+  stoppedMs: number;
+  /**
+   * A task that exited 0 published its result before exiting; the job is still running only because completion has
+   * not recorded it yet (consumer lag, a parked or retried message). Longer, so the reaper's failure does not
+   * overtake a good result; completion ends the job as soon as it has the result, and then the reaper never sees it.
+   */
+  succeededMs: number;
+}
+
+/** @param status the task's status, or null when the job has no task recorded yet (still launching) */
 export function reapVerdict(
   job: Pick<TranscodeJob, 'taskId' | 'deadlineAt'>,
   status: TaskStatus | null,
   now: Date,
-  graceMs: number,
+  grace: ReapGrace,
 ): ReapVerdict {
   const overdue = job.deadlineAt.getTime() <= now.getTime();
   const deadline = job.deadlineAt.toISOString();
@@ -40,7 +49,7 @@ export function reapVerdict(
         : keep;
     case 'stopped': {
       const stoppedFor = status.stoppedAt ? now.getTime() - status.stoppedAt.getTime() : Number.POSITIVE_INFINITY;
-      if (stoppedFor < graceMs) return keep;
+      if (stoppedFor < (status.exitCode === 0 ? grace.succeededMs : grace.stoppedMs)) return keep;
       const exit = status.exitCode === null ? 'no exit code' : `exit code ${status.exitCode}`;
       return lost(
         'TASK_LOST',

@@ -28,7 +28,7 @@ const reaper = (launcher: RecordingLauncher, registry = new Registry(), batchSiz
     launcher,
     metrics: dispatcherMetrics(registry),
     logger: quietLogger(),
-    stoppedGraceMs: 30_000,
+    grace: { stoppedMs: 30_000, succeededMs: 300_000 },
     batchSize,
   });
 
@@ -82,6 +82,20 @@ describe('ReaperService', () => {
     expect(await reaper(launcher).reapOnce()).toEqual([]);
     expect((await t.jobs.findById(jobId))?.status).toBe('running');
     expect(await failuresFor(videoId)).toEqual([]);
+  });
+
+  it('waits longer for the result of a task that exited 0, then declares it lost all the same', async () => {
+    const launcher = new RecordingLauncher();
+    const { videoId, jobId, taskId } = await runningJob(launcher);
+    // Past the 30 s of a failed task: a result published before exiting may still be on its way to completion.
+    launcher.end(taskId, { state: 'stopped', exitCode: 0, reason: 'exited with code 0', stoppedAt: ago(120) });
+    expect(await reaper(launcher).reapOnce()).toEqual([]);
+    expect((await t.jobs.findById(jobId))?.status).toBe('running');
+
+    launcher.end(taskId, { state: 'stopped', exitCode: 0, reason: 'exited with code 0', stoppedAt: ago(301) });
+    const message = `task ${taskId} stopped without a result (exit code 0; exited with code 0)`;
+    expect(await reaper(launcher).reapOnce()).toEqual([{ jobId, videoId, attempt: 1, code: 'TASK_LOST', message }]);
+    expect(await failuresFor(videoId)).toMatchObject([{ code: 'TASK_LOST', retryable: true }]);
   });
 
   it('leaves a job the completion service already finished', async () => {

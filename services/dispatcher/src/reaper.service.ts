@@ -1,10 +1,18 @@
 // No video stays processing forever: jobs past their deadline, and running jobs whose task stopped without a result,
 // are declared lost and a retryable `video.transcode-failed` is written to the outbox in the same transaction, so the
 // completion service decides retry-or-fail as for any other failure.
-import type { Database, JobRepository, Kysely, OutboxRepository, Transaction, TranscodeJob } from '@reelforge/db';
+import {
+  type Database,
+  type JobRepository,
+  type Kysely,
+  type OutboxRepository,
+  type Transaction,
+  type TranscodeJob,
+  transaction,
+} from '@reelforge/db';
 import type { Logger } from 'pino';
 import type { DispatcherMetrics } from './dispatcher.metrics.js';
-import { type LostVerdict, reapVerdict } from './reap.verdict.js';
+import { type LostVerdict, type ReapGrace, reapVerdict } from './reap.verdict.js';
 import type { RunningJobsQuery } from './running-jobs.query.js';
 import type { TaskLauncher, TaskStatus } from './task.launcher.js';
 
@@ -17,7 +25,7 @@ export interface ReaperDeps {
   metrics: DispatcherMetrics;
   logger: Logger;
   /** After a task stopped, how long its result may still be on its way before the job counts as lost. */
-  stoppedGraceMs: number;
+  grace: ReapGrace;
   batchSize: number;
 }
 
@@ -41,7 +49,8 @@ export class ReaperService {
   /** Past the deadline: locked SKIP LOCKED until the verdicts are written, so each is judged by one replica. */
   private async reapOverdue(now: Date): Promise<ReapedJob[]> {
     const { db, jobs, launcher, logger } = this.deps;
-    return db.transaction().execute(async (tx) => {
+    // Re-run whole on a deadlock: describing tasks again is a read.
+    return transaction(db, async (tx) => {
       const overdue = (await jobs.findOverdue(tx, now, this.deps.batchSize)).filter(
         (j) => j.launcher === launcher.kind,
       );
@@ -49,12 +58,7 @@ export class ReaperService {
       const statuses = await this.describe(overdue);
       const reaped: ReapedJob[] = [];
       for (const job of overdue) {
-        const verdict = reapVerdict(
-          job,
-          job.taskId ? (statuses.get(job.taskId) ?? null) : null,
-          now,
-          this.deps.stoppedGraceMs,
-        );
+        const verdict = reapVerdict(job, job.taskId ? (statuses.get(job.taskId) ?? null) : null, now, this.deps.grace);
         if (verdict.action === 'keep') continue;
         if (verdict.stopTask && job.taskId) {
           await launcher.stop(job.taskId, verdict.message).catch((err: unknown) => {
@@ -82,10 +86,10 @@ export class ReaperService {
         const status = job.taskId ? statuses.get(job.taskId) : undefined;
         // Only stopped tasks: whatever is overdue belongs to the locked pass above (maybe on another replica).
         if (status?.state !== 'stopped') continue;
-        const verdict = reapVerdict(job, status, now, this.deps.stoppedGraceMs);
+        const verdict = reapVerdict(job, status, now, this.deps.grace);
         if (verdict.action === 'keep') continue;
         // markFinished is a compare-and-set: of replicas racing here, one writes the failure.
-        const r = await db.transaction().execute((tx) => this.markLost(tx, job, verdict));
+        const r = await transaction(db, (tx) => this.markLost(tx, job, verdict));
         if (r) reaped.push(r);
       }
       if (page.length < batchSize) break;

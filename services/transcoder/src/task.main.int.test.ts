@@ -10,6 +10,7 @@ import {
   VideoTranscodedV1,
   VideoTranscodeFailedV1,
   VideoTranscodeProgressV1,
+  VideoTranscodeStartedV1,
 } from '@reelforge/contracts';
 import { listKeys, outputPrefix, putStream, sourceKey } from '@reelforge/storage';
 import { createTestBuckets, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
@@ -19,7 +20,12 @@ import { lavfi, makeClip } from './testing/media.fixtures.js';
 
 // The built task entry, started as the local launcher and ECS start it: a process with its job in JOB_SPEC.
 const taskMain = fileURLToPath(new URL('../dist/task.main.js', import.meta.url));
-const topicNames = ['video.transcoded', 'video.transcode-failed', 'video.transcode-progress'] as const;
+const topicNames = [
+  'video.transcode-started',
+  'video.transcoded',
+  'video.transcode-failed',
+  'video.transcode-progress',
+] as const;
 
 let dir: string;
 let prefix: string;
@@ -108,6 +114,16 @@ describe('transcoder task mode against the local stack', () => {
 
     const events = await eventsOf(videoId, terminal);
     expect(events.map((e) => e.topic).at(-1)).toBe('video.transcoded');
+    // First, before any progress: what the dispatcher sizes the job's deadline from.
+    expect(events[0]?.topic).toBe('video.transcode-started');
+    expect(VideoTranscodeStartedV1.parse(events[0]?.value)).toMatchObject({
+      videoId,
+      attempt: 1,
+      durationSec: expect.closeTo(3, 1),
+      frameCount: 90,
+      width: 854,
+      height: 480,
+    });
     const progress = events
       .filter((e) => e.topic === 'video.transcode-progress')
       .map((e) => VideoTranscodeProgressV1.parse(e.value).percent);
@@ -151,6 +167,7 @@ describe('transcoder task mode against the local stack', () => {
     expect(await exitOf(task)).not.toBe(0);
 
     const events = await eventsOf(videoId, terminal);
+    // Refused by the probe: never started.
     expect(events.map((e) => e.topic)).toEqual(['video.transcode-failed']);
     expect(VideoTranscodeFailedV1.parse(events[0]?.value)).toEqual({
       version: 1,

@@ -1,6 +1,6 @@
 import type { VideoTranscodedV1 } from '@reelforge/contracts';
 import { describe, expect, it } from 'vitest';
-import { prefixManifest } from './transcode.service.js';
+import { plannedSource, prefixManifest } from './transcode.service.js';
 
 const manifest: VideoTranscodedV1 = {
   version: 1,
@@ -35,5 +35,18 @@ describe('prefixManifest', () => {
       posterKey: `${p}poster.jpg`,
       thumbnails: { ...manifest.thumbnails, spriteKey: `${p}storyboard.jpg`, vttKey: `${p}storyboard.vtt` },
     });
+  });
+});
+
+describe('plannedSource', () => {
+  it('counts the frames the encode will produce from the duration and the planned rate', () => {
+    const plan = { durationSec: 10.01, source: { width: 1920, height: 1080 }, fps: { num: 30000, den: 1001 } };
+    // 10.01 s × 29.97 fps = 300 frames
+    expect(plannedSource(plan)).toEqual({ durationSec: 10.01, width: 1920, height: 1080, frameCount: 300 });
+  });
+
+  it('leaves the frame count unknown when the rate is not a number', () => {
+    const plan = { durationSec: 5, source: { width: 640, height: 360 }, fps: { num: 0, den: 0 } };
+    expect(plannedSource(plan).frameCount).toBeNull();
   });
 });

@@ -31,8 +31,18 @@ export interface TranscodeOptions {
   logger: MediaLogger;
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
+  /** Called once the source is probed, accepted and planned, before the encode starts. */
+  onPlanned?: (source: PlannedSource) => void;
   ffmpegPath?: string;
   ffprobePath?: string;
+}
+
+/** What is known about the work once the source is accepted: its real duration, size and frames to encode. */
+export interface PlannedSource {
+  durationSec: number;
+  width: number;
+  height: number;
+  frameCount: number | null;
 }
 
 export interface TranscodeResult {
@@ -67,6 +77,7 @@ export async function transcodeFile(input: string, outDir: string, opts: Transco
     },
     'transcode planned',
   );
+  opts.onPlanned?.(plannedSource(plan));
 
   await mkdir(dirname(outDir), { recursive: true });
   await mkdir(outDir);
@@ -88,6 +99,16 @@ export async function transcodeFile(input: string, outDir: string, opts: Transco
     await rm(outDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+export function plannedSource(plan: Pick<LadderPlan, 'durationSec' | 'source' | 'fps'>): PlannedSource {
+  const frames = (plan.durationSec * plan.fps.num) / plan.fps.den;
+  return {
+    durationSec: plan.durationSec,
+    width: plan.source.width,
+    height: plan.source.height,
+    frameCount: Number.isFinite(frames) && frames > 0 ? Math.round(frames) : null,
+  };
 }
 
 async function finish(plan: LadderPlan, outDir: string, opts: TranscodeOptions): Promise<VideoTranscodedV1> {

@@ -1,5 +1,6 @@
-// Task mode: one job from the raw bucket to the processed bucket, reported on Kafka. Every outcome ends in exactly
-// one terminal event, `video.transcoded` or `video.transcode-failed`, and the scratch space is always removed.
+// Task mode: one job from the raw bucket to the processed bucket, reported on Kafka: `video.transcode-started` once
+// the source is accepted, progress, then one terminal event, `video.transcoded` or `video.transcode-failed`. The
+// scratch space is always removed.
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,6 +31,12 @@ export interface TaskDeps {
 
 export type TaskOutcome = { ok: true } | { ok: false; error: AppError };
 
+/**
+ * Sending `video.transcoded` threw: the broker may have stored it all the same (a timeout after the write), so the
+ * outputs it names must stay. Completion deletes them if the attempt turns out unused.
+ */
+class ResultUnconfirmed extends Error {}
+
 export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
   const { spec, s3, events, logger, signal } = deps;
   const ids = { version: 1 as const, videoId: spec.videoId, attempt: spec.attempt };
@@ -41,10 +48,12 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
     );
   }
   const work = await mkdtemp(join(deps.scratchDir, `rf-transcode-${spec.videoId}-${spec.attempt}-`));
-  // Progress goes out in order and never holds ffmpeg up; the terminal event waits for it (same key, same partition).
+  // Reports (started, progress) go out in order and never hold ffmpeg up; the terminal event waits for them (same
+  // key, same partition).
   let progressSent = Promise.resolve();
   let uploading = false;
   const started = Date.now();
+  const startedAt = new Date(started).toISOString();
 
   try {
     const profile = resolveProfile(spec.profile);
@@ -60,6 +69,12 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
       timeoutMs: deps.timeoutMs,
       logger,
       signal,
+      // Best effort like progress: without it the dispatcher keeps its default deadline, nothing worse.
+      onPlanned: (source) => {
+        progressSent = progressSent
+          .then(() => events.send('video.transcode-started', [{ ...ids, ...source, startedAt }]))
+          .catch((err: unknown) => logger.warn({ err }, 'transcode-started event not sent'));
+      },
       onProgress: progressSteps(5, (percent) => {
         progressSent = progressSent
           .then(() => events.send('video.transcode-progress', [{ ...ids, percent }]))
@@ -76,10 +91,21 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
       signal,
     });
     await progressSent;
-    await events.send('video.transcoded', [prefixManifest(result.manifest, prefix)]);
+    try {
+      await events.send('video.transcoded', [prefixManifest(result.manifest, prefix)]);
+    } catch (err) {
+      throw new ResultUnconfirmed('video.transcoded could not be confirmed', { cause: err });
+    }
     logger.info({ ms: Date.now() - started, files: result.files.length }, 'transcoded');
     return { ok: true };
   } catch (err) {
+    if (err instanceof ResultUnconfirmed) {
+      // No failure report either: it would be a second, contradicting outcome if the result was stored. The
+      // non-zero exit leaves the verdict to the reaper, after its grace period.
+      const error = new AppError('INTERNAL', 'the transcode result could not be confirmed as published');
+      logger.error({ err, code: error.code, ms: Date.now() - started }, 'transcoded, but the result may be lost');
+      return { ok: false, error };
+    }
     const error = signal.aborted && !(err instanceof AppError) ? toAppError(signal.reason) : toAppError(err);
     logger.error({ err, code: error.code, retryable: error.retryable, ms: Date.now() - started }, 'transcode failed');
     if (uploading) {

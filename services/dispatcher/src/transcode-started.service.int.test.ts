@@ -1,0 +1,115 @@
+import type { VideoTranscodeStartedV1 } from '@reelforge/contracts';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatcherMetrics } from './dispatcher.metrics.js';
+import {
+  dispatchService,
+  openTestDb,
+  quietLogger,
+  RecordingLauncher,
+  type TestDb,
+  uploadedVideo,
+} from './testing/dispatch.fixtures.js';
+import { TranscodeStartedService } from './transcode-started.service.js';
+
+let t: TestDb;
+beforeAll(async () => {
+  t = await openTestDb();
+});
+afterAll(() => t?.close());
+
+// The default grants 5 s × 1 + 10 s; a 40 s source needs 40 s × 1 + 10 s.
+const deadline = { factor: 1, startupSec: 10, defaultDurationSec: 5 };
+
+async function launched() {
+  const message = await uploadedVideo(t);
+  const outcome = await dispatchService(t, { launcher: new RecordingLauncher(), deadline }).handleUploaded(message);
+  if (outcome.result !== 'launched') throw new Error(`not launched: ${outcome.result}`);
+  const job = await t.jobs.findById(outcome.jobId);
+  if (!job?.startedAt) throw new Error('job not running');
+  return { videoId: message.videoId, job: { ...job, startedAt: job.startedAt } };
+}
+
+const started = (videoId: string, over: Partial<VideoTranscodeStartedV1> = {}): VideoTranscodeStartedV1 => ({
+  version: 1,
+  videoId,
+  attempt: 1,
+  durationSec: 40,
+  frameCount: 1000,
+  width: 320,
+  height: 240,
+  startedAt: new Date().toISOString(),
+  ...over,
+});
+
+const service = (registry = new Registry()) =>
+  new TranscodeStartedService({
+    db: t.db,
+    videos: t.videos,
+    jobs: t.jobs,
+    deadline,
+    metrics: dispatcherMetrics(registry),
+  });
+
+describe('TranscodeStartedService', () => {
+  it('sizes the running job’s deadline from the real duration and shows the source on the video', async () => {
+    const { videoId, job } = await launched();
+    // The default's grant, from (within a millisecond or two of) the job's creation.
+    expect(job.deadlineAt.getTime() - job.createdAt.getTime()).toBeCloseTo(15_000, -1);
+    const registry = new Registry();
+
+    const outcome = await service(registry).onStarted(started(videoId), quietLogger());
+
+    const sized = new Date(job.startedAt.getTime() + 50_000);
+    expect(outcome).toMatchObject({ kind: 'record', extended: true, extendTo: sized });
+    expect((await t.jobs.findById(job.id))?.deadlineAt).toEqual(sized);
+    expect(await t.videos.findById(videoId)).toMatchObject({
+      status: 'processing',
+      durationSec: 40,
+      width: 320,
+      height: 240,
+    });
+    const counter = (await registry.getMetricsAsJSON()).find(
+      (m) => m.name === 'reelforge_job_deadlines_extended_total',
+    );
+    expect(counter?.values).toEqual([{ labels: {}, value: 1 }]);
+  });
+
+  it('changes nothing more on a redelivery', async () => {
+    const { videoId, job } = await launched();
+    await service().onStarted(started(videoId), quietLogger());
+    const after = await t.jobs.findById(job.id);
+
+    expect(await service().onStarted(started(videoId), quietLogger())).toMatchObject({
+      extended: false,
+      extendTo: null,
+    });
+    expect(await t.jobs.findById(job.id)).toEqual(after);
+  });
+
+  it('never shortens what was granted', async () => {
+    const { videoId, job } = await launched();
+    expect(await service().onStarted(started(videoId, { durationSec: 1 }), quietLogger())).toMatchObject({
+      extended: false,
+    });
+    expect((await t.jobs.findById(job.id))?.deadlineAt).toEqual(job.deadlineAt);
+    expect((await t.videos.findById(videoId))?.durationSec).toBe(1);
+  });
+
+  it('ignores a report of another attempt, and leaves a job that already ended', async () => {
+    const { videoId, job } = await launched();
+    expect(await service().onStarted(started(videoId, { attempt: 2 }), quietLogger())).toEqual({
+      kind: 'ignore',
+      reason: 'other-attempt',
+      extended: false,
+    });
+    expect((await t.videos.findById(videoId))?.durationSec).toBeNull();
+
+    await t.jobs.markFinished(job.id, 'lost', { errorCode: 'TASK_LOST' });
+    expect(await service().onStarted(started(videoId), quietLogger())).toMatchObject({
+      kind: 'record',
+      extended: false,
+    });
+    expect((await t.jobs.findById(job.id))?.deadlineAt).toEqual(job.deadlineAt);
+  });
+});

@@ -1,0 +1,55 @@
+// Applies a task's `video.transcode-started` (see transcode-started.policy.ts) in one transaction: the video row
+// locked first (the order the intake locks in), then the job's deadline and the video's source written, each as a
+// compare-and-set, so a redelivery, a replica or the reaper racing it leaves one consistent outcome.
+import type { VideoTranscodeStartedV1 } from '@reelforge/contracts';
+import { type Database, type JobRepository, type Kysely, transaction, type VideoRepository } from '@reelforge/db';
+import type { Logger } from 'pino';
+import type { DispatcherMetrics } from './dispatcher.metrics.js';
+import type { DeadlinePolicy } from './job.deadline.js';
+import { decideStarted, type StartedDecision } from './transcode-started.policy.js';
+
+export interface TranscodeStartedDeps {
+  db: Kysely<Database>;
+  videos: VideoRepository;
+  jobs: JobRepository;
+  deadline: DeadlinePolicy;
+  metrics: DispatcherMetrics;
+}
+
+export type StartedOutcome = StartedDecision & { extended: boolean };
+
+export class TranscodeStartedService {
+  constructor(private readonly deps: TranscodeStartedDeps) {}
+
+  async onStarted(msg: VideoTranscodeStartedV1, log: Logger): Promise<StartedOutcome> {
+    const { db, videos, jobs } = this.deps;
+    const ids = { videoId: msg.videoId, attempt: msg.attempt };
+    const outcome = await transaction(db, async (tx): Promise<StartedOutcome & { jobId?: string }> => {
+      const [video] = await videos.lockMany(tx, [msg.videoId]);
+      const job = await jobs.findByVideoAttempt(msg.videoId, msg.attempt, tx);
+      const decision = decideStarted(video ?? null, job, msg, this.deps.deadline);
+      if (decision.kind === 'ignore') return { ...decision, extended: false };
+      await videos.recordSource(msg.videoId, msg.attempt, decision.source, tx);
+      const extended =
+        job !== null && decision.extendTo !== null && (await jobs.extendDeadline(job.id, decision.extendTo, tx));
+      return { ...decision, extended, ...(job ? { jobId: job.id } : {}) };
+    });
+    if (outcome.kind === 'ignore') {
+      log.info({ ...ids, reason: outcome.reason }, 'transcode-started ignored');
+      return outcome;
+    }
+    const { jobId, ...result } = outcome;
+    if (outcome.extended) this.deps.metrics.deadlinesExtended.inc();
+    log.info(
+      {
+        ...ids,
+        jobId,
+        durationSec: msg.durationSec,
+        frameCount: msg.frameCount,
+        ...(outcome.extended && outcome.extendTo ? { deadlineAt: outcome.extendTo } : {}),
+      },
+      outcome.extended ? 'job deadline sized from the source' : 'source recorded; job deadline kept',
+    );
+    return result;
+  }
+}
