@@ -30,7 +30,7 @@ async function transcode(input: string) {
     // The operator's timeout, far beyond what these files may take: what stops them is their own budget.
     timeoutMs: 600_000,
     logger,
-  }).catch((err: unknown) => err);
+  }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
   return { result, outDir, ms: Date.now() - started };
 }
 
