@@ -30,6 +30,7 @@ const audioCodecs: Record<string, string[]> = {
   mp2: ['mp2float', 'mp2'],
   ac3: ['ac3', 'ac3_fixed'],
   eac3: ['eac3'],
+  dts: ['dca'],
   opus: ['opus', 'libopus'],
   vorbis: ['vorbis', 'libvorbis'],
   flac: ['flac'],
@@ -50,7 +51,12 @@ const audioCodecs: Record<string, string[]> = {
 
 // Never decoded by the transcode, but ffprobe opens a decoder for every stream and fails the whole file when one is
 // not allowed: subtitles and cover art are common in real uploads.
-const probeOnlyDecoders = ['ass', 'ssa', 'subrip', 'srt', 'mov_text', 'webvtt', 'dvdsub', 'dvbsub', 'pgssub', 'png'];
+const probeOnlyDecoders = [
+  ...['ass', 'ssa', 'subrip', 'srt', 'mov_text', 'webvtt', 'dvdsub', 'dvbsub', 'pgssub'],
+  // Closed captions (EIA-608 in phone and broadcast files) and broadcast teletext.
+  ...['cc_dec', 'libzvbi_teletextdec'],
+  'png',
+];
 
 /** `-codec_whitelist` of every ffprobe and ffmpeg run on an upload. */
 export const decoderWhitelist: readonly string[] = [
