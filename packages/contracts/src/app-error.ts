@@ -9,6 +9,16 @@ export const errorCodes = {
   TOO_LARGE: { status: 413, retryable: false },
   TOO_LONG: { status: 422, retryable: false },
   TOO_MANY_PIXELS: { status: 422, retryable: false },
+  /** More video and audio streams than any real upload carries. */
+  TOO_MANY_STREAMS: { status: 422, retryable: false },
+  /** A video or audio codec outside the decoder whitelist. */
+  UNSUPPORTED_CODEC: { status: 415, retryable: false },
+  /** No rendition can fit the output limits (longest side, H.264 level 5.1) and stay a usable picture. */
+  UNSUPPORTED_DIMENSIONS: { status: 422, retryable: false },
+  /** The decoder gave up on the file's data: a transcode of the same bytes would fail the same way. */
+  DECODE_ERROR: { status: 422, retryable: false },
+  /** The file made FFmpeg exceed what its probed duration and frame rate allow (frames, time). */
+  INPUT_BUDGET_EXCEEDED: { status: 422, retryable: false },
   // Refusals of the request (HTTP API).
   BAD_REQUEST: { status: 400, retryable: false },
   UNAUTHORIZED: { status: 401, retryable: false },

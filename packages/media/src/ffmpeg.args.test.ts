@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decoderWhitelist } from './codec.whitelist.js';
 import { buildFfmpegArgs, buildFilterGraph, renditionPaths } from './ffmpeg.args.js';
 import { type LadderPlan, planLadder } from './ladder.planner.js';
 import { defaultProfile } from './ladder.profile.js';
@@ -9,6 +10,7 @@ const probe = (video: Partial<VideoStreamInfo> = {}, over: Partial<ProbeResult> 
   formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
   durationSec: 3,
   audio: { index: 1, codec: 'aac', channels: 1, sampleRate: 44100 },
+  avStreams: 2,
   ...over,
   video: {
     index: 0,
@@ -43,6 +45,14 @@ describe('buildFfmpegArgs', () => {
       'file',
       '-format_whitelist',
       'mov,matroska,mpegts,mpeg,avi,flv,asf,ogg',
+      '-codec_whitelist',
+      decoderWhitelist.join(','),
+      '-probesize',
+      '5000000',
+      '-analyzeduration',
+      '5000000',
+      '-max_streams',
+      '100',
       '-f',
       'mov',
       '-i',
@@ -98,6 +108,9 @@ describe('buildFfmpegArgs', () => {
       'passthrough',
       '-flags',
       '+global_header',
+      // The 3 s source ends at 5 s at the latest, whatever its timestamps say.
+      '-t',
+      '5',
       '-f',
       'tee',
       "[select=\\'v:0,a\\':f=hls:hls_time=2:hls_playlist_type=vod:hls_flags=independent_segments:hls_segment_type=fmp4:hls_fmp4_init_filename=init.mp4:hls_segment_filename=480p/seg_%05d.m4s]480p/index.m3u8|" +
@@ -114,6 +127,8 @@ describe('buildFfmpegArgs', () => {
       '1',
       '-q:v',
       '2',
+      '-t',
+      '5',
       '-f',
       'image2',
       'poster.jpg',
@@ -127,6 +142,8 @@ describe('buildFfmpegArgs', () => {
       '1',
       '-q:v',
       '4',
+      '-t',
+      '5',
       '-f',
       'image2',
       'storyboard.jpg',

@@ -108,6 +108,10 @@ export function buildFfmpegArgs(plan: LadderPlan, opts: FfmpegArgsOptions): stri
     // The tee muxer cannot pass the MP4/fMP4 muxers' need for out-of-band SPS/PPS on to the encoders; ask for it.
     '-flags',
     '+global_header',
+    // A header can claim 2 s while one packet sits at 10 h: the fps filter would fill the gap with frames. The
+    // output ends at the probed duration plus a segment instead, however far the timestamps run.
+    '-t',
+    String(plan.maxOutputSec),
     '-f',
     'tee',
     teeTargets(plan, { hls, mp4 }),
@@ -116,9 +120,9 @@ export function buildFfmpegArgs(plan: LadderPlan, opts: FfmpegArgsOptions): stri
   if (images) {
     args.push(
       ...['-map', '[poster]', '-fps_mode', 'passthrough', '-frames:v', '1', '-update', '1', '-q:v', '2'],
-      ...['-f', 'image2', outputFiles.poster],
+      ...['-t', String(plan.maxOutputSec), '-f', 'image2', outputFiles.poster],
       ...['-map', '[storyboard]', '-fps_mode', 'passthrough', '-frames:v', '1', '-update', '1', '-q:v', '4'],
-      ...['-f', 'image2', outputFiles.sprite],
+      ...['-t', String(plan.maxOutputSec), '-f', 'image2', outputFiles.sprite],
     );
   }
   return args;

@@ -1,6 +1,6 @@
 import { AppError } from '@reelforge/contracts';
 import { describe, expect, it } from 'vitest';
-import { abortError, ffmpegReason } from './ffmpeg.errors.js';
+import { abortError, ffmpegFailure, ffmpegReason } from './ffmpeg.errors.js';
 
 describe('ffmpegReason', () => {
   it('keeps the first error without the demuxer address or the host path', () => {
@@ -21,5 +21,30 @@ describe('abortError', () => {
       message: 'the transcode was stopped',
       retryable: true,
     });
+  });
+});
+
+describe('ffmpegFailure', () => {
+  it('blames the file for what a decoder or demuxer gave up on: DECODE_ERROR, not retryable', () => {
+    const stderr =
+      '[matroska,webm @ 0x5571332c5b80] Element at 0x394 ending at 0x65ab0395b exceeds containing master element\n' +
+      'Cannot determine format of input stream 0:0 after EOF\nError marking filters as finished\n';
+    expect(ffmpegFailure(1, null, stderr).toJSON()).toEqual({
+      code: 'DECODE_ERROR',
+      message:
+        'the video could not be decoded: Element at 0x394 ending at 0x65ab0395b exceeds containing master element',
+      retryable: false,
+    });
+  });
+
+  it('blames the machine for a signal or a resource it ran out of: TRANSCODE_FAILED, retryable', () => {
+    expect(ffmpegFailure(null, 'SIGKILL', '').toJSON()).toEqual({
+      code: 'TRANSCODE_FAILED',
+      message: 'ffmpeg failed (SIGKILL): unreadable input',
+      retryable: true,
+    });
+    const full = '[hls @ 0x55] Failed to write 480p/seg_00003.m4s: No space left on device\n';
+    expect(ffmpegFailure(1, null, full).toJSON()).toMatchObject({ code: 'TRANSCODE_FAILED', retryable: true });
+    expect(ffmpegFailure(1, null, 'file:/scratch/in: No such file or directory\n').code).toBe('TRANSCODE_FAILED');
   });
 });

@@ -18,3 +18,20 @@ export function ffmpegReason(stderr: string): string {
     .find((l) => l);
   return line ?? 'unreadable input';
 }
+
+// What the machine, not the file, does wrong: another attempt (another task, another disk) may succeed.
+const INFRASTRUCTURE =
+  /No space left on device|Disk quota exceeded|Read-only file system|Input\/output error|Cannot allocate memory|Too many open files|Resource temporarily unavailable|Permission denied|No such file or directory/;
+
+/**
+ * Why ffmpeg exited unsuccessfully. Its arguments are built from a plan that passed every check, so a failure is
+ * the file's (a decoder or demuxer gave up on its data: permanent), unless a signal killed it (the OOM killer) or it
+ * names a resource of the machine.
+ */
+export function ffmpegFailure(code: number | null, signal: string | null, stderr: string): AppError {
+  const reason = ffmpegReason(stderr);
+  if (signal !== null || INFRASTRUCTURE.test(stderr)) {
+    return new AppError('TRANSCODE_FAILED', `ffmpeg failed (${signal ?? `exit ${code}`}): ${reason}`);
+  }
+  return new AppError('DECODE_ERROR', `the video could not be decoded: ${reason}`);
+}

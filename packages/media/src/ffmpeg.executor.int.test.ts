@@ -76,6 +76,19 @@ describe('runFfmpeg', () => {
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
 
+  it('fails with DECODE_ERROR, not retryable, when the input cannot be decoded', async () => {
+    const junk = join(dir, 'junk.ts');
+    await writeFile(junk, Buffer.alloc(188 * 50, 0x47));
+    const err = await runFfmpeg([...quiet, '-f', 'mpegts', '-i', `file:${junk}`, '-f', 'null', '-'], {
+      cwd: dir,
+      durationSec: 1,
+      timeoutMs: 60_000,
+      logger,
+    }).catch((e: unknown) => e);
+    expect((err as AppError).toJSON()).toMatchObject({ code: 'DECODE_ERROR', retryable: false });
+    expect((err as AppError).message).not.toContain(dir);
+  });
+
   it('fails with TRANSCODE_FAILED and ffmpeg’s reason, retryable', async () => {
     const err = await runFfmpeg([...quiet, '-i', 'file:/nonexistent/clip.mp4', '-f', 'null', '-'], {
       cwd: dir,
@@ -97,6 +110,43 @@ describe('runFfmpeg', () => {
     expect((err as AppError).code).toBe('TRANSCODE_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(10_000);
     for (const pid of pids) expect(await stopsRunning(pid)).toBe(true);
+  });
+
+  it('stops ffmpeg past its frame budget: INPUT_BUDGET_EXCEEDED, not retryable, the group killed', async () => {
+    await writeFile(join(dir, 'pids'), '');
+    // 10 fps in real time: frame 30 comes after ~3 s, long before the 60 s of input or the timeout.
+    const run = runFfmpeg(endless, {
+      cwd: dir,
+      durationSec: 60,
+      timeoutMs: 60_000,
+      budget: { maxFrames: 30, maxWallMs: 60_000 },
+      logger,
+      ffmpegPath: wrapper,
+    });
+    const pids = await pidsOnceStarted();
+    const err = await run.catch((e: unknown) => e);
+    expect((err as AppError).toJSON()).toEqual({
+      code: 'INPUT_BUDGET_EXCEEDED',
+      message: 'the transcode needed more frames than a video of this length allows',
+      retryable: false,
+    });
+    for (const pid of pids) expect(await stopsRunning(pid)).toBe(true);
+  });
+
+  it('stops ffmpeg past its wall-clock budget before the operator timeout: INPUT_BUDGET_EXCEEDED', async () => {
+    const started = Date.now();
+    const err = await runFfmpeg(endless, {
+      cwd: dir,
+      durationSec: 60,
+      timeoutMs: 60_000,
+      budget: { maxFrames: 1_000_000, maxWallMs: 1500 },
+      logger,
+    }).catch((e: unknown) => e);
+    expect((err as AppError).toJSON()).toMatchObject({
+      code: 'INPUT_BUDGET_EXCEEDED',
+      message: 'the transcode needed more time than a video of this length allows',
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('kills the process group on abort and rejects with the abort reason', async () => {

@@ -1,10 +1,10 @@
 // The only part that runs ffmpeg: spawns it in its own process group, turns `-progress pipe:1` into percentages,
-// and on timeout or abort kills the whole group, so no encoder outlives the job that started it.
+// and on timeout, abort or a spent budget kills the whole group, so no encoder outlives the job that started it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { AppError } from '@reelforge/contracts';
-import { abortError, ffmpegReason } from './ffmpeg.errors.js';
+import { abortError, ffmpegFailure } from './ffmpeg.errors.js';
 
 /** What the package logs through; a pino logger fits. Passed in, so the ECS task and the CLI each bring theirs. */
 export interface MediaLogger {
@@ -19,7 +19,10 @@ export interface FfmpegRunOptions {
   cwd: string;
   /** Source duration, to turn ffmpeg's output time into a percentage. */
   durationSec: number;
+  /** The operator's limit for any run (a slow machine's fault as much as the file's): retryable. */
   timeoutMs: number;
+  /** What this input may cost (from its probed duration and frame rate): past it the input is refused. */
+  budget?: { maxFrames: number; maxWallMs: number };
   signal?: AbortSignal;
   /** Called with 0–100 every time ffmpeg reports (about twice a second). */
   onProgress?: (percent: number) => void;
@@ -71,8 +74,15 @@ export function runFfmpeg(args: string[], opts: FfmpegRunOptions): Promise<void>
       opts.timeoutMs,
     );
 
+    const budget = opts.budget;
+    const overBudget = (what: string) =>
+      kill(new AppError('INPUT_BUDGET_EXCEEDED', `the transcode needed ${what} than a video of this length allows`));
+    const budgetTimer = budget && setTimeout(() => overBudget('more time'), budget.maxWallMs);
+
     createInterface({ input: child.stdout }).on('line', (line) => {
       const [key, value] = line.split('=', 2);
+      // `frame` counts what the first video output (the top rung) has encoded.
+      if (key === 'frame' && budget && Number(value) > budget.maxFrames) return overBudget('more frames');
       if (key !== 'out_time_us' || !opts.onProgress) return;
       const sec = Number(value) / 1e6;
       if (Number.isFinite(sec) && sec >= 0) opts.onProgress(Math.min(100, (sec / opts.durationSec) * 100));
@@ -85,11 +95,13 @@ export function runFfmpeg(args: string[], opts: FfmpegRunOptions): Promise<void>
     child.on('error', (err) => {
       // spawn failures (no ffmpeg on PATH) land here and `close` may never follow.
       clearTimeout(timer);
+      clearTimeout(budgetTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       reject(new AppError('TRANSCODE_FAILED', `ffmpeg could not be started: ${err.message}`, { cause: err }));
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(budgetTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       const ms = Date.now() - started;
       if (stopped) {
@@ -101,7 +113,7 @@ export function runFfmpeg(args: string[], opts: FfmpegRunOptions): Promise<void>
         return resolve();
       }
       opts.logger.error({ code, signal, ms, stderr }, 'ffmpeg failed');
-      reject(new AppError('TRANSCODE_FAILED', `ffmpeg failed (${signal ?? `exit ${code}`}): ${ffmpegReason(stderr)}`));
+      reject(ffmpegFailure(code, signal, stderr));
     });
   });
 }

@@ -33,22 +33,31 @@ const levels: Level[] = [
   { idc: 62, maxMbps: 16711680, maxFs: 139264, maxBr: 800000, maxCpb: 800000 },
 ];
 
+/**
+ * The highest level an output may need: level 5.1 is where mainstream hardware decoders (phones, TVs, browsers'
+ * hardware paths) stop, so the planner shrinks every picture to fit its frame size and macroblock rate.
+ */
+export const MAX_OUTPUT_LEVEL = { idc: 51, name: '5.1', maxFs: 36864, maxMbps: 983040 } as const;
+
+/** Whether a picture of this size at this rate fits a level's frame size, side length and macroblock rate (A.3.1). */
+export function fitsLevel(
+  r: { width: number; height: number; fps: number },
+  level: { maxFs: number; maxMbps: number },
+): boolean {
+  const mbW = Math.ceil(r.width / 16);
+  const mbH = Math.ceil(r.height / 16);
+  const fs = mbW * mbH;
+  // Neither side may exceed sqrt(8 × MaxFS) macroblocks, which bounds very wide frames.
+  return fs <= level.maxFs && Math.max(mbW, mbH) ** 2 <= 8 * level.maxFs && fs * r.fps <= level.maxMbps;
+}
+
 /** High profile allows 1.25× the Baseline/Main bitrate and CPB. */
 const HIGH_FACTOR = 1.25;
 
 /** The lowest level (as x264 writes it: `3.1`) that holds this size, frame rate and VBV. */
 export function h264Level(r: { width: number; height: number; fps: number; maxKbps: number; bufsizeKbps: number }) {
-  const mbW = Math.ceil(r.width / 16);
-  const mbH = Math.ceil(r.height / 16);
-  const fs = mbW * mbH;
   const level = levels.find(
-    (l) =>
-      fs <= l.maxFs &&
-      // Neither side may exceed sqrt(8 × MaxFS) macroblocks (A.3.1), which bounds very wide frames.
-      Math.max(mbW, mbH) ** 2 <= 8 * l.maxFs &&
-      fs * r.fps <= l.maxMbps &&
-      r.maxKbps <= l.maxBr * HIGH_FACTOR &&
-      r.bufsizeKbps <= l.maxCpb * HIGH_FACTOR,
+    (l) => fitsLevel(r, l) && r.maxKbps <= l.maxBr * HIGH_FACTOR && r.bufsizeKbps <= l.maxCpb * HIGH_FACTOR,
   );
   const idc = (level ?? levels[levels.length - 1])?.idc ?? 62;
   return { idc, name: `${Math.floor(idc / 10)}.${idc % 10}` };

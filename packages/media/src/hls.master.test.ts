@@ -9,6 +9,7 @@ const plan = planLadder(
     formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
     durationSec: 10,
     audio: { index: 1, codec: 'aac', channels: 2, sampleRate: 48000 },
+    avStreams: 2,
     video: {
       index: 0,
       codec: 'h264',

@@ -1,3 +1,4 @@
+export * from './codec.whitelist.js';
 export * from './container.sniffer.js';
 export * from './ffmpeg.args.js';
 export * from './ffmpeg.errors.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkInputSize, type InputLimits, validateProbe } from './input.validator.js';
 import type { ProbeResult } from './probe.js';
 
-const limits: InputLimits = { maxBytes: 1024 ** 3, maxDurationSec: 600, maxPixels: 3840 * 2160 };
+const limits: InputLimits = { maxBytes: 1024 ** 3, maxDurationSec: 600, maxPixels: 3840 * 2160, maxStreams: 8 };
 const probe = (
   over: Partial<ProbeResult> = {},
   video: Partial<NonNullable<ProbeResult['video']>> = {},
@@ -11,6 +11,7 @@ const probe = (
   formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
   durationSec: 10,
   audio: null,
+  avStreams: 1,
   ...over,
   video:
     over.video === null
@@ -67,7 +68,27 @@ describe('validateProbe', () => {
     });
   });
 
+  it('refuses more video and audio streams than the limit before looking at anything else', () => {
+    expect(validateProbe(probe({ avStreams: 9, video: null }), limits)?.toJSON()).toEqual({
+      code: 'TOO_MANY_STREAMS',
+      message: 'the file has 9 video and audio streams; the limit is 8',
+      retryable: false,
+    });
+  });
+
+  it('refuses a video or audio codec outside the whitelist', () => {
+    expect(validateProbe(probe({}, { codec: 'cinepak' }), limits)?.toJSON()).toEqual({
+      code: 'UNSUPPORTED_CODEC',
+      message: 'the cinepak video codec is not accepted',
+      retryable: false,
+    });
+    const audio = { index: 1, codec: 'adpcm_ima_qt', channels: 1, sampleRate: 8000 };
+    expect(codeOf(validateProbe(probe({ audio }), limits))).toBe('UNSUPPORTED_CODEC');
+    expect(validateProbe(probe({ audio: { ...audio, codec: 'opus' } }, { codec: 'av1' }), limits)).toBeNull();
+  });
+
   it('allows exactly the limits', () => {
     expect(validateProbe(probe({ durationSec: 600 }, { width: 3840, height: 2160 }), limits)).toBeNull();
+    expect(validateProbe(probe({ avStreams: 8 }), limits)).toBeNull();
   });
 });

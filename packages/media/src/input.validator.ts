@@ -1,6 +1,7 @@
-// Pure refusals of an input, each with its stable code: what the operator allows (size, length, pixels) and what
-// a transcode needs (a real container, a picture, a duration).
+// Pure refusals of an input, each with its stable code: what the operator allows (size, length, pixels, streams)
+// and what a transcode needs (a real container, a whitelisted codec, a picture, a duration).
 import { AppError } from '@reelforge/contracts';
+import { isWhitelistedAudioCodec, isWhitelistedVideoCodec } from './codec.whitelist.js';
 import { isWhitelistedFormat } from './container.sniffer.js';
 import type { ProbeResult } from './probe.js';
 
@@ -9,6 +10,8 @@ export interface InputLimits {
   maxDurationSec: number;
   /** Stored width × height of the source: what the decoder has to hold per frame. */
   maxPixels: number;
+  /** Video plus audio streams; other streams (subtitles, data) are ignored, never decoded. */
+  maxStreams: number;
 }
 
 export const defaultInputLimits: InputLimits = {
@@ -16,6 +19,8 @@ export const defaultInputLimits: InputLimits = {
   maxDurationSec: 4 * 3600,
   // 8K UHD; what a phone or camera produces today, and bounded so a forged 60000×60000 header is refused.
   maxPixels: 7680 * 4320,
+  // A multi-angle or multi-language file has a few; thousands only serve to make the demuxer and muxers work.
+  maxStreams: 8,
 };
 
 /** Checked before anything is downloaded or probed. */
@@ -31,8 +36,20 @@ export function validateProbe(probe: ProbeResult, limits: InputLimits): AppError
   if (!isWhitelistedFormat(probe.formatName)) {
     return new AppError('UNSUPPORTED_INPUT', `the ${probe.formatName} format is not accepted`);
   }
+  if (probe.avStreams > limits.maxStreams) {
+    return new AppError(
+      'TOO_MANY_STREAMS',
+      `the file has ${probe.avStreams} video and audio streams; the limit is ${limits.maxStreams}`,
+    );
+  }
   const video = probe.video;
   if (!video) return new AppError('NO_VIDEO_STREAM', 'the file has no video stream');
+  if (!isWhitelistedVideoCodec(video.codec)) {
+    return new AppError('UNSUPPORTED_CODEC', `the ${video.codec} video codec is not accepted`);
+  }
+  if (probe.audio && !isWhitelistedAudioCodec(probe.audio.codec)) {
+    return new AppError('UNSUPPORTED_CODEC', `the ${probe.audio.codec} audio codec is not accepted`);
+  }
   if (probe.durationSec === null) return new AppError('CORRUPT_INPUT', 'the duration of the video cannot be read');
   const pixels = video.width * video.height;
   if (pixels > limits.maxPixels) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseFrameRate, planLadder } from './ladder.planner.js';
+import { chooseFrameRate, fitOutput, planLadder } from './ladder.planner.js';
 import { defaultProfile } from './ladder.profile.js';
 import type { ProbeResult, VideoStreamInfo } from './probe.js';
 
@@ -8,6 +8,7 @@ const source = (video: Partial<VideoStreamInfo>, over: Partial<ProbeResult> = {}
   formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
   durationSec: 20,
   audio: { index: 1, codec: 'aac', channels: 2, sampleRate: 48000 },
+  avStreams: 2,
   ...over,
   video: {
     index: 0,
@@ -207,6 +208,96 @@ describe('planLadder', () => {
       step: 1,
       candidates: 2,
     });
+  });
+});
+
+describe('planLadder: bounded cost and playable outputs', () => {
+  const uhdProfile = { ...defaultProfile, rungs: [{ shortSide: 2160, maxKbps: 16000 }, ...defaultProfile.rungs] };
+  const levels = (p: ReturnType<typeof planLadder>) => p.renditions.map((r) => r.level);
+
+  it('caps every output at the probed duration plus a segment, and budgets frames and time from it', () => {
+    const plan = planLadder(source({}), defaultProfile);
+    expect(plan.maxOutputSec).toBe(22);
+    // (20 s + 2 segments) × 30 fps; 60 s + 720 × ⅓ s.
+    expect(plan.budget).toEqual({ maxFrames: 720, maxWallSec: 300 });
+    const fast = planLadder(
+      source({ avgFrameRate: { num: 60, den: 1 }, rFrameRate: { num: 60, den: 1 } }, { durationSec: 2 }),
+      defaultProfile,
+    );
+    expect([fast.maxOutputSec, fast.budget]).toEqual([4, { maxFrames: 360, maxWallSec: 180 }]);
+  });
+
+  it('refuses 16000x64 (and its portrait twin): fitted to 4096 wide, it would be 16 px tall', () => {
+    for (const [width, height] of [
+      [16000, 64],
+      [64, 16000],
+    ]) {
+      expect(() => planLadder(source({ width, height }), defaultProfile)).toThrowError(
+        expect.objectContaining({
+          code: 'UNSUPPORTED_DIMENSIONS',
+          retryable: false,
+          message: `the video is ${width}x${height}; fitted within 4096 px and H.264 level 5.1 its short side would be under 64 px`,
+        }),
+      );
+    }
+  });
+
+  it('refuses a picture smaller than the minimum even when nothing needs fitting', () => {
+    expect(() => planLadder(source({ width: 96, height: 48 }), defaultProfile)).toThrowError(
+      expect.objectContaining({ code: 'UNSUPPORTED_DIMENSIONS' }),
+    );
+    expect(sizes(planLadder(source({ width: 128, height: 64 }), defaultProfile))).toEqual(['64p 128x64']);
+  });
+
+  it('scales a panorama down to 4096 wide, keeping its shape, every rung within level 5.1', () => {
+    const plan = planLadder(source({ width: 8000, height: 1080 }), defaultProfile);
+    expect(sizes(plan)).toEqual(['552p 4088x552', '480p 3554x480', '360p 2666x360']);
+    // 256 × 35 macroblocks: more than level 4.2 holds in a frame.
+    expect(levels(plan)).toEqual(['5.0', '4.0', '3.2']);
+    expect(plan.prescale).toEqual({ width: 4088, height: 552 });
+    expect(plan.source).toEqual({ width: 8000, height: 1080 });
+  });
+
+  it('honours a smaller longest side from the profile', () => {
+    const plan = planLadder(source({ width: 8000, height: 1080 }), { ...defaultProfile, maxLongSide: 1920 });
+    expect(sizes(plan)).toEqual(['258p 1912x258']);
+  });
+
+  it('fits 4096x2304 at 60 fps into level 5.1 macroblocks per second (16384 a frame): 2720x1530', () => {
+    const plan = planLadder(
+      source({ width: 4096, height: 2304, avgFrameRate: { num: 60, den: 1 }, rFrameRate: { num: 60, den: 1 } }),
+      uhdProfile,
+    );
+    expect(sizes(plan)[0]).toBe('1530p 2720x1530');
+    // 170 × 96 macroblocks × 60 fps = 979,200 ≤ 983,040.
+    expect(plan.renditions[0]?.level).toBe('5.1');
+    expect(levels(plan).every((l) => Number(l) <= 5.1)).toBe(true);
+  });
+
+  it('fits 4096x2304 at 30 fps into level 5.1 frame size: 3840x2160', () => {
+    const plan = planLadder(source({ width: 4096, height: 2304 }), uhdProfile);
+    expect(sizes(plan)).toEqual([
+      '2160p 3840x2160',
+      '1080p 1920x1080',
+      '720p 1280x720',
+      '480p 854x480',
+      '360p 640x360',
+    ]);
+    expect(plan.renditions[0]?.level).toBe('5.1');
+  });
+});
+
+describe('fitOutput', () => {
+  it('returns a source that already fits unchanged, odd or not', () => {
+    expect(fitOutput({ width: 1023.6, height: 575 }, 25, 4096)).toEqual({ width: 1023.6, height: 575 });
+    // DCI 4K fits level 5.1 at 25 fps, not at 30 (256 × 135 macroblocks × 30 > 983,040).
+    expect(fitOutput({ width: 4096, height: 2160 }, 25, 4096)).toEqual({ width: 4096, height: 2160 });
+    expect(fitOutput({ width: 4096, height: 2160 }, 30, 4096)).toEqual({ width: 3974, height: 2096 });
+  });
+
+  it('shrinks to even pixels that still fit once rounded up to whole macroblocks', () => {
+    expect(fitOutput({ width: 2304, height: 4096 }, 60, 4096)).toEqual({ width: 1530, height: 2720 });
+    expect(fitOutput({ width: 16000, height: 64 }, 30, 4096)).toEqual({ width: 4000, height: 16 });
   });
 });
 

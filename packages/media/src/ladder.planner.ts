@@ -1,8 +1,9 @@
 // Pure: a probed source and a profile → every number of the transcode (rungs, bitrates, levels, frame rate, GOP,
-// filters, poster window, storyboard grid). Nothing here runs anything, so every decision is unit-tested.
+// filters, poster window, storyboard grid, what it may cost). Nothing here runs anything, so every decision is
+// unit-tested.
 import { AppError } from '@reelforge/contracts';
 import type { Container } from './container.sniffer.js';
-import { AAC_LC_CODEC, avc1HighCodec, h264Level } from './h264.level.js';
+import { AAC_LC_CODEC, avc1HighCodec, fitsLevel, h264Level, MAX_OUTPUT_LEVEL } from './h264.level.js';
 import type { LadderProfile } from './ladder.profile.js';
 import type { ProbeResult } from './probe.js';
 import { type Ratio, ratioValue, reduce } from './ratio.js';
@@ -50,6 +51,10 @@ export interface LadderPlan {
   videoStream: number;
   audioStream: number | null;
   durationSec: number;
+  /** No output runs longer than this (the probed duration plus a segment), whatever the packets' timestamps say. */
+  maxOutputSec: number;
+  /** Past either, FFmpeg is stopped and the input refused: frames encoded (first rung) and wall-clock seconds. */
+  budget: { maxFrames: number; maxWallSec: number };
   /** As displayed: rotation applied, pixels square. */
   source: { width: number; height: number };
   fps: Ratio;
@@ -107,8 +112,17 @@ export function planLadder(probe: ProbeResult, profile: LadderProfile): LadderPl
 
   const fps = chooseFrameRate({ avg: video.avgFrameRate, base: video.rFrameRate }, profile.maxFps);
   const fpsValue = ratioValue(fps);
+  const fitted = fitOutput(display, fpsValue, profile.maxLongSide);
+  if (Math.min(fitted.width, fitted.height) < profile.minShortSide) {
+    const stored = `${video.width}x${video.height}`;
+    throw new AppError(
+      'UNSUPPORTED_DIMENSIONS',
+      `the video is ${stored}; fitted within ${profile.maxLongSide} px and H.264 level ${MAX_OUTPUT_LEVEL.name} ` +
+        `its short side would be under ${profile.minShortSide} px`,
+    );
+  }
   const audio = probe.audio ? profile.audio : null;
-  const renditions = planRungs(display, fpsValue, profile, audio?.kbps ?? null);
+  const renditions = planRungs(fitted, fpsValue, profile, audio?.kbps ?? null);
   const top = renditions[0] as Rendition;
 
   const decoded = quarterTurn
@@ -121,6 +135,8 @@ export function planLadder(probe: ProbeResult, profile: LadderProfile): LadderPl
     videoStream: video.index,
     audioStream: probe.audio?.index ?? null,
     durationSec,
+    maxOutputSec: round3(durationSec + profile.segmentSec),
+    budget: planBudget(durationSec + 2 * profile.segmentSec, fpsValue, profile.budget),
     source: { width: Math.round(display.width), height: Math.round(display.height) },
     fps,
     gopFrames: Math.max(1, Math.round(profile.segmentSec * fpsValue)),
@@ -172,6 +188,33 @@ function nearestStandard(rate: Ratio): Ratio | null {
   return best;
 }
 
+/**
+ * The largest picture of the source's shape that every player can decode: within the longest side and H.264 level
+ * 5.1's frame size and macroblock rate at this frame rate. A source that already fits is returned as it is; a
+ * shrunk one comes back in even pixels, sized so the rounding up to whole macroblocks still fits.
+ */
+export function fitOutput(
+  display: { width: number; height: number },
+  fps: number,
+  maxLongSide: number,
+): { width: number; height: number } {
+  const portrait = display.height > display.width;
+  const short = Math.min(display.width, display.height);
+  const long = Math.max(display.width, display.height);
+  const fits = (s: number, l: number) =>
+    l <= maxLongSide && fitsLevel({ width: portrait ? s : l, height: portrait ? l : s, fps }, MAX_OUTPUT_LEVEL);
+  if (fits(short, long)) return display;
+
+  const maxMbs = Math.min(MAX_OUTPUT_LEVEL.maxFs, MAX_OUTPUT_LEVEL.maxMbps / fps);
+  const maxSide = Math.floor(Math.sqrt(8 * MAX_OUTPUT_LEVEL.maxFs)) * 16;
+  const scale = Math.min(1, maxLongSide / long, maxSide / long, Math.sqrt((maxMbs * 256) / (short * long)));
+  const longFor = (s: number) => Math.min(floorEven(long), roundEven((s * long) / short));
+  let s = floorEven(short * scale);
+  while (s > 0 && !fits(s, longFor(s))) s -= 2;
+  const l = s > 0 ? longFor(s) : 0;
+  return portrait ? { width: s, height: l } : { width: l, height: s };
+}
+
 function planRungs(
   display: { width: number; height: number },
   fps: number,
@@ -217,6 +260,11 @@ function capAt30(shortSide: number, specs: { shortSide: number; maxKbps: number 
   const above = [...specs].reverse().find((s) => s.shortSide >= shortSide) ?? specs[0];
   if (!above) return 0;
   return above.shortSide === shortSide ? above.maxKbps : above.maxKbps * (shortSide / above.shortSide) ** 2;
+}
+
+function planBudget(outputSec: number, fps: number, b: LadderProfile['budget']): LadderPlan['budget'] {
+  const maxFrames = Math.ceil(outputSec * fps);
+  return { maxFrames, maxWallSec: Math.ceil(b.startupSec + maxFrames * b.secondsPerFrame) };
 }
 
 function planPoster(durationSec: number, fps: number, p: LadderProfile['poster']): PosterPlan {

@@ -20,6 +20,15 @@ export interface LadderProfile {
   /** Above 30 fps the caps grow by this factor: twice the frames need more than the same bits. */
   highFpsFactor: number;
   maxFps: number;
+  /** Longest side of any rendition; larger pictures are scaled down to it (and to H.264 level 5.1). */
+  maxLongSide: number;
+  /** A picture whose short side would end below this after fitting is refused (`UNSUPPORTED_DIMENSIONS`). */
+  minShortSide: number;
+  /**
+   * What one transcode may cost, from the probed duration and frame rate: its wall-clock budget is `startupSec`
+   * plus `secondsPerFrame` for every frame the output may hold. Past it the input, not the machine, is to blame.
+   */
+  budget: { startupSec: number; secondsPerFrame: number };
   segmentSec: number;
   audio: { kbps: number; channels: number; sampleRate: number };
   storyboard: { tileLongSide: number; columns: number; maxTiles: number; minIntervalSec: number };
@@ -41,6 +50,11 @@ export const defaultProfile: LadderProfile = {
   bufsizeFactor: 2,
   highFpsFactor: 1.5,
   maxFps: 60,
+  // Where mainstream hardware decoders stop (4096 wide, as level 5.1 allows).
+  maxLongSide: 4096,
+  minShortSide: 64,
+  // 1080p30 costs ~0.04 s a frame for the whole ladder on 2 vCPUs (BENCHMARKS.md); this allows about eight times that.
+  budget: { startupSec: 60, secondsPerFrame: 1 / 3 },
   segmentSec: 2,
   audio: { kbps: 128, channels: 2, sampleRate: 48_000 },
   storyboard: { tileLongSide: 160, columns: 10, maxTiles: 100, minIntervalSec: 1 },

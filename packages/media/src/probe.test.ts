@@ -1,8 +1,10 @@
 import { AppError } from '@reelforge/contracts';
 import { describe, expect, it } from 'vitest';
-import { lastPacketEnd, parseProbeOutput, safeInputArgs } from './probe.js';
+import { decoderWhitelist } from './codec.whitelist.js';
+import { lastPacketEnd, parseProbeOutput, probeRefusal, safeInputArgs } from './probe.js';
 
-// Trimmed from `ffprobe -show_format -show_streams -of json` of a phone clip with cover art and two audio tracks.
+// Trimmed from `ffprobe -show_format -show_streams -of json` of a phone clip with cover art, two audio tracks, a
+// subtitle track and a timecode track.
 const phone = {
   streams: [
     {
@@ -32,12 +34,14 @@ const phone = {
     },
     { index: 2, codec_type: 'audio', codec_name: 'aac', channels: 2, sample_rate: '48000' },
     { index: 3, codec_type: 'audio', codec_name: 'aac', channels: 1, sample_rate: '44100' },
+    { index: 4, codec_type: 'subtitle', codec_name: 'mov_text' },
+    { index: 5, codec_type: 'data', codec_tag_string: 'tmcd' },
   ],
   format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '12.345000', size: '1000' },
 };
 
 describe('parseProbeOutput', () => {
-  it('takes the real video (not the cover art), its rotation, rates and colour, and the first audio track', () => {
+  it('takes the real video (not the cover art), its rotation, rates and colour, the first audio track, and counts the video and audio streams', () => {
     const probe = parseProbeOutput(phone, 'mov');
     expect(probe).toEqual({
       container: 'mov',
@@ -59,6 +63,7 @@ describe('parseProbeOutput', () => {
         fieldOrder: 'progressive',
       },
       audio: { index: 2, codec: 'aac', channels: 2, sampleRate: 48000 },
+      avStreams: 4,
     });
   });
 
@@ -104,11 +109,41 @@ describe('safeInputArgs', () => {
       'file',
       '-format_whitelist',
       'mov,matroska,mpegts,mpeg,avi,flv,asf,ogg',
+      '-codec_whitelist',
+      decoderWhitelist.join(','),
+      '-probesize',
+      '5000000',
+      '-analyzeduration',
+      '5000000',
+      '-max_streams',
+      '100',
       '-f',
       'mov',
       '-i',
       'file:/in/http:evil.mp4',
     ]);
+  });
+});
+
+describe('probeRefusal', () => {
+  it('names too many streams, a codec off the whitelist, or else a corrupt file, without the host path', () => {
+    const refusal = (stderr: string) => probeRefusal('matroska', stderr).toJSON();
+    expect(
+      refusal(
+        '[matroska,webm @ 0x55ccdd2466c0] Number of streams exceeds max_streams parameter (100), see the documentation\n' +
+          'file:/scratch/rf-1/source: Cannot allocate memory\n',
+      ),
+    ).toEqual({ code: 'TOO_MANY_STREAMS', message: 'the file has more than 100 streams', retryable: false });
+    expect(refusal("[xbm @ 0x55fb34cdca80] Codec (xbm) not on whitelist 'h264,aac'\n")).toEqual({
+      code: 'UNSUPPORTED_CODEC',
+      message: 'the xbm codec is not accepted',
+      retryable: false,
+    });
+    expect(refusal('file:/scratch/rf-1/source: Invalid data found when processing input\n')).toEqual({
+      code: 'CORRUPT_INPUT',
+      message: 'the matroska file could not be read: Invalid data found when processing input',
+      retryable: false,
+    });
   });
 });
 

@@ -1,10 +1,13 @@
 // ffprobe on an untrusted file. The demuxer is the one its bytes name, only whitelisted demuxers and the file
-// protocol may open anything, so a playlist, concat script or URL named inside an upload is never followed.
+// protocol may open anything, so a playlist, concat script or URL named inside an upload is never followed; only
+// whitelisted decoders open its streams, and how much it reads, how many streams it makes and how long it runs are
+// bounded, so a crafted header cannot make the probe itself expensive.
 import { execFile } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AppError } from '@reelforge/contracts';
 import { z } from 'zod';
+import { decoderWhitelist } from './codec.whitelist.js';
 import {
   type Container,
   containerWhitelist,
@@ -47,13 +50,21 @@ export interface ProbeResult {
   durationSec: number | null;
   video: VideoStreamInfo | null;
   audio: AudioStreamInfo | null;
+  /** Video and audio streams in the file, cover art included; subtitles and data streams are not counted. */
+  avStreams: number;
 }
 
 export interface ProbeOptions {
   ffprobePath?: string;
+  /** Reading the header; a real file takes well under a second, so running out is the file's doing. */
   timeoutMs?: number;
+  /** Reading every packet of a file whose header has no duration (live recordings): proportional to its size. */
+  scanTimeoutMs?: number;
   signal?: AbortSignal;
 }
+
+/** Streams a demuxer may create before it gives up: far above any real file, far below a crafted one. */
+export const MAX_DEMUXED_STREAMS = 100;
 
 /** The input half of every ffprobe/ffmpeg command that reads an upload. */
 export function safeInputArgs(container: Container, path: string): string[] {
@@ -62,6 +73,15 @@ export function safeInputArgs(container: Container, path: string): string[] {
     'file',
     '-format_whitelist',
     containerWhitelist.join(','),
+    '-codec_whitelist',
+    decoderWhitelist.join(','),
+    // What stream detection may read and decode (FFmpeg's defaults, stated so a build cannot change them).
+    '-probesize',
+    '5000000',
+    '-analyzeduration',
+    '5000000',
+    '-max_streams',
+    String(MAX_DEMUXED_STREAMS),
     '-f',
     container,
     // `file:` so a name like `http:x` or `concat:a|b` stays a local path.
@@ -71,7 +91,7 @@ export function safeInputArgs(container: Container, path: string): string[] {
 }
 
 export async function probeInput(path: string, opts: ProbeOptions = {}): Promise<ProbeResult> {
-  const container = sniffContainer(await readHead(path));
+  const container = sniffContainer(await readHead(path))?.container;
   if (!container) {
     throw new AppError(
       'UNSUPPORTED_INPUT',
@@ -79,7 +99,12 @@ export async function probeInput(path: string, opts: ProbeOptions = {}): Promise
     );
   }
   const input = safeInputArgs(container, path);
-  const json = await ffprobe([...input, '-show_format', '-show_streams', '-of', 'json'], container, opts);
+  const json = await ffprobe(
+    [...input, '-show_format', '-show_streams', '-of', 'json'],
+    container,
+    opts,
+    opts.timeoutMs ?? 30_000,
+  );
   const probe = parseProbeOutput(JSON.parse(json), container);
   if (!isWhitelistedFormat(probe.formatName)) {
     throw new AppError('UNSUPPORTED_INPUT', `the ${probe.formatName} format is not accepted`);
@@ -98,6 +123,7 @@ export async function probeInput(path: string, opts: ProbeOptions = {}): Promise
       ],
       container,
       opts,
+      opts.scanTimeoutMs ?? 600_000,
     );
     probe.durationSec = lastPacketEnd(csv);
   }
@@ -115,26 +141,43 @@ async function readHead(path: string): Promise<Uint8Array> {
   }
 }
 
-function ffprobe(args: string[], container: Container, opts: ProbeOptions): Promise<string> {
+function ffprobe(args: string[], container: Container, opts: ProbeOptions, timeoutMs: number): Promise<string> {
   return new Promise((done, fail) => {
     execFile(
       opts.ffprobePath ?? 'ffprobe',
       ['-v', 'error', '-hide_banner', ...args],
-      { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL', signal: opts.signal },
+      { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, killSignal: 'SIGKILL', signal: opts.signal },
       (err, stdout, stderr) => {
         if (!err) return done(stdout);
         if (opts.signal?.aborted) return fail(abortError(opts.signal));
         const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: unknown };
-        // Not starting or not finishing is our trouble, not the file's; another attempt may do better.
-        if (e.killed || typeof e.code === 'string') {
+        // Bounded reads of a file that still take this long, or print this much, are the file's doing.
+        if (e.killed || e.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
           return fail(
-            new AppError('TRANSCODE_FAILED', `ffprobe did not run to completion: ${e.message}`, { cause: err }),
+            new AppError(
+              'INPUT_BUDGET_EXCEEDED',
+              `reading the ${container} file took longer than ${timeoutMs / 1000} s`,
+            ),
           );
         }
-        fail(new AppError('CORRUPT_INPUT', `the ${container} file could not be read: ${ffmpegReason(stderr)}`));
+        // Not starting (no ffprobe, no process slot) is our trouble, not the file's; another attempt may do better.
+        if (typeof e.code === 'string') {
+          return fail(new AppError('TRANSCODE_FAILED', `ffprobe could not be started: ${e.message}`, { cause: err }));
+        }
+        fail(probeRefusal(container, stderr));
       },
     );
   });
+}
+
+/** Pure: why ffprobe gave up on a file, from what it printed. */
+export function probeRefusal(container: Container, stderr: string): AppError {
+  if (stderr.includes('exceeds max_streams')) {
+    return new AppError('TOO_MANY_STREAMS', `the file has more than ${MAX_DEMUXED_STREAMS} streams`);
+  }
+  const codec = /Codec \(([\w-]+)\) not on whitelist/.exec(stderr)?.[1];
+  if (codec) return new AppError('UNSUPPORTED_CODEC', `the ${codec} codec is not accepted`);
+  return new AppError('CORRUPT_INPUT', `the ${container} file could not be read: ${ffmpegReason(stderr)}`);
 }
 
 const FfprobeStream = z.looseObject({
@@ -185,6 +228,7 @@ export function parseProbeOutput(json: unknown, container: Container): ProbeResu
           sampleRate: Number(audio.sample_rate ?? 0),
         }
       : null,
+    avStreams: streams.filter((s) => s.codec_type === 'video' || s.codec_type === 'audio').length,
   };
 }
 

@@ -143,6 +143,10 @@ describe('transcoder CLI', () => {
     ['MAX_INPUT_BYTES', '1000', 'TOO_LARGE'],
     ['MAX_DURATION_SEC', '1', 'TOO_LONG'],
     ['MAX_PIXELS', '10000', 'TOO_MANY_PIXELS'],
+    // The clip has a video and an audio stream.
+    ['MAX_STREAMS', '1', 'TOO_MANY_STREAMS'],
+    // 640x360 fitted within 100 px is 100x56: under the 64 px minimum.
+    ['MAX_OUTPUT_SIDE', '100', 'UNSUPPORTED_DIMENSIONS'],
   ])('applies the limit %s=%s as %s', async (variable, value, code) => {
     const d = await caseDir(`limit-${variable}`);
     const run = await runCli([clip, join(d, 'out')], { [variable]: value });

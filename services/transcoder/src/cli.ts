@@ -38,6 +38,7 @@ async function main(args: string[]): Promise<number> {
       attempt: 1,
       profile: defaultProfile,
       limits: limitsFromEnv(env),
+      maxOutputSide: env.MAX_OUTPUT_SIDE,
       threads: env.FFMPEG_THREADS,
       timeoutMs: env.TRANSCODE_TIMEOUT_SEC * 1000,
       logger,

@@ -28,7 +28,13 @@ describe('TaskEnv', () => {
     });
     expect(env.JOB_SPEC).toEqual({ ...spec, profile: 'default' });
     expect(env.KAFKA_BROKERS).toEqual(['b1:9092', 'b2:9092']);
-    expect(limitsFromEnv(env)).toEqual({ maxBytes: 20 * 1024 ** 3, maxDurationSec: 14_400, maxPixels: 2_073_600 });
+    expect(limitsFromEnv(env)).toEqual({
+      maxBytes: 20 * 1024 ** 3,
+      maxDurationSec: 14_400,
+      maxPixels: 2_073_600,
+      maxStreams: 8,
+    });
+    expect(env.MAX_OUTPUT_SIDE).toBe(4096);
     expect([env.FFMPEG_THREADS, env.TRANSCODE_TIMEOUT_SEC, env.LOG_LEVEL, env.S3_FORCE_PATH_STYLE]).toEqual([
       0,
       21_600,

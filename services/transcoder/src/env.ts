@@ -3,13 +3,16 @@
 import { tmpdir } from 'node:os';
 import { commonEnv, kafkaEnv, s3Env } from '@reelforge/config';
 import { TranscodeJobSpecV1 } from '@reelforge/contracts';
-import { defaultInputLimits, type InputLimits } from '@reelforge/media';
+import { defaultInputLimits, defaultProfile, type InputLimits } from '@reelforge/media';
 import { z } from 'zod';
 
 export const transcodeEnv = {
   MAX_INPUT_BYTES: z.coerce.number().int().positive().default(defaultInputLimits.maxBytes),
   MAX_DURATION_SEC: z.coerce.number().positive().default(defaultInputLimits.maxDurationSec),
   MAX_PIXELS: z.coerce.number().int().positive().default(defaultInputLimits.maxPixels),
+  MAX_STREAMS: z.coerce.number().int().positive().default(defaultInputLimits.maxStreams),
+  /** Longest side of any rendition; 4096 is where mainstream hardware decoders stop. */
+  MAX_OUTPUT_SIDE: z.coerce.number().int().min(64).default(defaultProfile.maxLongSide),
   /** x264 threads per rung; 0 lets x264 size itself to the cores it sees. */
   FFMPEG_THREADS: z.coerce.number().int().min(0).default(0),
   /** Whole ffmpeg run; a 4 h upload at 1.5× real time still fits. */
@@ -56,4 +59,5 @@ export const limitsFromEnv = (env: z.infer<z.ZodObject<typeof transcodeEnv>>): I
   maxBytes: env.MAX_INPUT_BYTES,
   maxDurationSec: env.MAX_DURATION_SEC,
   maxPixels: env.MAX_PIXELS,
+  maxStreams: env.MAX_STREAMS,
 });

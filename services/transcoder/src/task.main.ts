@@ -39,6 +39,7 @@ try {
     logger,
     scratchDir: env.SCRATCH_DIR,
     limits: limitsFromEnv(env),
+    maxOutputSide: env.MAX_OUTPUT_SIDE,
     threads: env.FFMPEG_THREADS,
     timeoutMs: env.TRANSCODE_TIMEOUT_SEC * 1000,
     signal: controller.signal,

@@ -25,6 +25,8 @@ export interface TranscodeOptions {
   attempt: number;
   profile: LadderProfile;
   limits: InputLimits;
+  /** Overrides the profile's longest output side (MAX_OUTPUT_SIDE). */
+  maxOutputSide?: number;
   /** x264 threads per rung (0: x264 decides). */
   threads: number;
   timeoutMs: number;
@@ -68,7 +70,11 @@ export async function transcodeFile(input: string, outDir: string, opts: Transco
   });
   const refusal = validateProbe(probe, opts.limits);
   if (refusal) throw refusal;
-  const plan = planLadder(probe, opts.profile);
+  // Refuses what no player could decode (UNSUPPORTED_DIMENSIONS), still before anything is written.
+  const plan = planLadder(
+    probe,
+    opts.maxOutputSide ? { ...opts.profile, maxLongSide: opts.maxOutputSide } : opts.profile,
+  );
   opts.logger.info(
     {
       source: { ...plan.source, durationSec: plan.durationSec, codec: probe.video?.codec, container: probe.formatName },
@@ -88,6 +94,7 @@ export async function transcodeFile(input: string, outDir: string, opts: Transco
       cwd: outDir,
       durationSec: plan.durationSec,
       timeoutMs: opts.timeoutMs,
+      budget: { maxFrames: plan.budget.maxFrames, maxWallMs: plan.budget.maxWallSec * 1000 },
       logger: opts.logger,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
@@ -123,8 +130,8 @@ async function finish(plan: LadderPlan, outDir: string, opts: TranscodeOptions):
       (s) => s.size,
       () => 0,
     );
-    // ffmpeg exiting 0 without an output happens (e.g. a stream that decodes to no frames); never ship half a ladder.
-    if (bytes === 0) throw new AppError('TRANSCODE_FAILED', `ffmpeg finished without writing ${file}`);
+    // ffmpeg exiting 0 without an output happens when a stream decodes to no frames; never ship half a ladder.
+    if (bytes === 0) throw new AppError('DECODE_ERROR', `the video decoded to nothing (no ${file})`);
     sizes.set(file, bytes);
   }
 

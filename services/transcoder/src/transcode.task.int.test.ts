@@ -57,6 +57,7 @@ describe('runTranscodeTask', () => {
       logger: pino({ level: 'silent' }),
       scratchDir: await mkdtemp(join(dir, 'scratch-')),
       limits: defaultInputLimits,
+      maxOutputSide: 4096,
       threads: 1,
       timeoutMs: 60_000,
       signal: new AbortController().signal,

@@ -24,6 +24,7 @@ export interface TaskDeps {
   logger: Logger;
   scratchDir: string;
   limits: InputLimits;
+  maxOutputSide: number;
   threads: number;
   timeoutMs: number;
   signal: AbortSignal;
@@ -65,6 +66,7 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
       attempt: spec.attempt,
       profile,
       limits: deps.limits,
+      maxOutputSide: deps.maxOutputSide,
       threads: deps.threads,
       timeoutMs: deps.timeoutMs,
       logger,

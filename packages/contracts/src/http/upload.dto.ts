@@ -1,14 +1,23 @@
 // Direct-to-S3 uploads: the API hands out presigned part URLs, the client PUTs the parts to S3 itself, and asks
 // the API to complete once every part is there.
 import { z } from 'zod';
-import { VideoId, VideoStatus } from './video.dto.js';
+import { PRINTABLE, Title, VideoId, VideoStatus } from './video.dto.js';
 
+// RFC 6838 type/subtype (restricted names) with optional RFC 9110 parameters: ASCII only, as the column stores it.
+const token = '[A-Za-z0-9!#$&^_.+-]';
+const mimeType = new RegExp(
+  `^${token}{1,63}/${token}{1,63}(?:\\s*;\\s*${token}+=(?:${token}+|"[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*"))*$`,
+);
 export const CreateUploadRequest = z
-  .object({
-    filename: z.string().min(1).max(255),
-    bytes: z.number().int().positive(),
-    contentType: z.string().min(1).max(127),
-    title: z.string().trim().min(1).max(200).optional(),
+  .strictObject({
+    filename: z.string().min(1).max(255).regex(PRINTABLE, 'filename must not contain control characters'),
+    bytes: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    contentType: z
+      .string()
+      .max(127)
+      .regex(mimeType, 'contentType must be a MIME type such as video/mp4')
+      .describe('What the client believes it sends; the stored type is decided from the file itself.'),
+    title: Title.optional(),
   })
   .meta({ id: 'CreateUploadRequest' });
 export type CreateUploadRequest = z.infer<typeof CreateUploadRequest>;

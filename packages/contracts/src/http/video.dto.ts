@@ -10,7 +10,10 @@ export type Visibility = z.infer<typeof Visibility>;
 
 export const VideoId = z.uuid().meta({ id: 'VideoId' });
 
-const Title = z.string().trim().min(1).max(200);
+/** No control characters (C0, DEL, C1): what a person types as a name or title, on one line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what it is for.
+export const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+export const Title = z.string().trim().min(1).max(200).regex(PRINTABLE, 'title must not contain control characters');
 const Description = z.string().max(5000);
 
 export const RenditionLink = z.object({

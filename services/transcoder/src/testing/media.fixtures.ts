@@ -28,6 +28,8 @@ interface ProbedStream {
   width?: number;
   height?: number;
   pix_fmt?: string;
+  /** H.264 level × 10 (51 is 5.1). */
+  level?: number;
   sample_aspect_ratio?: string;
   r_frame_rate: string;
   avg_frame_rate: string;

@@ -169,6 +169,40 @@ describe('direct upload', () => {
     expect(await listMultipart()).toEqual(before);
   });
 
+  it.each([
+    ['a non-ASCII content type', { contentType: 'vidéo/mp4' }],
+    ['a content type that is not type/subtype', { contentType: 'mp4' }],
+    ['a content type with a line break', { contentType: 'video/mp4\r\nx-evil: 1' }],
+    ['a file name with a control character', { filename: 'a\u0000b.mp4' }],
+    ['a title with a line break', { title: 'one\ntwo' }],
+    ['a size that is not an integer', { bytes: 1.5 }],
+    ['a size beyond what a number holds exactly', { bytes: 2 ** 60 }],
+    ['an unknown field', { owner: 'mallory' }],
+  ])('refuses %s with 400 BAD_REQUEST, opening nothing', async (_name, over) => {
+    const before = await listMultipart();
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/uploads',
+      headers: alice.auth,
+      payload: { filename: 'clip.mp4', bytes: 6 * MiB, contentType: 'video/mp4', ...over },
+    });
+    expect([res.statusCode, res.json().code]).toEqual([400, 'BAD_REQUEST']);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(await listMultipart()).toEqual(before);
+  });
+
+  it('takes a content type with parameters and a file name in any script', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/uploads',
+      headers: alice.auth,
+      payload: { filename: 'ビデオ 🎬.mp4', bytes: 6 * MiB, contentType: 'video/mp4; codecs="avc1.64001f"' },
+    });
+    expect(res.statusCode).toBe(201);
+    const video = await h.app.inject({ method: 'GET', url: `/v1/videos/${res.json().id}`, headers: alice.auth });
+    expect(video.json()).toMatchObject({ title: 'ビデオ 🎬', source: { filename: 'ビデオ 🎬.mp4' } });
+  });
+
   it('refuses a completed upload that is not a video: 415, object removed, video failed', async () => {
     const text = Buffer.from('not a video, just text\n'.repeat(1000));
     const upload = await start(text);

@@ -19,10 +19,10 @@ import {
   type Video,
   type VideoRepository,
 } from '@reelforge/db';
+import { SNIFF_BYTES, sniffContainer } from '@reelforge/media';
 import { type ObjectRef, sourceKey } from '@reelforge/storage';
 import type { Logger } from 'pino';
 import type { ApiMetrics } from '../http/api.metrics.js';
-import { SNIFF_BYTES, sniffContainer } from './container.sniffer.js';
 import { titleFromFilename } from './default.title.js';
 import { isMissing, isNoSuchUpload, type MultipartStore, type StoredPart } from './multipart.store.js';
 import { expectedPartBytes, type PartPlan, planParts } from './part.planner.js';

@@ -115,6 +115,22 @@ describe('refusals leave neither an object nor a row', () => {
       'UNSUPPORTED_INPUT',
     ],
     [
+      // The same sniffer as the transcoder's: no whitelisted demuxer reads an elementary stream, so neither does the API.
+      'an MPEG-1/2 video elementary stream',
+      () =>
+        upload(
+          multipart([
+            {
+              name: 'file',
+              filename: 'clip.mpg',
+              content: Buffer.concat([Buffer.from([0, 0, 1, 0xb3, 0x14, 0x00, 0xf0, 0x13]), Buffer.alloc(4000, 0x55)]),
+            },
+          ]),
+        ),
+      415,
+      'UNSUPPORTED_INPUT',
+    ],
+    [
       'an empty file',
       () => upload(multipart([{ name: 'file', filename: 'empty.mp4', content: Buffer.alloc(0) }])),
       422,

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '@reelforge/contracts';
+import { SNIFF_BYTES } from '@reelforge/media';
 import { describe, expect, it } from 'vitest';
-import { SNIFF_BYTES } from './container.sniffer.js';
 import { UploadInspector } from './upload.inspector.js';
 
 const mp4Head = () => {
@@ -39,7 +39,7 @@ describe('UploadInspector', () => {
     expect(result).toEqual({
       bytes: body.length,
       sha256: createHash('sha256').update(body).digest('hex'),
-      container: { format: 'mp4', contentType: 'video/mp4' },
+      container: { container: 'mov', contentType: 'video/mp4' },
     });
   });
 

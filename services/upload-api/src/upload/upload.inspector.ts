@@ -1,9 +1,9 @@
 // A pass-through stream between the client and S3 that counts, hashes and sniffs the bytes. It holds back the
-// first few KiB until they are recognised as a video container, so a refused file sends S3 nothing at all.
+// first bytes until they are recognised as a video container, so a refused file sends S3 nothing at all.
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { AppError } from '@reelforge/contracts';
-import { SNIFF_BYTES, type SniffedContainer, sniffContainer } from './container.sniffer.js';
+import { SNIFF_BYTES, type SniffedContainer, sniffContainer } from '@reelforge/media';
 
 export interface InspectedUpload {
   bytes: number;
@@ -66,7 +66,8 @@ export class UploadInspector extends Transform {
   private releaseHead(): AppError | null {
     const head = Buffer.concat(this.head);
     this.head = [];
-    this.container = sniffContainer(head);
+    // Exactly the bytes the transcoder sniffs, however the chunks fell.
+    this.container = sniffContainer(head.subarray(0, SNIFF_BYTES));
     if (!this.container) return new AppError('UNSUPPORTED_INPUT', 'the file is not a video container we recognise');
     this.push(head);
     return null;
