@@ -39,7 +39,8 @@ describe('durability of the local stack', () => {
     const urls = await playbackUrls(video);
     // master, ≥1 variant playlist with its init and segments, MP4, poster, storyboard image and index
     expect(urls.length).toBeGreaterThanOrEqual(8);
-    expect(urls.every((u) => u.startsWith(`${running.edgeUrl}/videos/${upload.id}/`))).toBe(true);
+    // A private video: every link is under its playback token, through the edge.
+    expect(urls.every((u) => new RegExp(`^${running.edgeUrl}/t/[^/]+/videos/${upload.id}/`).test(u))).toBe(true);
     const before = await fingerprint(urls);
     expect(Object.values(before).every((f) => f.startsWith('200 ') && !f.endsWith(' 0'))).toBe(true);
 
