@@ -111,4 +111,10 @@ export const ecsEnv = {
   ECS_ASSIGN_PUBLIC_IP: bool.default(false),
 };
 
+/**
+ * Signing secrets, comma-separated, newest first: a signer uses the first, a verifier accepts any, so a secret is
+ * rotated by putting the new one in front for a token lifetime, then dropping the old one.
+ */
+export const envSecrets = csv.pipe(z.array(z.string().min(32, 'each secret at least 32 characters')).min(1).max(2));
+
 export { bool as envBool, csv as envList };
