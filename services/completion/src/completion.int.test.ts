@@ -335,6 +335,20 @@ describe('completion consumer', () => {
     expect((await videos.findById(shown.videoId))?.status).toBe('ready');
   });
 
+  it('deletes earlier attempts’ leftovers when the video becomes ready (their failure report was never acted on)', async () => {
+    const v = await runningVideo();
+    // Attempt 1 was superseded without its failure report reaching completion: its files are still there.
+    await writeOutputs(v.videoId, 1);
+    await db.transaction().execute((tx) => videos.startNextAttempt(tx, v.videoId, 1));
+    await startAttempt(v.videoId, 2);
+    const shown = await writeOutputs(v.videoId, 2);
+
+    await deliver('video.transcoded', [transcoded(v.videoId, 2)]);
+
+    expect(await videos.findById(v.videoId)).toMatchObject({ status: 'ready', attempt: 2 });
+    expect((await listKeys(s3, processed, `videos/${v.videoId}/`)).sort()).toEqual(shown.sort());
+  });
+
   it('deletes what a failed attempt left behind (a result whose publication was lost), retried or not', async () => {
     const retried = await runningVideo();
     await writeOutputs(retried.videoId, 1);

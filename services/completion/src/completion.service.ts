@@ -89,6 +89,11 @@ export class CompletionService {
       if (outputsOrphaned(video, msg.attempt)) await this.deleteOutputs(ids, log);
       return decision;
     }
+    // An earlier attempt's outputs outlive it when its failure report was ignored or the store was down at the time;
+    // once the video is ready nothing can show them any more.
+    for (let attempt = 1; attempt < msg.attempt; attempt++) {
+      await this.deleteOutputs({ videoId: msg.videoId, attempt }, log);
+    }
     const now = this.now();
     const m = this.deps.metrics;
     m.videosReady.inc();
