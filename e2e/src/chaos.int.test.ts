@@ -109,11 +109,33 @@ describe('chaos', () => {
       }
     })();
 
-    const kill = async (victim: Victim): Promise<boolean> => {
+    // Restarts run beside the kills, not between them (an `up` takes seconds on a busy machine): one `up` at a time,
+    // again whenever something was killed while it ran, until it finds everything running.
+    let restarts = Promise.resolve();
+    let restartWanted = false;
+    let restarting = false;
+    const restart = () => {
+      restartWanted = true;
+      if (restarting) return;
+      restarting = true;
+      restarts = (async () => {
+        while (restartWanted) {
+          restartWanted = false;
+          // A part killed while `up` waited for it fails that `up`; the next round starts it.
+          await running.up().catch(() => {
+            restartWanted = true;
+          });
+        }
+        restarting = false;
+      })();
+    };
+
+    const kill = async (victim: Victim): Promise<'killed' | 'down already' | 'none running'> => {
       if (victim !== 'transcoder') {
+        if ((await running.pid(victim)) === undefined) return 'down already';
         await running.kill(victim);
-        await running.up();
-        return true;
+        restart();
+        return 'killed';
       }
       // A transcoder runs only while there is work: wait a little for one rather than skip the turn.
       const until = Date.now() + 5000;
@@ -123,26 +145,28 @@ describe('chaos', () => {
         pids = await running.transcoderPids();
       }
       const pid = pids[Math.floor(rnd() * pids.length)];
-      if (pid === undefined) return false;
+      if (pid === undefined) return 'none running';
       try {
         process.kill(-pid, 'SIGKILL');
       } catch {
-        return false; // it finished in the meantime
+        return 'none running'; // it finished in the meantime
       }
-      return true;
+      return 'killed';
     };
 
     try {
       for (const { pauseMs, victim } of plan) {
         if (Date.now() - started > CHAOS_MS) break;
         await pause(pauseMs);
-        const hit = await kill(victim);
-        log.push(`${elapsed()} ${victim}${hit ? '' : ' (nothing to kill)'}`);
-        if (hit) survived[victim] = (survived[victim] ?? 0) + 1;
+        const outcome = await kill(victim);
+        log.push(`${elapsed()} ${victim}${outcome === 'killed' ? '' : ` (${outcome})`}`);
+        if (outcome === 'killed') survived[victim] = (survived[victim] ?? 0) + 1;
       }
     } finally {
       chaosOver = true;
       await uploads;
+      await restarts;
+      await running.up();
     }
     console.log(`chaos over at ${elapsed()}: ${log.join(', ')}`);
 
