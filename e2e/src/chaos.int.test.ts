@@ -183,6 +183,8 @@ describe('chaos', () => {
         .map((j) => `${j.videoId}#${j.attempt} ${j.status}${j.errorCode ? ` ${j.errorCode}` : ''}`)
         .join('\n');
 
+    // The run proves something only if the pipeline was actually hit while it worked.
+    expect(Object.values(survived).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(4);
     expect(accepted.length).toBeGreaterThan(10);
     // Everything that entered the pipeline — accepted, or written before its answer was lost — comes to rest.
     const videos = await eventually(
