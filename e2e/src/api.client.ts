@@ -16,7 +16,7 @@ export class ApiClient {
     return ((await res.json()) as { token: string }).token;
   }
 
-  async upload(token: string, file: Buffer, filename: string): Promise<Video> {
+  async upload(token: string, file: Buffer, filename: string, signal?: AbortSignal): Promise<Video> {
     const form = new FormData();
     form.append('title', filename);
     form.append('file', new Blob([new Uint8Array(file)], { type: 'application/octet-stream' }), filename);
@@ -24,6 +24,7 @@ export class ApiClient {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
       body: form,
+      ...(signal ? { signal } : {}),
     });
     if (res.status !== 202) throw new Error(`upload: ${res.status} ${await res.text()}`);
     return (await res.json()) as Video;

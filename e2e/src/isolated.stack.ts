@@ -2,7 +2,7 @@
 // every port moved to a free one, so a test may stop, kill and restart any part of it without touching the shared
 // stack other tests use. Parts are named as the supervisor names their pid files (`<state>/run/<name>.pid`).
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,10 +52,14 @@ export class IsolatedStack {
   private constructor(
     readonly stateDir: string,
     readonly ports: Record<PortVar, number>,
+    private readonly serviceEnv: Record<string, string>,
   ) {}
 
-  /** A fresh state dir and free ports, then `up`. */
-  static async start(): Promise<IsolatedStack> {
+  /**
+   * A fresh state dir and free ports, then `up`. `serviceEnv` reaches every service the CLI starts (and the
+   * transcoders the dispatcher spawns): a test's way to shorten intervals and graces the services' env.ts expose.
+   */
+  static async start(opts: { serviceEnv?: Record<string, string> } = {}): Promise<IsolatedStack> {
     const stateDir = await mkdtemp(join(tmpdir(), 'rf-isolated-'));
     const ports = {} as Record<PortVar, number>;
     const taken = new Set<number>();
@@ -65,7 +69,7 @@ export class IsolatedStack {
       taken.add(p);
       ports[v] = p;
     }
-    const stack = new IsolatedStack(stateDir, ports);
+    const stack = new IsolatedStack(stateDir, ports, opts.serviceEnv ?? {});
     try {
       await stack.up();
     } catch (err) {
@@ -98,6 +102,34 @@ export class IsolatedStack {
     return Number.isFinite(pid) && isAlive(pid) ? pid : undefined;
   }
 
+  get mysqlUrl(): string {
+    return `mysql://reelforge:reelforge@127.0.0.1:${this.ports.REELFORGE_MYSQL_PORT}/reelforge`;
+  }
+
+  get s3Endpoint(): string {
+    return `http://127.0.0.1:${this.ports.REELFORGE_S3_PORT}`;
+  }
+
+  /**
+   * The transcoder tasks the running dispatcher has spawned (each leads its own process group, FFmpeg inside it).
+   * Found by parent pid in /proc, so the shared stack's transcoders are never among them.
+   */
+  async transcoderPids(): Promise<number[]> {
+    const parent = await this.pid('dispatcher');
+    if (parent === undefined) return [];
+    const pids: number[] = [];
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+      // Fields after the parenthesised command: state, ppid, …
+      const ppid = Number.parseInt(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '', 10);
+      if (ppid !== parent) continue;
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+      if (cmdline.includes('transcoder')) pids.push(Number.parseInt(entry, 10));
+    }
+    return pids;
+  }
+
   /** Kills a part's whole process group without warning and waits until it is gone; `up` restarts it. */
   async kill(part: StackPart, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const pid = await this.pid(part);
@@ -124,6 +156,7 @@ export class IsolatedStack {
       REELFORGE_ROOT: repoRoot,
       REELFORGE_STATE_DIR: this.stateDir,
       ...(process.env.REELFORGE_CACHE ? { REELFORGE_CACHE: process.env.REELFORGE_CACHE } : {}),
+      ...this.serviceEnv,
       ...Object.fromEntries(Object.entries(this.ports).map(([k, v]) => [k, String(v)])),
     };
     return new Promise((resolve, reject) => {
