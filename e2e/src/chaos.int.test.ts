@@ -1,7 +1,8 @@
 // Nothing lost, nothing doubled, never stuck — under fire: a second, isolated Reelforge takes uploads for a minute
 // while a seeded random part of it (a daemon, a service, a transcoder child) is SIGKILLed and restarted every few
 // seconds. Then every accepted upload must end ready, no (video, attempt) may have two jobs, and the processed
-// bucket may hold only the attempt each ready video points at. Replay a failure with CHAOS_SEED=<seed printed>.
+// bucket may hold only the attempt each ready video points at. The default seed plans every kind of victim within
+// the minute, MariaDB third. Replay a failure with CHAOS_SEED=<seed printed>.
 import { createDb, type Database, type Kysely } from '@reelforge/db';
 import { createS3Client, listKeys } from '@reelforge/storage';
 import { sql } from 'kysely';
@@ -11,7 +12,7 @@ import { eventually } from './eventually.js';
 import { IsolatedStack, type StackPart } from './isolated.stack.js';
 import { videoClip } from './media.clips.js';
 
-const SEED = Number.parseInt(process.env.CHAOS_SEED ?? '20250613', 10);
+const SEED = Number.parseInt(process.env.CHAOS_SEED ?? '7', 10);
 const CHAOS_MS = 60_000;
 /** After the last kill: retries, the reaper and launch recovery all run on the short clocks below. */
 const SETTLE_MS = 150_000;
