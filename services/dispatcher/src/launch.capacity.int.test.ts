@@ -61,7 +61,7 @@ describe('the global cap on tasks in flight', () => {
     await t.db.updateTable('transcodeJobs').set({ deadlineAt: stale }).where('status', '=', 'pending').execute();
     const beforeClaim = Date.now();
     const relaunched = await Promise.all(replicas.map((r) => r.recoverOnce()));
-    expect(relaunched[0] + relaunched[1]).toBe(2);
+    expect(relaunched.reduce((a, b) => a + b, 0)).toBe(2);
     expect(launcher.launched).toHaveLength(cap + 2);
     expect(await inFlight()).toBe(cap);
     expect(new Set(launcher.launched.map((l) => l.jobId)).size).toBe(cap + 2);
