@@ -278,6 +278,8 @@ try {
     processedBucket: 'processed',
     deadline: { factor: 3, startupSec: 600, defaultDurationSec: 3600 },
     recoverAfterSec: 60,
+    maxRunningTasks: Number.POSITIVE_INFINITY,
+    capacityWait: { baseMs: 10_000, capMs: 300_000 },
   });
   let next = 0;
   const handlerStarted = performance.now();

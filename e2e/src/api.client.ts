@@ -36,6 +36,25 @@ export class ApiClient {
     return (await res.json()) as Video;
   }
 
+  /** PATCH /v1/videos/:id; the changed video. */
+  async update(token: string, id: string, changes: Record<string, unknown>): Promise<Video> {
+    const res = await fetch(`${this.baseUrl}/v1/videos/${id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(changes),
+    });
+    if (res.status !== 200) throw new Error(`update video: ${res.status} ${await res.text()}`);
+    return (await res.json()) as Video;
+  }
+
+  async remove(token: string, id: string): Promise<void> {
+    const res = await fetch(`${this.baseUrl}/v1/videos/${id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (res.status !== 204) throw new Error(`delete video: ${res.status} ${await res.text()}`);
+  }
+
   /** Polls until the video is ready or failed. */
   settled(token: string, id: string, timeoutMs = 90_000, context?: () => string): Promise<Video> {
     return eventually(

@@ -112,6 +112,11 @@ export class Pipeline {
     return pipeline;
   }
 
+  /** Where the object store listens and the bucket the transcoders write to (for tests that go around the edge). */
+  get store(): { endpoint: string; processedBucket: string } {
+    return { endpoint: this.baseEnv.S3_ENDPOINT ?? '', processedBucket: this.baseEnv.PROCESSED_BUCKET ?? '' };
+  }
+
   /** Each service's settings for a short test: fast polling, a reaper every second, quick retries. */
   private async envFor(name: ServiceName): Promise<Record<string, string>> {
     const port = await this.portFor(name);
@@ -240,6 +245,14 @@ export class Pipeline {
 
   video(token: string, id: string): Promise<Video> {
     return this.api.video(token, id);
+  }
+
+  update(token: string, id: string, changes: Record<string, unknown>): Promise<Video> {
+    return this.api.update(token, id, changes);
+  }
+
+  remove(token: string, id: string): Promise<void> {
+    return this.api.remove(token, id);
   }
 
   /** Polls the API until the video is ready or failed. */

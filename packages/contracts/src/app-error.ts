@@ -43,6 +43,11 @@ export const errorCodes = {
   INTERRUPTED: { status: 503, retryable: true },
   TASK_LOST: { status: 500, retryable: true },
   LAUNCH_FAILED: { status: 503, retryable: true },
+  /**
+   * The task platform has no room now (ECS `RESOURCE:*`, capacity provider, task quota, throttling): the job waits
+   * for capacity and is launched later; it costs no attempt.
+   */
+  LAUNCH_CAPACITY: { status: 503, retryable: true },
   STORAGE_ERROR: { status: 503, retryable: true },
   /** This instance is at its cap of concurrent uploads; another instance, or a later try, may take it. */
   SERVER_BUSY: { status: 503, retryable: true },

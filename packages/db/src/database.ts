@@ -72,6 +72,10 @@ export interface TranscodeJob {
   taskId: string | null;
   /** Idempotency token for the launch (ECS RunTask clientToken, ≤ 64 chars), kept when a stale launch is re-claimed. */
   launchToken: string | null;
+  /** A pending job waiting for launch capacity may be claimed from then on (null: it waits for no capacity). */
+  launchAfter: Date | null;
+  /** Launches put back to wait because ECS had no capacity: the backoff's step, and part of the next token. */
+  capacityWaits: number;
   deadlineAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -133,4 +137,5 @@ export interface Database {
   videoEngagement: VideoEngagementTable;
   uploadLeases: UploadLease;
   uploadUsage: UploadUsageTable;
+  launchCapacity: { id: number };
 }

@@ -4,7 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '@reelforge/contracts';
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Database, TranscodeJob } from './database.js';
-import { type JobOutcome, type JobStatus, jobStatuses, jobStatusesBefore, type Launcher } from './job.state.js';
+import {
+  freeLaunchSlots,
+  type JobOutcome,
+  type JobStatus,
+  jobStatuses,
+  jobStatusesBefore,
+  type Launcher,
+} from './job.state.js';
 import { isMissingParent } from './mysql.errors.js';
 import { clipText } from './text.limits.js';
 
@@ -16,6 +23,25 @@ export interface NewJob {
   deadlineAt: Date;
   /** Claims a job this call creates for launch at once (`launching` with this token); an existing job is untouched. */
   launchToken?: string;
+  /** A job created pending because the global cap was reached: claimable by the recovery pass from then on. */
+  launchAfter?: Date;
+}
+
+export interface LaunchClaim {
+  jobId: string;
+  launchToken: string;
+  /** The deadline counted from the claim (a job may have waited long for a slot); it only ever moves later. */
+  deadlineAt?: Date;
+}
+
+export interface ClaimOptions {
+  /** A job stuck in launching this long (its dispatcher died mid-launch) may be claimed again. */
+  reclaimAfterSec?: number;
+  /**
+   * The global cap on jobs launching or running. Pending jobs over it stay pending, marked claimable by the next
+   * recovery pass; re-claiming a stuck launching job takes no new slot.
+   */
+  maxInFlight?: number;
 }
 
 export interface JobResult {
@@ -60,6 +86,8 @@ export class JobRepository {
       launcher: input.launcher,
       taskId: null,
       launchToken: input.launchToken ?? null,
+      launchAfter: input.launchToken === undefined ? (input.launchAfter ?? null) : null,
+      capacityWaits: 0,
       deadlineAt: input.deadlineAt,
       startedAt: null,
       finishedAt: null,
@@ -127,28 +155,55 @@ export class JobRepository {
   async claimForLaunch(
     jobId: string,
     launchToken: string,
-    opts: { reclaimAfterSec?: number } = {},
+    opts: ClaimOptions & { deadlineAt?: Date } = {},
     tx?: Transaction<Database>,
   ): Promise<TranscodeJob | null> {
-    const [claimed] = await this.claimManyForLaunch([{ jobId, launchToken }], opts, tx);
+    const { deadlineAt, ...rest } = opts;
+    const [claimed] = await this.claimManyForLaunch(
+      [{ jobId, launchToken, ...(deadlineAt ? { deadlineAt } : {}) }],
+      rest,
+      tx,
+    );
     return claimed ?? null;
   }
 
-  /** claimForLaunch for many jobs in one transaction: the ones this call claimed come back, the others do not. */
+  /**
+   * Locks the global launch-capacity row until `tx` ends and counts the jobs launching or running: whoever claims
+   * under the cap holds it, so two replicas cannot both take the last slot. Lock it before any job row (every
+   * claiming transaction does), so claims queue here instead of deadlocking.
+   */
+  async lockInFlight(tx: Transaction<Database>): Promise<number> {
+    await tx.selectFrom('launchCapacity').select('id').where('id', '=', 1).forUpdate().execute();
+    const row = await tx
+      .selectFrom('transcodeJobs')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('status', 'in', ['launching', 'running'])
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  /**
+   * claimForLaunch for many jobs in one transaction: the ones this call claimed come back, the others do not. Under
+   * `maxInFlight`, pending jobs are claimed in the order given while slots are free.
+   */
   async claimManyForLaunch(
-    claims: readonly { jobId: string; launchToken: string }[],
-    opts: { reclaimAfterSec?: number } = {},
+    claims: readonly LaunchClaim[],
+    opts: ClaimOptions = {},
     tx?: Transaction<Database>,
   ): Promise<TranscodeJob[]> {
     for (const { launchToken } of claims) assertLaunchToken(launchToken);
     if (claims.length === 0) return [];
-    const { reclaimAfterSec } = opts;
+    const { reclaimAfterSec, maxInFlight } = opts;
     const claim = async (tx: Transaction<Database>) => {
+      const free =
+        maxInFlight === undefined
+          ? Number.POSITIVE_INFINITY
+          : freeLaunchSlots(maxInFlight, await this.lockInFlight(tx));
       const now = new Date();
       // Locking the claimable rows first tells which ones this call moves; an UPDATE alone only counts them.
       const claimable = await tx
         .selectFrom('transcodeJobs')
-        .select('id')
+        .select(['id', 'status'])
         .where(
           'id',
           'in',
@@ -168,13 +223,38 @@ export class JobRepository {
         .forUpdate()
         .execute();
       if (claimable.length === 0) return [];
-      const ids = claimable.map((row) => row.id);
+      const order = new Map(claims.map((c, i) => [c.jobId, i]));
+      const pending = claimable
+        .filter((row) => row.status === 'pending')
+        .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+      const granted = pending.slice(0, free);
+      const overCap = pending.slice(granted.length).map((row) => row.id);
+      const ids = [...claimable.filter((row) => row.status !== 'pending'), ...granted].map((row) => row.id);
+      if (overCap.length > 0) {
+        // Left for the recovery pass, which claims them as slots free; a later backoff already set is kept.
+        await tx
+          .updateTable('transcodeJobs')
+          .set((eb) => ({ launchAfter: eb.fn.coalesce('launchAfter', sql<Date>`${now}`) }))
+          .where('id', 'in', overCap)
+          .execute();
+      }
+      if (ids.length === 0) return [];
       const tokenOf = new Map(claims.map((c) => [c.jobId, c.launchToken]));
+      const deadlines = claims.filter((c) => c.deadlineAt !== undefined && ids.includes(c.jobId));
       await tx
         .updateTable('transcodeJobs')
         .set((eb) => ({
           status: 'launching' as const,
           launchToken: eb.fn.coalesce('launchToken', byId(ids, tokenOf)),
+          launchAfter: null,
+          ...(deadlines.length > 0
+            ? {
+                deadlineAt: sql<Date>`GREATEST(deadline_at, COALESCE(${byId(
+                  deadlines.map((c) => c.jobId),
+                  new Map(deadlines.map((c) => [c.jobId, c.deadlineAt as Date])),
+                )}, deadline_at))`,
+              }
+            : {}),
           updatedAt: now,
         }))
         .where('id', 'in', ids)
@@ -182,6 +262,27 @@ export class JobRepository {
       return tx.selectFrom('transcodeJobs').selectAll().where('id', 'in', ids).execute();
     };
     return tx ? claim(tx) : this.db.transaction().execute(claim);
+  }
+
+  /**
+   * launching → pending after the platform said it has no capacity: no task started, so no attempt is spent. The
+   * launch token is dropped (the next claim brings one for the next wait) and the job is claimable from `launchAfter`.
+   * False if the job is no longer launching.
+   */
+  async deferLaunch(jobId: string, launchAfter: Date, tx?: Transaction<Database>): Promise<boolean> {
+    const updated = await (tx ?? this.db)
+      .updateTable('transcodeJobs')
+      .set((eb) => ({
+        status: 'pending' as const,
+        launchToken: null,
+        launchAfter,
+        capacityWaits: eb('capacityWaits', '+', 1),
+        updatedAt: new Date(),
+      }))
+      .where('id', '=', jobId)
+      .where('status', '=', 'launching')
+      .executeTakeFirst();
+    return updated.numUpdatedRows > 0n;
   }
 
   /** launching → running, with the task's id (ECS task ARN or pid). False if it already finished or was reaped. */
@@ -288,16 +389,24 @@ export class JobRepository {
   }
 
   /**
-   * Jobs left pending or launching for more than `olderThanSec`: a dispatcher died between creating the job and
-   * launching it. Re-claim each with `claimForLaunch(id, token, { reclaimAfterSec })`, which arbitrates replicas.
+   * Jobs to launch now, oldest first: those waiting for capacity whose `launchAfter` has come, and those left
+   * pending or launching for more than `olderThanSec` (a dispatcher died between creating the job and launching it).
+   * Re-claim each with `claimForLaunch(id, token, { reclaimAfterSec })`, which arbitrates replicas.
    */
   async findPendingLaunches(olderThanSec: number, limit = 100, tx?: Transaction<Database>): Promise<TranscodeJob[]> {
+    const now = new Date();
+    const stale = new Date(now.getTime() - olderThanSec * 1000);
     return (tx ?? this.db)
       .selectFrom('transcodeJobs')
       .selectAll()
-      .where('status', 'in', ['pending', 'launching'])
-      .where('updatedAt', '<', new Date(Date.now() - olderThanSec * 1000))
-      .orderBy('updatedAt')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'launching'), eb('updatedAt', '<', stale)]),
+          eb.and([eb('status', '=', 'pending'), eb('launchAfter', '<=', now)]),
+          eb.and([eb('status', '=', 'pending'), eb('launchAfter', 'is', null), eb('updatedAt', '<', stale)]),
+        ]),
+      )
+      .orderBy('createdAt')
       .orderBy('id')
       .limit(limit)
       .execute();
@@ -334,8 +443,8 @@ function assertLaunchToken(token: string): void {
 }
 
 /** `CASE id WHEN … THEN … END`: a different value per row in one UPDATE. */
-function byId(ids: readonly string[], values: ReadonlyMap<string, string>): RawBuilder<string | null> {
-  return sql<string | null>`CASE id ${sql.join(
+function byId<T extends string | Date>(ids: readonly string[], values: ReadonlyMap<string, T>): RawBuilder<T | null> {
+  return sql<T | null>`CASE id ${sql.join(
     ids.map((id) => sql`WHEN ${id} THEN ${values.get(id) ?? null}`),
     sql` `,
   )} END`;

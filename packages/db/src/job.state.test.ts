@@ -1,6 +1,6 @@
 import { AppError } from '@reelforge/contracts';
 import { describe, expect, it } from 'vitest';
-import { assertJobTransition, canTransitionJob, jobStatuses, jobStatusesBefore } from './job.state.js';
+import { assertJobTransition, canTransitionJob, freeLaunchSlots, jobStatuses, jobStatusesBefore } from './job.state.js';
 
 const allowed = () =>
   jobStatuses.flatMap((from) => jobStatuses.filter((to) => canTransitionJob(from, to)).map((to) => `${from}→${to}`));
@@ -10,6 +10,7 @@ describe('job state machine', () => {
     expect(allowed()).toEqual([
       'pending→launching',
       'pending→failed',
+      'launching→pending',
       'launching→running',
       'launching→succeeded',
       'launching→failed',
@@ -32,5 +33,10 @@ describe('job state machine', () => {
     expect(() => assertJobTransition('lost', 'launching')).toThrow('job cannot move from lost to launching');
     expect(() => assertJobTransition('pending', 'running')).toThrow('job cannot move from pending to running');
     expect(() => assertJobTransition('pending', 'launching')).not.toThrow();
+  });
+
+  it('frees launch slots up to the global cap, none beyond it, all without one', () => {
+    expect([0, 3, 4, 5, 9].map((inFlight) => freeLaunchSlots(4, inFlight))).toEqual([4, 1, 0, 0, 0]);
+    expect(freeLaunchSlots(Number.POSITIVE_INFINITY, 10_000)).toBe(Number.POSITIVE_INFINITY);
   });
 });

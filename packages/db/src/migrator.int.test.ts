@@ -14,6 +14,7 @@ import {
 
 const appTables = [
   'lake_chunks',
+  'launch_capacity',
   'outbox',
   'renditions',
   'transcode_jobs',
@@ -23,7 +24,7 @@ const appTables = [
   'videos',
   'video_engagement',
 ];
-const before0008 = appTables.filter((t) => !t.startsWith('upload_'));
+const before0009 = appTables.filter((t) => t !== 'launch_capacity');
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Kysely<Database>;
@@ -45,10 +46,10 @@ async function tables(): Promise<string[]> {
   return rows.map((r) => r.name).filter((n) => !n.startsWith('kysely_'));
 }
 
-async function videoIndexes(): Promise<string[]> {
+async function jobColumns(): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`
-    SELECT DISTINCT index_name AS name FROM information_schema.statistics
-    WHERE table_schema = ${testDb.name} AND table_name = 'videos'
+    SELECT column_name AS name FROM information_schema.columns
+    WHERE table_schema = ${testDb.name} AND table_name = 'transcode_jobs'
   `.execute(db);
   return rows.map((r) => r.name);
 }
@@ -63,15 +64,16 @@ describe('migrations', () => {
     expect(await migrateToLatest(db)).toEqual([]);
 
     const down = await migrateDown(db);
-    expect(down).toEqual([{ name: '0008_upload_quotas', direction: 'Down', status: 'Success' }]);
-    expect(await tables()).toEqual(before0008);
-    expect(await videoIndexes()).not.toContain('videos_owner_status_idx');
+    expect(down).toEqual([{ name: '0009_launch_capacity', direction: 'Down', status: 'Success' }]);
+    expect(await tables()).toEqual(before0009);
+    expect(await jobColumns()).not.toContain('launch_after');
     await migrateToLatest(db);
     expect(await tables()).toEqual(appTables);
-    expect(await videoIndexes()).toContain('videos_owner_status_idx');
+    expect(await jobColumns()).toEqual(expect.arrayContaining(['launch_after', 'capacity_waits']));
 
     const none = await migrateToNone(db);
     expect(none.map((s) => s.name)).toEqual([
+      '0009_launch_capacity',
       '0008_upload_quotas',
       '0007_upload_expiry_index',
       '0006_engagement',
@@ -108,11 +110,11 @@ describe('migrations', () => {
 
   it('reports through the CLI command as lines for the operator', async () => {
     expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
-    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0008_upload_quotas']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0009_launch_capacity']);
     const status = await runMigrateCommand(db, 'status');
-    expect(status.at(-1)).toBe('pending  0008_upload_quotas');
+    expect(status.at(-1)).toBe('pending  0009_launch_capacity');
     expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
-    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0008_upload_quotas']);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0009_launch_capacity']);
   });
 
   it('fails with the migration name and the server’s reason', async () => {

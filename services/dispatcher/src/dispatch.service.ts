@@ -1,12 +1,15 @@
 // From `video.uploaded` to a running task: the job row, the video's move to queued and the job's claim for launch in
 // one transaction, so that exactly one consumer (of redeliveries, replicas and restarts) launches the attempt.
-// Also relaunches jobs a dead dispatcher left pending or launching.
+// Also relaunches jobs a dead dispatcher left pending or launching, and those that waited for launch capacity: the
+// global cap on tasks in flight (counted in MySQL across replicas when a job is claimed) and the platform's own room
+// (a launch ECS had no capacity for goes back to wait with a backoff, costing no attempt).
 // Both database steps (job in, task started) are batched across the messages in hand (CallBatcher): at thousands of
 // messages a second the cost is round trips and commits, and a batch pays them once.
-import { AppError, processingFailed, type VideoUploadedV1 } from '@reelforge/contracts';
+import { type AppError, processingFailed, type VideoUploadedV1 } from '@reelforge/contracts';
 import {
   type Database,
   failAttempt,
+  freeLaunchSlots,
   type JobRepository,
   type Kysely,
   type OutboxRepository,
@@ -19,6 +22,7 @@ import type { Logger } from 'pino';
 import { CallBatcher } from './call.batcher.js';
 import type { DispatcherMetrics } from './dispatcher.metrics.js';
 import { type DeadlinePolicy, jobDeadline } from './job.deadline.js';
+import { type CapacityWaitPolicy, judgeLaunchFailure } from './launch.capacity.policy.js';
 import { buildLaunchRequest, launchToken } from './launch.request.js';
 import type { LaunchSlots, Slot } from './launch.slots.js';
 import type { TaskLauncher } from './task.launcher.js';
@@ -40,6 +44,10 @@ export interface DispatchDeps {
   deadline: DeadlinePolicy;
   /** A job pending or launching for this long belongs to a dispatcher that died: relaunch it. */
   recoverAfterSec: number;
+  /** Jobs launching or running at once across every replica; Infinity for no cap. */
+  maxRunningTasks: number;
+  /** How long a job the platform had no capacity for waits before it is claimed again. */
+  capacityWait: CapacityWaitPolicy;
   /** Test hook: runs once the job is committed and before anything is launched (a crash there). */
   afterJobCreated?: (job: TranscodeJob) => void;
 }
@@ -48,11 +56,22 @@ export type DispatchOutcome =
   | { result: 'skipped'; reason: SkipReason }
   | { result: 'already-claimed'; jobId: string }
   | { result: 'launched'; jobId: string; taskId: string }
+  /** Pending until launch capacity frees (the global cap, or the platform's); the recovery pass launches it. */
+  | { result: 'waiting'; jobId: string }
   | { result: 'launch-failed'; jobId: string; code: string };
 
 type Intake =
   | { kind: 'skip'; reason: SkipReason }
-  | { kind: 'job'; video: Video; job: TranscodeJob; created: boolean; queued: boolean; claimed: boolean };
+  | {
+      kind: 'job';
+      video: Video;
+      job: TranscodeJob;
+      created: boolean;
+      queued: boolean;
+      claimed: boolean;
+      /** It held a local slot but the global cap was reached: left pending for the recovery pass. */
+      waiting: boolean;
+    };
 
 interface Started {
   running: boolean;
@@ -99,6 +118,7 @@ export class DispatchService {
     }
     if (prepared.claimed && slot !== null) return this.start(job, video, log, slot);
     slot?.release();
+    if (prepared.waiting) return this.waiting(job, log, 'cap');
     if (job.status !== 'pending') {
       log.info({ jobId: job.id, status: job.status }, 'job already claimed; redelivered message acknowledged');
       return { result: 'already-claimed', jobId: job.id };
@@ -141,44 +161,65 @@ export class DispatchService {
    */
   private async intakeBatch(items: { message: VideoUploadedV1; claim: boolean }[]): Promise<Intake[]> {
     const { db, videos, jobs, launcher } = this.deps;
+    const cap = this.capOption();
     // Database work only, so a deadlock or lost connection can re-run it whole.
     return transaction(db, async (tx) => {
+      // The capacity row before any video or job row: every claiming transaction locks in that order.
+      let free =
+        cap.maxInFlight !== undefined && items.some((i) => i.claim)
+          ? freeLaunchSlots(cap.maxInFlight, await jobs.lockInFlight(tx))
+          : Number.POSITIVE_INFINITY;
       const ids = items.map(({ message }) => message.videoId);
       const locked = new Map((await videos.lockMany(tx, ids)).map((v) => [v.id, v]));
       const judged = items.map(({ message, claim }) => {
         const video = locked.get(message.videoId) ?? null;
         return { message, claim, video, skip: skipReason(video, message.attempt) };
       });
-      const work = judged.flatMap(({ video, skip, ...rest }) => (skip === null && video ? [{ ...rest, video }] : []));
+      const work = judged.flatMap(({ video, skip, ...rest }) => {
+        if (skip !== null || !video) return [];
+        // A redelivery of a job that exists takes a grant it does not use: the cap is undershot, never overshot.
+        const granted = rest.claim && free > 0;
+        if (granted) free--;
+        return [{ ...rest, video, claim: granted, overCap: rest.claim && !granted }];
+      });
       const toQueue = work.filter((w) => w.video.status === 'uploaded').map((w) => w.video.id);
       await videos.transitionMany(toQueue, ['uploaded'], 'queued', {}, tx);
       const now = new Date();
       const made = await jobs.createManyIfAbsent(
         tx,
-        work.map(({ message, claim, video }) => ({
+        work.map(({ message, claim, overCap, video }) => ({
           videoId: video.id,
           attempt: message.attempt,
           launcher: launcher.kind,
           deadlineAt: jobDeadline(now, video.durationSec, this.deps.deadline),
           ...(claim ? { launchToken: launchToken(video.id, message.attempt) } : {}),
+          ...(overCap ? { launchAfter: now } : {}),
         })),
       );
       // Found pending: its dispatcher died (or is still waiting for a slot) before claiming it.
-      const leftPending = work.flatMap(({ message, claim, video }, i) => {
+      const leftPending = work.flatMap(({ claim, video }, i) => {
         const job = made[i]?.job;
         return claim && job?.status === 'pending'
-          ? [{ jobId: job.id, launchToken: launchToken(video.id, message.attempt) }]
+          ? [
+              {
+                jobId: job.id,
+                launchToken: launchToken(video.id, job.attempt, job.capacityWaits),
+                deadlineAt: jobDeadline(now, video.durationSec, this.deps.deadline),
+              },
+            ]
           : [];
       });
-      const reclaimed = new Map((await jobs.claimManyForLaunch(leftPending, {}, tx)).map((job) => [job.id, job]));
-      // `made` follows `work`, which is `judged` without the skipped.
+      const reclaimed = new Map((await jobs.claimManyForLaunch(leftPending, cap, tx)).map((job) => [job.id, job]));
       let w = 0;
-      return judged.map(({ claim, video, skip }): Intake => {
+      return judged.map(({ video, skip }): Intake => {
         if (skip !== null || video === null) return { kind: 'skip', reason: skip ?? 'missing' };
+        // `made` follows `work`, which is `judged` without the skipped.
+        const { claim, overCap } = work[w] as (typeof work)[number];
         const { job, created } = made[w++] as { job: TranscodeJob; created: boolean };
         const claimed = claim && (reclaimed.has(job.id) || (created && job.status === 'launching'));
         const queued = video.status === 'uploaded';
-        return { kind: 'job', video, job: reclaimed.get(job.id) ?? job, created, queued, claimed };
+        const waiting = !claimed && job.status === 'pending' && (overCap || claim);
+        return { kind: 'job', video, job: reclaimed.get(job.id) ?? job, created, queued, claimed, waiting };
       });
     });
   }
@@ -224,11 +265,29 @@ export class DispatchService {
       }
       const slot = this.deps.slots.tryAcquire();
       if (slot === null) break;
-      log.warn({ status: job.status, updatedAt: job.updatedAt }, 'recovering a job left behind by a dispatcher');
+      if (job.launchAfter === null)
+        log.warn({ status: job.status, updatedAt: job.updatedAt }, 'recovering a job left behind by a dispatcher');
       const outcome = await this.claimAndStart(job, video, log, { slot, reclaimAfterSec: recoverAfterSec });
       if (outcome.result === 'launched') launched++;
+      // The cap is reached or the platform is full: the jobs after this one would wait too.
+      if (outcome.result === 'waiting') break;
     }
     return launched;
+  }
+
+  /** The claim options of the global cap: none when it is unlimited, so claims need not take turns. */
+  private capOption(): { maxInFlight?: number } {
+    const max = this.deps.maxRunningTasks;
+    return Number.isFinite(max) ? { maxInFlight: max } : {};
+  }
+
+  private waiting(job: TranscodeJob, log: Logger, reason: 'cap' | 'capacity', launchAfter?: Date): DispatchOutcome {
+    this.deps.metrics.launchWaits.inc({ reason });
+    log.info(
+      { jobId: job.id, job: 'pending', reason, ...(launchAfter ? { launchAfter } : {}) },
+      reason === 'cap' ? 'job waits for a launch slot under the global cap' : 'no launch capacity; job waits',
+    );
+    return { result: 'waiting', jobId: job.id };
   }
 
   private async claimAndStart(
@@ -238,18 +297,23 @@ export class DispatchService {
     opts: { slot: Slot; reclaimAfterSec?: number },
   ): Promise<DispatchOutcome> {
     let claimed: TranscodeJob | null;
+    const cap = this.capOption();
     try {
-      claimed = await this.deps.jobs.claimForLaunch(
-        job.id,
-        launchToken(job.videoId, job.attempt),
-        opts.reclaimAfterSec === undefined ? {} : { reclaimAfterSec: opts.reclaimAfterSec },
-      );
+      claimed = await this.deps.jobs.claimForLaunch(job.id, launchToken(job.videoId, job.attempt, job.capacityWaits), {
+        ...cap,
+        ...(opts.reclaimAfterSec === undefined ? {} : { reclaimAfterSec: opts.reclaimAfterSec }),
+        // Counted from the claim: a job that waited long for a slot must not be overdue the moment it starts.
+        deadlineAt: jobDeadline(new Date(), video.durationSec, this.deps.deadline),
+      });
     } catch (err) {
       opts.slot.release();
       throw err;
     }
     if (claimed === null) {
       opts.slot.release();
+      // Still pending after a claim under the cap: no slot was free, and the job waits for the recovery pass.
+      if (cap.maxInFlight !== undefined && (await this.deps.jobs.findById(job.id))?.status === 'pending')
+        return this.waiting(job, log, 'cap');
       log.info({ jobId: job.id }, 'job claimed elsewhere; not launching');
       return { result: 'already-claimed', jobId: job.id };
     }
@@ -266,7 +330,12 @@ export class DispatchService {
       try {
         task = await launcher.launch(buildLaunchRequest(job, video, this.deps.processedBucket));
       } catch (err) {
-        return await this.recordLaunchFailure(job, err, log);
+        const verdict = judgeLaunchFailure(err, job.capacityWaits, new Date(), this.deps.capacityWait);
+        if (verdict.kind === 'fail') return await this.recordLaunchFailure(job, verdict.error, log);
+        if (await this.deps.jobs.deferLaunch(job.id, verdict.launchAfter))
+          return this.waiting(job, log, 'capacity', verdict.launchAfter);
+        // Its result arrived or the reaper took it meanwhile: nothing to wait for.
+        return { result: 'already-claimed', jobId: job.id };
       }
       metrics.launches.inc({ launcher: launcher.kind });
       if (task.ended) {
@@ -297,9 +366,7 @@ export class DispatchService {
    * The job fails and a `video.transcode-failed` goes out through the outbox in the same transaction, so the
    * completion service decides retry-or-fail as for any other failure.
    */
-  private async recordLaunchFailure(job: TranscodeJob, err: unknown, log: Logger): Promise<DispatchOutcome> {
-    const error =
-      err instanceof AppError ? err : new AppError('LAUNCH_FAILED', `launch failed: ${String(err)}`, { cause: err });
+  private async recordLaunchFailure(job: TranscodeJob, error: AppError, log: Logger): Promise<DispatchOutcome> {
     this.deps.metrics.launchFailures.inc({ launcher: this.deps.launcher.kind, code: error.code });
     const recorded = await transaction(this.deps.db, async (tx) => {
       const finished = await this.deps.jobs.markFinished(
@@ -324,7 +391,13 @@ export class DispatchService {
       return finished;
     });
     log.warn(
-      { err, jobId: job.id, code: error.code, retryable: error.retryable, ...(recorded ? { job: 'failed' } : {}) },
+      {
+        err: error,
+        jobId: job.id,
+        code: error.code,
+        retryable: error.retryable,
+        ...(recorded ? { job: 'failed' } : {}),
+      },
       'task launch failed',
     );
     return { result: 'launch-failed', jobId: job.id, code: error.code };

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { startDispatchConsumer } from './dispatch.consumer.js';
 import { DispatchService } from './dispatch.service.js';
 import { dispatcherMetrics } from './dispatcher.metrics.js';
-import { type DispatcherEnv, deadlinePolicy, reapGrace } from './env.js';
+import { capacityWaitPolicy, type DispatcherEnv, deadlinePolicy, maxRunningTasks, reapGrace } from './env.js';
 import { LaunchSlots } from './launch.slots.js';
 import type { LauncherChoice } from './launcher.factory.js';
 import { ReaperService } from './reaper.service.js';
@@ -68,6 +68,8 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<RunningDisp
     processedBucket: env.PROCESSED_BUCKET,
     deadline,
     recoverAfterSec: env.RECOVER_AFTER_SEC,
+    maxRunningTasks: maxRunningTasks(env),
+    capacityWait: capacityWaitPolicy(env),
     ...(deps.afterJobCreated ? { afterJobCreated: deps.afterJobCreated } : {}),
   });
   const reaper = new ReaperService({

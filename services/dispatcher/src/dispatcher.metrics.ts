@@ -7,6 +7,7 @@ export interface DispatcherMetrics {
   overdue: Gauge;
   launches: Counter<'launcher'>;
   launchFailures: Counter<'launcher' | 'code'>;
+  launchWaits: Counter<'reason'>;
   queuedSeconds: Histogram;
   reaped: Counter<'reason'>;
   deadlinesExtended: Counter;
@@ -38,6 +39,12 @@ export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
       name: 'reelforge_task_launch_failures_total',
       help: 'Launches that failed, by error code',
       labelNames: ['launcher', 'code'],
+      registers,
+    }),
+    launchWaits: new Counter({
+      name: 'reelforge_launch_waits_total',
+      help: 'Jobs put back to wait for launch capacity: cap (the global MAX_RUNNING_TASKS) or capacity (the platform had no room, e.g. ECS RESOURCE:CPU)',
+      labelNames: ['reason'],
       registers,
     }),
     queuedSeconds: new Histogram({

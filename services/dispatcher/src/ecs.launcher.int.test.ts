@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { stackEnv, uniqueName } from '@reelforge/testkit';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dispatcherMetrics } from './dispatcher.metrics.js';
 import { createEcsClient, EcsFargateLauncher } from './ecs.launcher.js';
 import type { EcsLaunchConfig } from './ecs.run-task.js';
@@ -257,5 +257,61 @@ describe('EcsFargateLauncher on moto', () => {
         message: expect.stringMatching(/^ECS RunTask failed: ClusterNotFoundException/),
       },
     ]);
+  });
+});
+
+describe('a launch ECS has no capacity for', () => {
+  it('waits pending with a backoff, spends no attempt, and launches on moto once there is room', async () => {
+    const env = await stackEnv();
+    // ECS on a full cluster: RunTask answers RESOURCE:CPU twice, then moto places the task.
+    let refusals = 2;
+    const client = createEcsClient({ region: env.AWS_REGION, endpoint: process.env.ECS_ENDPOINT ?? env.S3_ENDPOINT });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'RunTaskCommand' || refusals === 0) return next(args);
+        refusals--;
+        return {
+          output: {
+            tasks: [],
+            failures: [{ arn: 'arn:aws:ecs:us-east-1:123456789012:container-instance/x', reason: 'RESOURCE:CPU' }],
+            $metadata: {},
+          },
+          response: {},
+        };
+      },
+      { step: 'initialize', name: 'fullCluster' },
+    );
+    const full = new EcsFargateLauncher(client, config, quietLogger());
+    const registry = new Registry();
+    const service = dispatchService(t, { launcher: full, metrics: dispatcherMetrics(registry) });
+    const message = await uploadedVideo(t);
+
+    const first = await service.handleUploaded(message);
+    expect(first.result).toBe('waiting');
+    const job = await t.jobs.findByVideoAttempt(message.videoId, 1);
+    expect(job).toMatchObject({ status: 'pending', capacityWaits: 1, launchToken: null, errorCode: null });
+    expect(job?.launchAfter?.getTime()).toBeGreaterThan(Date.now() - 1000);
+    expect((await t.videos.findById(message.videoId))?.status).toBe('queued');
+
+    // The recovery pass takes it again once its wait is over: refused once more, then launched.
+    await vi.waitFor(
+      async () => {
+        await service.recoverOnce();
+        expect((await t.jobs.findByVideoAttempt(message.videoId, 1))?.status).toBe('running');
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const launched = await t.jobs.findByVideoAttempt(message.videoId, 1);
+    expect(launched).toMatchObject({ status: 'running', capacityWaits: 2, launchToken: `rf-${message.videoId}-a1-w2` });
+    expect((await describeTask(launched?.taskId ?? ''))?.startedBy).toBe(message.videoId);
+    expect(await t.jobs.findByVideoAttempt(message.videoId, 2)).toBeNull();
+    expect(await t.videos.findById(message.videoId)).toMatchObject({ status: 'processing', attempt: 1 });
+    // No failure reported for it: completion never saw a reason to retry or fail it.
+    expect((await outboxMessages(t, 'video.transcode-failed')).filter((m) => m.videoId === message.videoId)).toEqual(
+      [],
+    );
+    const waits = await registry.getSingleMetric('reelforge_launch_waits_total')?.get();
+    expect(waits?.values).toEqual([{ labels: { reason: 'capacity' }, value: 2 }]);
+    client.destroy();
   });
 });

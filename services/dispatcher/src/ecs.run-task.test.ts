@@ -84,15 +84,25 @@ describe('buildRunTaskInput', () => {
 
 describe('launchErrorFromFailures', () => {
   it.each([
+    ['RESOURCE:CPU'],
     ['RESOURCE:MEMORY'],
     ['RESOURCE:ENI'],
-    ['AGENT'],
     ['Capacity is unavailable at this time. Please try again later or in a different availability zone'],
     ["You've reached the limit on the number of tasks you can run concurrently"],
-  ])('maps %s to a retryable LAUNCH_FAILED', (reason) => {
+    ['The capacity provider fargate-spot has no capacity'],
+  ])('maps %s to LAUNCH_CAPACITY: the job waits for room', (reason) => {
     const err = launchErrorFromFailures([{ arn: 'arn:x', reason }]);
-    expect([err.code, err.retryable]).toEqual(['LAUNCH_FAILED', true]);
+    expect([err.code, err.retryable]).toEqual(['LAUNCH_CAPACITY', true]);
     expect(err.message).toBe(`ECS did not start the task: ${reason}`);
+  });
+
+  it('maps an agent hiccup to a retryable LAUNCH_FAILED', () => {
+    const err = launchErrorFromFailures([{ arn: 'arn:x', reason: 'AGENT' }]);
+    expect([err.code, err.retryable, err.message]).toEqual([
+      'LAUNCH_FAILED',
+      true,
+      'ECS did not start the task: AGENT',
+    ]);
   });
 
   it.each([['ATTRIBUTE'], ['MISSING']])('maps %s to a non-retryable refusal', (reason) => {
@@ -124,8 +134,16 @@ const sdkError = (name: string, message: string, status?: number, fault?: 'clien
 describe('launchErrorFromException', () => {
   it.each([
     [sdkError('ThrottlingException', 'Rate exceeded', 400, 'client')],
-    [sdkError('ServerException', 'internal', 500, 'server')],
+    [sdkError('LimitExceededException', 'quota', 400, 'client')],
     [sdkError('ClientException', 'Tasks provisioning capacity limit exceeded', 400, 'client')],
+  ])('maps %s to LAUNCH_CAPACITY: the job waits for room', (err) => {
+    const mapped = launchErrorFromException(err);
+    expect([mapped.code, mapped.retryable]).toEqual(['LAUNCH_CAPACITY', true]);
+    expect(mapped.cause).toBe(err);
+  });
+
+  it.each([
+    [sdkError('ServerException', 'internal', 500, 'server')],
     [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4566'), { code: 'ECONNREFUSED' })],
   ])('maps %s to a retryable LAUNCH_FAILED', (err) => {
     const mapped = launchErrorFromException(err);

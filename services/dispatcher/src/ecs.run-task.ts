@@ -42,28 +42,35 @@ export function buildRunTaskInput(config: EcsLaunchConfig, request: LaunchReques
   };
 }
 
-// Placement failures that go away with time: no capacity in the zone, the Fargate task quota, an agent hiccup.
-const retryableFailure = (reason: string) =>
+// No room on the platform right now: placement (CPU, memory, ENIs in the subnets), the capacity provider, the account's
+// task quota. These go away with time, so the job waits for capacity instead of spending an attempt.
+const capacityFailure = (reason: string) =>
   reason.startsWith('RESOURCE:') ||
-  reason === 'AGENT' ||
-  /capacity is unavailable|limit on the number of tasks|try again/i.test(reason);
+  /capacity is unavailable|capacity provider|limit on the number of tasks/i.test(reason);
+// Worth another attempt, but not a shortage: an agent hiccup.
+const retryableFailure = (reason: string) => reason === 'AGENT' || /try again/i.test(reason);
 
 /** RunTask answered without a task: its `failures[]` say why. */
 export function launchErrorFromFailures(failures: readonly Failure[]): AppError {
   const reasons = failures.map((f) => [f.reason, f.detail].filter(Boolean).join(' ') || 'unknown');
   const message = `ECS did not start the task: ${reasons.join('; ') || 'no task and no failure given'}`;
+  if (failures.some((f) => capacityFailure(`${f.reason ?? ''} ${f.detail ?? ''}`.trim())))
+    return new AppError('LAUNCH_CAPACITY', message);
   const retryable = failures.length === 0 || failures.some((f) => retryableFailure(f.reason ?? ''));
   // A non-retryable launch is a refusal of what we asked for: the task definition, subnets or platform are wrong.
   return new AppError(retryable ? 'LAUNCH_FAILED' : 'BAD_REQUEST', message);
 }
 
-const retryableExceptions = new Set([
+// The API's own rate limits and quotas: ECS is fine, we asked too much too fast.
+const capacityExceptions = new Set([
   'ThrottlingException',
-  'ServerException',
-  'ServiceUnavailableException',
   'RequestLimitExceeded',
   'TooManyRequestsException',
   'LimitExceededException',
+]);
+const retryableExceptions = new Set([
+  'ServerException',
+  'ServiceUnavailableException',
   'TimeoutError',
   'RequestTimeout',
 ]);
@@ -75,20 +82,24 @@ interface SdkErrorShape {
   $metadata?: { httpStatusCode?: number };
 }
 
-/** RunTask threw. Throttling, 5xx and transport errors are worth another attempt; a refused request is not. */
+/** RunTask threw. Throttling and quotas wait for capacity; 5xx and transport errors are worth another attempt. */
 export function launchErrorFromException(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorShape;
   const name = e.name ?? 'Error';
   const message = `ECS RunTask failed: ${name}: ${e.message ?? String(err)}`;
   const status = e.$metadata?.httpStatusCode;
+  if (
+    capacityExceptions.has(name) ||
+    (name === 'ClientException' && /capacity|rate exceeded|limit on the number of tasks/i.test(e.message ?? ''))
+  )
+    return new AppError('LAUNCH_CAPACITY', message, { cause: err });
   const retryable =
     retryableExceptions.has(name) ||
     e.$fault === 'server' ||
     (status !== undefined && status >= 500) ||
     // No HTTP answer at all: the network, DNS or a socket timeout.
-    status === undefined ||
-    (name === 'ClientException' && /capacity|rate exceeded|limit on the number of tasks/i.test(e.message ?? ''));
+    status === undefined;
   return new AppError(retryable ? 'LAUNCH_FAILED' : 'BAD_REQUEST', message, { cause: err });
 }
 

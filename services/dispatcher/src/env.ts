@@ -4,6 +4,7 @@ import { commonEnv, ecsEnv, envBool, kafkaEnv, mysqlEnv, outboxRelayEnv, s3Env }
 import { z } from 'zod';
 import type { EcsLaunchConfig } from './ecs.run-task.js';
 import type { DeadlinePolicy } from './job.deadline.js';
+import type { CapacityWaitPolicy } from './launch.capacity.policy.js';
 import type { ReapGrace } from './reap.verdict.js';
 
 const positive = (fallback: number) => z.coerce.number().positive().default(fallback);
@@ -27,6 +28,14 @@ export const dispatcherEnv = z
     /** Default: ecs when ECS_CLUSTER is set, else local. */
     TASK_LAUNCHER: z.enum(['ecs', 'local']).optional(),
     LOCAL_MAX_CONCURRENCY: count(2),
+    /**
+     * Transcoder tasks launching or running at once across every replica, counted in MySQL when a job is claimed;
+     * jobs over it stay pending and are launched by the recovery pass as tasks end. 0: no cap.
+     */
+    MAX_RUNNING_TASKS: z.coerce.number().int().min(0).default(0),
+    /** A launch the platform had no room for (ECS RESOURCE:*, quota, throttling) waits this long, doubling per wait. */
+    CAPACITY_WAIT_BASE_SEC: positive(10),
+    CAPACITY_WAIT_MAX_SEC: positive(300),
     TRANSCODER_ENTRY: z.string().min(1).default(defaultTranscoderEntry),
     CONSUMER_GROUP: z.string().min(1).default('reelforge-dispatcher'),
     /** Partitions handled at once by this replica. */
@@ -103,6 +112,15 @@ export const reapGrace = (env: DispatcherEnv): ReapGrace => ({
   stoppedMs: env.TASK_STOPPED_GRACE_SEC * 1000,
   succeededMs: env.TASK_SUCCEEDED_GRACE_SEC * 1000,
 });
+
+export const capacityWaitPolicy = (env: DispatcherEnv): CapacityWaitPolicy => ({
+  baseMs: env.CAPACITY_WAIT_BASE_SEC * 1000,
+  capMs: Math.max(env.CAPACITY_WAIT_BASE_SEC, env.CAPACITY_WAIT_MAX_SEC) * 1000,
+});
+
+/** Infinity when MAX_RUNNING_TASKS is 0. */
+export const maxRunningTasks = (env: DispatcherEnv): number =>
+  env.MAX_RUNNING_TASKS === 0 ? Number.POSITIVE_INFINITY : env.MAX_RUNNING_TASKS;
 
 export const deadlinePolicy = (env: DispatcherEnv): DeadlinePolicy => ({
   factor: env.JOB_DEADLINE_FACTOR,

@@ -13,6 +13,12 @@ describe('launchToken', () => {
 
   it('fits ECS clientToken (64 characters) for the largest attempt the column holds', () => {
     expect(launchToken(videoId, 4_294_967_295)).toHaveLength(51);
+    expect(launchToken(videoId, 4_294_967_295, 99_999)).toHaveLength(58);
+  });
+
+  it('changes after each wait for capacity, when no task was started under the old one', () => {
+    expect(launchToken(videoId, 2, 0)).toBe('rf-0b6c3a52-2f0e-4f6a-9d43-6a7c1f0e9b21-a2');
+    expect(launchToken(videoId, 2, 3)).toBe('rf-0b6c3a52-2f0e-4f6a-9d43-6a7c1f0e9b21-a2-w3');
   });
 
   it('refuses an attempt that is not a positive integer', () => {
@@ -40,13 +46,21 @@ describe('buildJobSpec', () => {
 
 describe('buildLaunchRequest', () => {
   it('keeps the token the job was first claimed with', () => {
-    const req = buildLaunchRequest({ id: 'job-1', attempt: 1, launchToken: 'first-token' }, video, 'processed');
+    const req = buildLaunchRequest(
+      { id: 'job-1', attempt: 1, launchToken: 'first-token', capacityWaits: 0 },
+      video,
+      'processed',
+    );
     expect(req.token).toBe('first-token');
     expect(req.jobId).toBe('job-1');
   });
 
   it('derives the token when the job has none yet', () => {
-    const req = buildLaunchRequest({ id: 'job-1', attempt: 3, launchToken: null }, video, 'processed');
+    const req = buildLaunchRequest(
+      { id: 'job-1', attempt: 3, launchToken: null, capacityWaits: 0 },
+      video,
+      'processed',
+    );
     expect(req.token).toBe(`rf-${videoId}-a3`);
   });
 });

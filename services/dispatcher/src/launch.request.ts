@@ -6,10 +6,14 @@ import { MAX_LAUNCH_TOKEN } from '@reelforge/db';
 import { outputPrefix } from '@reelforge/storage';
 import type { LaunchRequest } from './task.launcher.js';
 
-/** `rf-<videoId>-a<attempt>`: readable in the ECS console, unique per attempt, 51 characters at most. */
-export function launchToken(videoId: string, attempt: number): string {
+/**
+ * `rf-<videoId>-a<attempt>`: readable in the ECS console, unique per attempt, 51 characters at most. After a launch
+ * that found no capacity (no task started, so nothing to double) `-w<waits>`, so ECS does not answer the retry with
+ * the failure it remembers for the token.
+ */
+export function launchToken(videoId: string, attempt: number, capacityWaits = 0): string {
   if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be a positive integer`);
-  const token = `rf-${videoId}-a${attempt}`;
+  const token = `rf-${videoId}-a${attempt}${capacityWaits > 0 ? `-w${capacityWaits}` : ''}`;
   if (token.length > MAX_LAUNCH_TOKEN) throw new RangeError(`launch token longer than ${MAX_LAUNCH_TOKEN}: ${token}`);
   return token;
 }
@@ -35,7 +39,7 @@ export function buildJobSpec(video: SourceVideo, attempt: number, processedBucke
 }
 
 export function buildLaunchRequest(
-  job: { id: string; attempt: number; launchToken: string | null },
+  job: { id: string; attempt: number; launchToken: string | null; capacityWaits: number },
   video: SourceVideo,
   processedBucket: string,
 ): LaunchRequest {
@@ -43,6 +47,6 @@ export function buildLaunchRequest(
     jobId: job.id,
     spec: buildJobSpec(video, job.attempt, processedBucket),
     // A re-claimed job keeps the token of its first claim; the derivation gives the same one anyway.
-    token: job.launchToken ?? launchToken(video.id, job.attempt),
+    token: job.launchToken ?? launchToken(video.id, job.attempt, job.capacityWaits),
   };
 }

@@ -144,6 +144,8 @@ export interface ServiceOptions {
   slots?: LaunchSlots;
   deadline?: DeadlinePolicy;
   recoverAfterSec?: number;
+  /** The global cap on tasks in flight; none by default. */
+  maxRunningTasks?: number;
   logger?: Logger;
   metrics?: DispatcherMetrics;
 }
@@ -161,5 +163,7 @@ export function dispatchService(t: TestDb, opts: ServiceOptions): DispatchServic
     processedBucket: 'processed',
     deadline: opts.deadline ?? farDeadline,
     recoverAfterSec: opts.recoverAfterSec ?? 60,
+    maxRunningTasks: opts.maxRunningTasks ?? Number.POSITIVE_INFINITY,
+    capacityWait: { baseMs: 200, capMs: 1000 },
   });
 }
