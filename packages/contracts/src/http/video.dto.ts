@@ -101,7 +101,7 @@ export const UpdateVideoRequest = z
   .meta({ id: 'UpdateVideoRequest' });
 export type UpdateVideoRequest = z.infer<typeof UpdateVideoRequest>;
 
-/** The text fields of `POST /v1/videos` (multipart/form-data); they must come before the `file` part. */
+/** The text fields of `POST /v1/videos` (multipart/form-data); before or after the `file` part. */
 export const UploadVideoFields = z
   .object({
     title: Title.optional(),
