@@ -71,6 +71,7 @@ function transform(doc: TransformInput) {
           file: { type: 'string', contentMediaType: 'application/octet-stream', description: 'The video.' },
         },
         required: [...(form.required ?? []), 'file'],
+        additionalProperties: false,
       },
     },
   };
