@@ -1,10 +1,18 @@
 // Installs what the local stack needs, once, from the registries this project may use: Debian packages (FFmpeg,
-// MariaDB, Prometheus, Java, Maven), Kafka's and s3proxy's jars from Maven Central, moto from PyPI. Cached for the
-// next run.
+// MariaDB, Prometheus, Java, Maven), Kafka's and s3proxy's jars from Maven Central, moto and schemathesis from PyPI
+// (each in its own virtualenv). Cached for the next run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_DIR, KAFKA_VERSION, MOTO_VERSION, ROOT, S3PROXY_VERSION } from './stack.config.js';
+import {
+  CACHE_DIR,
+  KAFKA_VERSION,
+  MOTO_VERSION,
+  ROOT,
+  S3PROXY_VERSION,
+  SCHEMATHESIS_VERSION,
+  schemathesisBin,
+} from './stack.config.js';
 
 const has = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
 
@@ -104,10 +112,21 @@ export function motoBin(): string {
   return join(CACHE_DIR, `moto-${MOTO_VERSION}`, 'bin', 'moto_server');
 }
 
+/** A pinned PyPI package in its own virtualenv under the cache; `bin` is the file whose presence means done. */
+function ensurePythonTool(name: string, requirement: string, venv: string, bin: string, log: (s: string) => void) {
+  if (existsSync(bin)) return;
+  log(`installing ${requirement} (PyPI) into ${venv}`);
+  run('python3', ['-m', 'venv', '--clear', venv], `creating the ${name} virtualenv`);
+  run(join(venv, 'bin', 'pip'), ['install', '-q', requirement], `installing ${name}`);
+}
+
 export function ensureMoto(log: (s: string) => void): void {
-  if (existsSync(motoBin())) return;
   const venv = join(CACHE_DIR, `moto-${MOTO_VERSION}`);
-  log(`installing moto ${MOTO_VERSION} (PyPI) into ${venv}`);
-  run('python3', ['-m', 'venv', '--clear', venv], 'creating the moto virtualenv');
-  run(join(venv, 'bin', 'pip'), ['install', '-q', `moto[server]==${MOTO_VERSION}`], 'installing moto');
+  ensurePythonTool('moto', `moto[server]==${MOTO_VERSION}`, venv, motoBin(), log);
+}
+
+/** The API fuzzer the upload API's OpenAPI test runs (services/upload-api/src/openapi.fuzz.int.test.ts). */
+export function ensureSchemathesis(log: (s: string) => void): void {
+  const venv = join(CACHE_DIR, `schemathesis-${SCHEMATHESIS_VERSION}`);
+  ensurePythonTool('schemathesis', `schemathesis==${SCHEMATHESIS_VERSION}`, venv, schemathesisBin(), log);
 }

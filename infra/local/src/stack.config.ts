@@ -27,6 +27,8 @@ export const ports = {
 export const KAFKA_VERSION = '4.1.1';
 export const MOTO_VERSION = '5.2.5';
 export const S3PROXY_VERSION = '4.1.0';
+export const SCHEMATHESIS_VERSION = '4.32.5';
+export const schemathesisBin = () => join(CACHE_DIR, `schemathesis-${SCHEMATHESIS_VERSION}`, 'bin', 'schemathesis');
 /** The store's only credentials: services and tests sign every request with them (no anonymous access). */
 export const S3_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 export const BUCKETS = { raw: 'reelforge-raw', processed: 'reelforge-processed', lake: 'reelforge-lake' };
@@ -49,5 +51,7 @@ export function stackEnv(): Record<string, string> {
     PROMETHEUS_URL: `http://127.0.0.1:${ports.prometheus}`,
     // Drop a file_sd JSON here and the local Prometheus scrapes it within seconds (e2e tests do).
     PROMETHEUS_TARGETS_DIR: join(STATE_DIR, 'prometheus', 'targets'),
+    // The OpenAPI fuzzer the upload API's tests run (installed with the stack).
+    SCHEMATHESIS_BIN: schemathesisBin(),
   };
 }

@@ -7,7 +7,7 @@ import { mariadb } from './components/mariadb.component.js';
 import { moto } from './components/moto.component.js';
 import { prometheus, removeScrapeTarget, writeScrapeTarget } from './components/prometheus.component.js';
 import { s3proxy } from './components/s3proxy.component.js';
-import { ensureSystemPackages } from './installer.js';
+import { ensureSchemathesis, ensureSystemPackages } from './installer.js';
 import { logFile, portOpen, running, startDetached, stopDetached, waitFor } from './process.supervisor.js';
 import { type ServiceSpec, services } from './services.js';
 import { ENV_FILE, ROOT, STATE_DIR, stackEnv } from './stack.config.js';
@@ -46,6 +46,7 @@ async function startComponent(c: Component): Promise<void> {
 export async function upStack(): Promise<void> {
   ensureSystemPackages(log);
   for (const c of components) await c.install(log);
+  ensureSchemathesis(log);
   // Independent daemons start together; each waits for its own health.
   await Promise.all(components.map(startComponent));
   writeEnvFile();

@@ -24,6 +24,8 @@ export const errorCodes = {
   UNAUTHORIZED: { status: 401, retryable: false },
   NOT_FOUND: { status: 404, retryable: false },
   CONFLICT: { status: 409, retryable: false },
+  /** The path exists but not with this method; `Allow` lists the ones it has. */
+  METHOD_NOT_ALLOWED: { status: 405, retryable: false },
   RATE_LIMITED: { status: 429, retryable: true },
   /** A playback link whose token is forged, for another video, or signed with a retired secret. */
   TOKEN_INVALID: { status: 403, retryable: false },

@@ -226,6 +226,25 @@ describe('readiness', () => {
   });
 });
 
+describe('methods', () => {
+  it('answers a known path asked with a method it lacks 405, with Allow, before reading any body', async () => {
+    app = await buildOfflineApp();
+    for (const [method, url, allow] of [
+      ['TRACE', '/healthz', 'GET, HEAD'],
+      ['PUT', '/v1/videos', 'GET, HEAD, POST'],
+      ['QUERY', `/v1/videos/${videoId}`, 'DELETE, GET, HEAD, PATCH'],
+      ['DELETE', `/v1/uploads/${videoId}/complete`, 'POST'],
+    ] as const) {
+      const res = await app.inject({ method: method as 'GET', url });
+      expect([method, url, res.statusCode, res.headers.allow]).toEqual([method, url, 405, allow]);
+      expect(res.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED', status: 405, instance: url });
+    }
+    // An unknown path stays a 404.
+    const res = await app.inject({ method: 'TRACE', url: '/v1/nothing-here' });
+    expect([res.statusCode, res.headers.allow, res.json().code]).toEqual([404, undefined, 'NOT_FOUND']);
+  });
+});
+
 describe('OpenAPI', () => {
   it('is a valid OpenAPI 3.1 document', async () => {
     const validator = new Validator();

@@ -190,7 +190,11 @@ export async function buildApp(deps: AppDeps) {
     maxConcurrentUploads: config.maxConcurrentUploads,
     uploadIdleTimeoutMs: config.uploadIdleTimeoutMs,
   });
-  await app.register(directUploadRoutes, { uploads: directUploads, videos: videoService });
+  await app.register(directUploadRoutes, {
+    uploads: directUploads,
+    videos: videoService,
+    maxUploadBytes: config.maxUploadBytes,
+  });
   await app.ready();
   return app;
 }

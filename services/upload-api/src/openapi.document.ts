@@ -12,7 +12,7 @@ export const placeholderConfig: AppConfig = {
   rawBucket: 'raw',
   processedBucket: 'processed',
   readUrlTtlSec: 3600,
-  maxUploadBytes: 1024 ** 3,
+  maxUploadBytes: 20 * 1024 ** 3, // MAX_UPLOAD_BYTES's default: the checked-in document states it
   directUploadTtlSec: 3600,
   bodyLimitBytes: 64 * 1024,
   trustProxyHops: 0,

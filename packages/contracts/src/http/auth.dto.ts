@@ -3,7 +3,12 @@ import { z } from 'zod';
 
 export const Credentials = z
   .object({
-    email: z.email().max(254).toLowerCase(),
+    email: z
+      .email()
+      .max(254)
+      // RFC 5321's limit on the local part, which the document's `format: email` implies and zod's pattern does not.
+      .refine((e) => e.lastIndexOf('@') <= 64, 'the part before @ is at most 64 characters')
+      .toLowerCase(),
     // Upper bound: scrypt's cost grows with input, and nobody types a 1 MB password.
     password: z.string().min(8).max(256),
   })

@@ -76,17 +76,28 @@ export const Video = z
   .meta({ id: 'Video' });
 export type Video = z.infer<typeof Video>;
 
+/**
+ * A page cursor: opaque to clients (pass `nextCursor` back unchanged), of a fixed form so the document can state it.
+ * Every string of this form reads as a position in the list, so the server refuses none that the pattern admits.
+ */
+export const PAGE_CURSOR = /^[0-9a-f]{44}$/;
+export const PageCursor = z
+  .string()
+  .regex(PAGE_CURSOR, 'cursor must be a nextCursor from an earlier page')
+  .describe('Opaque: the `nextCursor` of the previous page, unchanged.')
+  .meta({ id: 'PageCursor' });
+
 export const VideoPage = z
   .object({
     items: z.array(Video),
-    nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page.'),
+    nextCursor: PageCursor.nullable().describe('Pass as `cursor` for the next page; null on the last page.'),
   })
   .meta({ id: 'VideoPage' });
 export type VideoPage = z.infer<typeof VideoPage>;
 
 export const ListVideosQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: PageCursor.optional(),
 });
 export type ListVideosQuery = z.infer<typeof ListVideosQuery>;
 
@@ -98,10 +109,11 @@ export const UpdateVideoRequest = z
   })
   .strict()
   .refine((v) => Object.keys(v).length > 0, 'at least one of title, description, visibility')
-  .meta({ id: 'UpdateVideoRequest' });
+  // The refine above, in the document: `{}` is refused by both.
+  .meta({ id: 'UpdateVideoRequest', minProperties: 1 });
 export type UpdateVideoRequest = z.infer<typeof UpdateVideoRequest>;
 
-/** The text fields of `POST /v1/videos` (multipart/form-data); they must come before the `file` part. */
+/** The text fields of `POST /v1/videos` (multipart/form-data); before or after the `file` part. */
 export const UploadVideoFields = z
   .object({
     title: Title.optional(),

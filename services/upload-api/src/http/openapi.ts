@@ -65,12 +65,13 @@ function transform(doc: TransformInput) {
       consumes: ['multipart/form-data'],
       body: {
         type: 'object',
-        description: 'Text fields first, then the `file` part; the file streams to storage as it arrives.',
+        description: 'Text fields and one `file` part, in any order; the file streams to storage as it arrives.',
         properties: {
           ...form.properties,
           file: { type: 'string', contentMediaType: 'application/octet-stream', description: 'The video.' },
         },
         required: [...(form.required ?? []), 'file'],
+        additionalProperties: false,
       },
     },
   };

@@ -8,9 +8,14 @@ import type { DirectUploadService } from './direct-upload.service.js';
 export interface DirectUploadRoutesOptions {
   uploads: DirectUploadService;
   videos: VideoService;
+  maxUploadBytes: number;
 }
 
 export const directUploadRoutes: FastifyPluginAsyncZod<DirectUploadRoutesOptions> = async (app, opts) => {
+  // This deployment's limit, in the document as well as in validation.
+  const createBody = CreateUploadRequest.extend({
+    bytes: CreateUploadRequest.shape.bytes.max(opts.maxUploadBytes),
+  });
   app.post(
     '/v1/uploads',
     {
@@ -24,7 +29,7 @@ export const directUploadRoutes: FastifyPluginAsyncZod<DirectUploadRoutesOptions
           'Interrupted? `GET /v1/uploads/{id}` lists what S3 has and gives fresh URLs for the rest. ' +
           'The declared size counts against your daily upload allowance.',
         security: bearerAuth,
-        body: CreateUploadRequest,
+        body: createBody,
         response: { 201: DirectUpload, ...problemResponses(400, 401, 413), ...quotaResponse },
       },
     },

@@ -1,7 +1,13 @@
 // POST /v1/videos against the real MySQL, S3 and Kafka: the happy path end to end, and every refusal leaving
 // nothing behind.
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { VideoUploadedV1 } from '@reelforge/contracts';
 import { sourceKey } from '@reelforge/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +23,7 @@ import {
   testVideo,
 } from '../api.harness.js';
 
+const run = promisify(execFile);
 const MAX = 2 * 1024 * 1024;
 let h: Harness;
 let clip: Buffer;
@@ -87,6 +94,34 @@ describe('POST /v1/videos', () => {
     expect(metrics).toContain(
       'reelforge_http_request_duration_seconds_count{service="upload-api-test",method="POST",route="/v1/videos",status_code="202"} 1',
     );
+  });
+
+  it('takes fields sent after the file, as `curl -F file=@… -F title=…` sends them', async () => {
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = h.app.server.address() as AddressInfo;
+    const dir = await mkdtemp(join(tmpdir(), 'rf-curl-'));
+    await writeFile(join(dir, 'clip.mp4'), clip);
+    const { stdout } = await run('curl', [
+      '-sS',
+      '-H',
+      `authorization: ${alice.auth.authorization}`,
+      '-F',
+      `file=@${join(dir, 'clip.mp4')}`,
+      '-F',
+      'title=hello',
+      '-F',
+      'description=sent last',
+      '-w',
+      '\n%{http_code}',
+      `http://127.0.0.1:${port}/v1/videos`,
+    ]);
+    const [body, status] = stdout.split('\n');
+    expect(status).toBe('202');
+    const video = JSON.parse(body ?? '');
+    expect(video).toMatchObject({ title: 'hello', description: 'sent last', source: { sha256: sha256(clip) } });
+    const row = await h.db.selectFrom('videos').selectAll().where('id', '=', video.id).executeTakeFirstOrThrow();
+    expect([row.title, row.description]).toEqual(['hello', 'sent last']);
+    expect(await objectSha256(h, h.raw, sourceKey(video.id))).toBe(sha256(clip));
   });
 
   it('titles a video after its file when no title is given', async () => {
@@ -173,12 +208,25 @@ describe('refusals leave neither an object nor a row', () => {
     ],
     ['no file part', () => upload(multipart([{ name: 'title', value: 'nothing attached' }])), 400, 'BAD_REQUEST'],
     [
-      'a field after the file',
+      // Checked only once the file is stored: the object must go again.
+      'an invalid title after the file',
       () =>
         upload(
           multipart([
             { name: 'file', filename: 'a.mp4', content: clip },
-            { name: 'title', value: 'too late' },
+            { name: 'title', value: 't'.repeat(201) },
+          ]),
+        ),
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'an unknown field after the file',
+      () =>
+        upload(
+          multipart([
+            { name: 'file', filename: 'a.mp4', content: clip },
+            { name: 'owner', value: 'mallory' },
           ]),
         ),
       400,

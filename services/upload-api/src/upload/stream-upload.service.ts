@@ -1,6 +1,8 @@
 // POST /v1/videos: the multipart body streams through an inspector (size, sha256, sniffing) straight into the raw
 // bucket; only once the object is complete does one transaction record the video and its `video.uploaded` event.
-// Any refusal or fault removes what was written, so a failed upload leaves neither an object nor a row.
+// Text fields may come before or after the file (curl -F sends them in the order given): those before it are checked
+// before a byte is stored, those after it once the body has ended, before the row is written. Any refusal or fault
+// removes what was written, so a failed upload leaves neither an object nor a row.
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -55,7 +57,6 @@ export class StreamUploadService {
     try {
       for await (const part of opts.signal ? untilAborted(parts, opts.signal) : parts) {
         if (part.type === 'field') {
-          if (stored) throw new AppError('BAD_REQUEST', 'fields must come before the file part');
           if (!FIELDS.has(part.fieldname)) throw new AppError('BAD_REQUEST', `unknown field "${part.fieldname}"`);
           if (part.valueTruncated) throw new AppError('TOO_LARGE', `field "${part.fieldname}" is too long`);
           fields[part.fieldname] = String(part.value);
@@ -65,7 +66,7 @@ export class StreamUploadService {
           part.file.resume();
           throw new AppError('BAD_REQUEST', 'exactly one file part, named "file", is allowed');
         }
-        // Refuse bad fields before a single byte goes to S3.
+        // Refuse bad fields that came first before a single byte goes to S3.
         parseFields(fields);
         const inspected = await this.store(ref, part, opts);
         stored = { ref, filename: part.filename, inspected };

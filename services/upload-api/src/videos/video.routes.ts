@@ -44,8 +44,10 @@ export const videoRoutes: FastifyPluginAsyncZod<VideoRoutesOptions> = async (app
         tags: ['videos'],
         summary: 'Upload a video through the API (multipart/form-data, streamed to storage)',
         description:
-          'Send `title` and `description` (optional) before the `file` part. The file goes to storage as it ' +
-          'arrives; its size is checked and its first bytes must be a video container. Answers 202: the video ' +
+          'Send `title` and `description` (optional) before or after the `file` part. The file goes to storage as ' +
+          'it arrives, never buffered; its size is checked and its first bytes must be a video container. Fields ' +
+          'sent after the file are checked once it has ended, and a refused one removes what was stored. Answers ' +
+          '202: the video ' +
           'is stored and queued for transcoding. The declared size (Content-Length) counts against your daily ' +
           'upload allowance before a byte is stored; a body that sends nothing for a while is cut off (408).',
         security: bearerAuth,
