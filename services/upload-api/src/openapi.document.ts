@@ -12,6 +12,7 @@ export const placeholderConfig: AppConfig = {
   rawBucket: 'raw',
   processedBucket: 'processed',
   readUrlTtlSec: 3600,
+  playbackSession: { secrets: ['openapi-generation-only-not-a-real-secret'], ttlSec: 3600 },
   maxUploadBytes: 1024 ** 3,
   directUploadTtlSec: 3600,
   bodyLimitBytes: 64 * 1024,
