@@ -13,7 +13,7 @@ export const ingestEnv = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   /**
    * Processes sharing PORT, one per vCPU the replica is given (`auto`: as many as the machine has). One process is
-   * one JavaScript thread; the per-device rate limit is per process.
+   * one JavaScript thread; the per-session and per-address rate limits are per process.
    */
   WORKERS: z
     .union([z.literal('auto'), z.coerce.number().int().positive().max(64)])
