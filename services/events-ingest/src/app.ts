@@ -108,7 +108,7 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     metrics.batchSize.observe(batch.items.length);
 
     const receivedAt = now();
-    const session = req.session as SessionBinding & { sessionId: string };
+    const session = req.session as SessionBinding;
     const nowMs = receivedAt.getTime();
     const { ip } = req;
     const { rateLimits } = deps;
