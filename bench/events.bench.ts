@@ -12,6 +12,7 @@
 //
 // It makes its own topic (prefix), database and bucket, and removes them afterwards.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -20,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { createS3Client, deletePrefix, downloadToFile, listKeys } from '@reelforge/storage';
+import { createS3Client, deletePrefix, downloadToFile, listKeys, signPlaybackSession } from '@reelforge/storage';
 import {
   createTestBuckets,
   createTestDatabase,
@@ -95,10 +96,32 @@ const run = uniqueName('b');
 const TEMPLATES = Array.from({ length: 50_000 }, (_, device) => {
   const [app, version] = APPS[device % APPS.length] as [string, string];
   const timestamp = new Date(Date.now() - (device % 60_000)).toISOString();
-  return `","event_type":"${EVENT_TYPES[device % EVENT_TYPES.length]}","timestamp":"${timestamp}","user_id":"user-${device % 20_000}","device_id":"device-${device.toString(36).padStart(6, '0')}","session_id":"sess-${run}-${device}","content_id":"${VIDEOS[(device * 31) % VIDEOS.length]}","position_sec":${((device * 13) % 3600) + 0.25},"client":{"app":"${app}","version":"${version}","os_version":"14","network":"wifi"}}`;
+  return `","event_type":"${EVENT_TYPES[device % EVENT_TYPES.length]}","timestamp":"${timestamp}","device_id":"device-${device.toString(36).padStart(6, '0')}","position_sec":${((device * 13) % 3600) + 0.25},"client":{"app":"${app}","version":"${version}","os_version":"14","network":"wifi"}}`;
 });
 
 const TEMPLATE_BYTES = TEMPLATES.map((t) => Buffer.from(t));
+
+/** The ingest verifies session tokens signed with this, as upload-api would sign them. */
+const SESSION_SECRET = randomBytes(32).toString('hex');
+
+/**
+ * Each batch is one playback session, as a player sends it: a fresh token (the ingest takes one per request) and the
+ * ids it vouches for, which every event of the batch repeats. Returns the token and the bytes that name them.
+ */
+function playbackSession(worker: number, seq: number) {
+  const n = worker * 1_000_003 + seq;
+  const videoId = VIDEOS[(n * 31) % VIDEOS.length] as string;
+  const sessionId = `sess-${run}-${worker}-${seq}`;
+  const userId = `user-${n % 20_000}`;
+  const token = signPlaybackSession(SESSION_SECRET, {
+    videoId,
+    sessionId,
+    userId,
+    viewerId: userId,
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  });
+  return { token, ids: Buffer.from(`","user_id":"${userId}","session_id":"${sessionId}","content_id":"${videoId}`) };
+}
 /** Per worker: the start of each event up to the number that makes its event_id unique. */
 const heads = (worker: number) => Buffer.from(`{"schema_version":1,"event_id":"${run}-${worker}-`);
 
@@ -116,7 +139,7 @@ function writeDecimal(buf: Buffer, at: number, n: number): number {
  * the reply to the last, when the socket has long taken every byte). Returns the body and the byte length of its
  * events' own JSON.
  */
-function makeBatch(body: Buffer, head: Buffer, worker: number, seq: number, size: number) {
+function makeBatch(body: Buffer, head: Buffer, ids: Buffer, worker: number, seq: number, size: number) {
   let at = 0;
   body[at++] = 0x5b; // [
   for (let i = 0; i < size; i++) {
@@ -125,6 +148,8 @@ function makeBatch(body: Buffer, head: Buffer, worker: number, seq: number, size
     body.set(head, at);
     at += head.length;
     at += writeDecimal(body, at, n);
+    body.set(ids, at);
+    at += ids.length;
     const template = TEMPLATE_BYTES[(n * 7 + worker * 6151) % TEMPLATE_BYTES.length] as Buffer;
     body.set(template, at);
     at += template.length;
@@ -159,7 +184,7 @@ async function generateLoad(port: number, seconds: number): Promise<LoadResult> 
   const started = performance.now();
   const deadline = started + seconds * 1000;
 
-  const post = (body: Buffer) =>
+  const post = (body: Buffer, token: string) =>
     new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request(
         {
@@ -172,6 +197,7 @@ async function generateLoad(port: number, seconds: number): Promise<LoadResult> 
             'content-type': 'application/json',
             'content-length': body.length,
             'user-agent': USER_AGENT,
+            authorization: `Bearer ${token}`,
           },
         },
         (res) => {
@@ -191,10 +217,11 @@ async function generateLoad(port: number, seconds: number): Promise<LoadResult> 
     const buffer = Buffer.allocUnsafe(BATCH * 512 + 2);
     const head = heads(w);
     for (let seq = 0; performance.now() < deadline; seq++) {
-      const { body, eventBytes } = makeBatch(buffer, head, w, seq, BATCH);
+      const session = playbackSession(w, seq);
+      const { body, eventBytes } = makeBatch(buffer, head, session.ids, w, seq, BATCH);
       const t0 = performance.now();
       try {
-        const res = await post(body);
+        const res = await post(body, session.token);
         result.latenciesMs.push(performance.now() - t0);
         result.requests++;
         if (res.status === 202 || res.status === 207) {
@@ -390,7 +417,18 @@ async function main() {
     const port = await freePort();
     const ingest = startService(
       'events-ingest',
-      { ...common, PORT: String(port), HOST: '127.0.0.1', WORKERS: String(WORKERS) },
+      {
+        ...common,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        WORKERS: String(WORKERS),
+        PLAYBACK_SESSION_SECRETS: SESSION_SECRET,
+        // The generator is one address posting for thousands of viewers: the per-address limit would measure itself.
+        RATE_LIMIT_IP_EVENTS_PER_SEC: '100000000',
+        RATE_LIMIT_IP_BURST: '100000000',
+        // One session per batch: its burst must hold a batch.
+        RATE_LIMIT_BURST: String(Math.max(1000, BATCH)),
+      },
       logDir,
     );
     children.push(ingest);

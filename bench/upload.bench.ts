@@ -172,6 +172,7 @@ async function main() {
       PROCESSED_BUCKET: buckets.processed,
       KAFKA_TOPIC_PREFIX: topics.prefix,
       JWT_SECRET: randomBytes(32).toString('hex'),
+      PLAYBACK_SESSION_SECRETS: randomBytes(32).toString('hex'),
       PORT: String(port),
       HOST: '127.0.0.1',
       MAX_UPLOAD_BYTES: String(BYTES * 2),

@@ -15,6 +15,7 @@ import { ServiceProcess } from './service.process.js';
 
 /** Signs private videos' playback URLs in these tests (the edge verifies with the same). */
 export const PLAYBACK_SECRET = 'e2e-playback-secret-0123456789-0123456789';
+export const SESSION_SECRET = 'e2e-session-secret-0123456789-0123456789';
 
 export { eventually };
 
@@ -128,6 +129,7 @@ export class Pipeline {
           HOST: '127.0.0.1',
           JWT_SECRET: 'e2e-secret-0123456789-0123456789-0123456789',
           PLAYBACK_TOKEN_SECRETS: PLAYBACK_SECRET,
+          PLAYBACK_SESSION_SECRETS: SESSION_SECRET,
           OUTBOX_POLL_MS: '100',
           SHUTDOWN_GRACE_MS: '5000',
           // As `./reelforge up` does: the playback edge as the CDN (start it too), so HLS is playable end to end.
@@ -161,7 +163,13 @@ export class Pipeline {
         };
       case 'events-ingest':
         this.eventsUrl = `http://127.0.0.1:${port}`;
-        return { PORT: String(port), HOST: '127.0.0.1', ENSURE_TOPICS: 'false', SHUTDOWN_GRACE_MS: '5000' };
+        return {
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          ENSURE_TOPICS: 'false',
+          SHUTDOWN_GRACE_MS: '5000',
+          PLAYBACK_SESSION_SECRETS: SESSION_SECRET,
+        };
       case 'events-lake':
         return {
           OPS_PORT: String(port),

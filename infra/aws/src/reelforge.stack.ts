@@ -157,6 +157,17 @@ export class ReelforgeStack extends Stack {
       reason:
         'Rotated by hand: put the new secret first and the old one second (comma-separated) for a token lifetime (docs/deploy-aws.md).',
     });
+    // Signs playback session tokens; the events ingest verifies them with the same secret.
+    const sessionSecret = new Secret(this, 'PlaybackSessionSecret', {
+      secretName: `${s.prefix}/playback-session`,
+      description: 'PLAYBACK_SESSION_SECRETS of upload-api and events-ingest',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy,
+    });
+    Validations.of(sessionSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Rotated by hand like the playback secret: new first, old second, for a session lifetime.',
+    });
     Validations.of(jwtSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
@@ -188,6 +199,7 @@ export class ReelforgeStack extends Stack {
         secrets: {
           JWT_SECRET: EcsSecret.fromSecretsManager(jwtSecret),
           PLAYBACK_TOKEN_SECRETS: EcsSecret.fromSecretsManager(playbackSecret),
+          PLAYBACK_SESSION_SECRETS: EcsSecret.fromSecretsManager(sessionSecret),
         },
       },
       dispatcher: { cpu: 256, memoryMiB: 512, desiredCount: s.dispatcherDesiredCount, env: this.launcherEnv },

@@ -19,6 +19,9 @@ export interface ServiceSpec {
 /** Signs private videos' playback URLs; the playback edge verifies with the same. Local-only, like JWT_SECRET. */
 export const LOCAL_PLAYBACK_SECRET = 'reelforge-local-playback-secret-0123456789';
 
+/** Signs playback session tokens in upload-api; events-ingest verifies with the same. Local-only too. */
+export const LOCAL_SESSION_SECRET = 'reelforge-local-session-secret-0123456789';
+
 type SetupStep = (env: Record<string, string>, log: (s: string) => void) => Promise<void>;
 
 const port = (name: string, fallback: number) => Number.parseInt(process.env[name] ?? String(fallback), 10);
@@ -49,6 +52,7 @@ export const services: { list: ServiceSpec[]; setup: SetupStep[] } = {
       // A local-only secret: the stack is on loopback and its data is throwaway.
       JWT_SECRET: 'reelforge-local-development-secret-0123456789',
       PLAYBACK_TOKEN_SECRETS: LOCAL_PLAYBACK_SECRET,
+      PLAYBACK_SESSION_SECRETS: LOCAL_SESSION_SECRET,
       // The playback edge stands in for the CDN: HLS masters play locally (their playlists and segments are relative
       // paths, which presigned links cannot carry) while the store itself refuses unsigned reads.
       CDN_BASE_URL: `http://127.0.0.1:${ports.edge}`,
@@ -67,6 +71,7 @@ export const services: { list: ServiceSpec[]; setup: SetupStep[] } = {
     service('events-ingest', 'services/events-ingest/dist/main.js', ports.ingest, 'REELFORGE_EVENTS_PORT', {
       PORT: String(ports.ingest),
       HOST: '127.0.0.1',
+      PLAYBACK_SESSION_SECRETS: LOCAL_SESSION_SECRET,
     }),
     service('events-lake', 'services/events-lake/dist/main.js', ports.lake, 'REELFORGE_LAKE_OPS_PORT', {
       OPS_PORT: String(ports.lake),

@@ -51,6 +51,12 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/**
+ * HMAC secrets, comma-separated, newest first: a service signs with the first and accepts any, so a secret rotates
+ * by putting a new one in front for one token lifetime. Two at most: more would keep retired secrets alive.
+ */
+export const signingSecrets = csv.pipe(z.array(z.string().min(32, 'each secret at least 32 characters')).min(1).max(2));
+
 /** Env fragments every service composes into its own schema. */
 export const commonEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -110,11 +116,5 @@ export const ecsEnv = {
   ECS_SECURITY_GROUPS: csv.optional(),
   ECS_ASSIGN_PUBLIC_IP: bool.default(false),
 };
-
-/**
- * Signing secrets, comma-separated, newest first: a signer uses the first, a verifier accepts any, so a secret is
- * rotated by putting the new one in front for a token lifetime, then dropping the old one.
- */
-export const envSecrets = csv.pipe(z.array(z.string().min(32, 'each secret at least 32 characters')).min(1).max(2));
 
 export { bool as envBool, csv as envList };

@@ -31,6 +31,10 @@ export const errorCodes = {
   TOKEN_INVALID: { status: 403, retryable: false },
   /** A playback link past its expiry: the player asks the API for fresh links. */
   TOKEN_EXPIRED: { status: 403, retryable: false },
+  /** Engagement events without a playback session token, or with a forged or malformed one. */
+  SESSION_INVALID: { status: 401, retryable: false },
+  /** A playback session token past its expiry: the player starts a new session (POST …/playback-sessions). */
+  SESSION_EXPIRED: { status: 401, retryable: false },
   /** A per-user quota (concurrent uploads, unfinished videos, bytes per day) is used up; the message names it. */
   QUOTA_EXCEEDED: { status: 429, retryable: true },
   /** The client stopped sending the request body for longer than the server waits. */

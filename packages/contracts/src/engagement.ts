@@ -30,11 +30,12 @@ export const EngagementEventV1 = z.looseObject({
   event_type: EngagementEventType,
   /** When it happened on the device; an offset is allowed (the lake stores the instant in UTC). */
   timestamp: z.iso.datetime({ offset: true }),
-  /** null for a viewer who is not signed in. */
+  /** null for a viewer who is not signed in. Must be the user of the request's playback session token. */
   user_id: Id.nullable(),
   device_id: Id,
+  /** The playback session's id, as its token names it: one session counts at most one view. */
   session_id: Id,
-  /** A Reelforge videoId. */
+  /** A Reelforge videoId: the video of the request's playback session token. */
   content_id: z.uuid(),
   position_sec: z.number().nonnegative().max(1e7),
   client: EngagementClientV1,

@@ -23,8 +23,9 @@ const appTables = [
   'users',
   'videos',
   'video_engagement',
+  'video_views',
 ];
-const before0009 = appTables.filter((t) => t !== 'launch_capacity');
+const before0010 = appTables.filter((t) => t !== 'video_views');
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Kysely<Database>;
@@ -64,9 +65,8 @@ describe('migrations', () => {
     expect(await migrateToLatest(db)).toEqual([]);
 
     const down = await migrateDown(db);
-    expect(down).toEqual([{ name: '0009_launch_capacity', direction: 'Down', status: 'Success' }]);
-    expect(await tables()).toEqual(before0009);
-    expect(await jobColumns()).not.toContain('launch_after');
+    expect(down).toEqual([{ name: '0010_video_views', direction: 'Down', status: 'Success' }]);
+    expect(await tables()).toEqual(before0010);
     await migrateToLatest(db);
     expect(await tables()).toEqual(appTables);
     expect(await jobColumns()).toEqual(expect.arrayContaining(['launch_after', 'capacity_waits']));
@@ -74,6 +74,7 @@ describe('migrations', () => {
     const none = await migrateToNone(db);
     expect(none.map((s) => s.name)).toEqual([
       '0009_launch_capacity',
+      '0010_video_views',
       '0008_upload_quotas',
       '0007_upload_expiry_index',
       '0006_engagement',
@@ -110,11 +111,11 @@ describe('migrations', () => {
 
   it('reports through the CLI command as lines for the operator', async () => {
     expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
-    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0009_launch_capacity']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0010_video_views']);
     const status = await runMigrateCommand(db, 'status');
-    expect(status.at(-1)).toBe('pending  0009_launch_capacity');
+    expect(status.at(-1)).toBe('pending  0010_video_views');
     expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
-    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0009_launch_capacity']);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0010_video_views']);
   });
 
   it('fails with the migration name and the server’s reason', async () => {

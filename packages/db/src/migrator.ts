@@ -11,6 +11,7 @@ import * as engagement from './migrations/0006-engagement.migration.js';
 import * as uploadExpiryIndex from './migrations/0007-upload-expiry-index.migration.js';
 import * as uploadQuotas from './migrations/0008-upload-quotas.migration.js';
 import * as launchCapacity from './migrations/0009-launch-capacity.migration.js';
+import * as videoViews from './migrations/0010-video-views.migration.js';
 
 /** Every migration, by the name recorded in `kysely_migration`. Names sort in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -23,6 +24,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007_upload_expiry_index': uploadExpiryIndex,
   '0008_upload_quotas': uploadQuotas,
   '0009_launch_capacity': launchCapacity,
+  '0010_video_views': videoViews,
 };
 
 export interface MigrationStep {

@@ -1,4 +1,5 @@
 export * from './object.keys.js';
 export * from './object.store.js';
 export * from './playback.token.js';
+export * from './playback-session.token.js';
 export * from './s3.client.js';

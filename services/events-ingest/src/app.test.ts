@@ -1,4 +1,5 @@
 import { createRegistry } from '@reelforge/observability';
+import { signPlaybackSession } from '@reelforge/storage/tokens';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp, type IngestDeps } from './app.js';
@@ -18,6 +19,17 @@ const event = (id: string, over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+const SECRET = 't'.repeat(32);
+const NOW_SEC = Date.parse('2025-03-01T10:00:05.000Z') / 1000;
+const claims = {
+  videoId: '0b9f4a52-5d3f-4c53-9a3e-8f0f3c1f2a11',
+  sessionId: 's-1',
+  userId: 'u-1',
+  viewerId: 'u-1',
+  expiresAt: NOW_SEC + 60,
+};
+const token = signPlaybackSession(SECRET, claims);
+
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => close?.());
 
@@ -28,7 +40,8 @@ async function app(over: Partial<IngestDeps> = {}) {
       published.push(...m);
     },
     pendingBytes: () => 0,
-    rateLimit: { take: () => true },
+    sessionSecrets: [SECRET],
+    rateLimits: { session: { take: () => true }, ip: { take: () => true } },
     registry: createRegistry('test'),
     logger: pino({ level: 'silent' }),
     checks: {},
@@ -41,10 +54,14 @@ async function app(over: Partial<IngestDeps> = {}) {
   return { instance, published };
 }
 
-const post = (body: string, contentType = 'application/json') => ({
+const post = (body: string, contentType = 'application/json', bearer: string | null = token) => ({
   method: 'POST' as const,
   url: '/v1/events',
-  headers: { 'content-type': contentType, 'user-agent': 'TestPlayer/1' },
+  headers: {
+    'content-type': contentType,
+    'user-agent': 'TestPlayer/1',
+    ...(bearer !== null && { authorization: `Bearer ${bearer}` }),
+  },
   payload: body,
 });
 
@@ -94,11 +111,56 @@ describe('POST /v1/events', () => {
     expect(published).toEqual([]);
   });
 
-  it('answers 429 when every event was refused by the device limit', async () => {
-    const { instance } = await app({ rateLimit: { take: () => false } });
-    const res = await instance.inject(post(JSON.stringify([event('a')])));
-    expect(res.statusCode).toBe(429);
-    expect(res.headers['retry-after']).toBe('1');
+  it('answers 429 when every event was refused by the session or the address limit', async () => {
+    const open = { take: () => true };
+    const shut = { take: () => false };
+    for (const rateLimits of [
+      { session: shut, ip: open },
+      { session: open, ip: shut },
+    ]) {
+      const { instance } = await app({ rateLimits });
+      const res = await instance.inject(post(JSON.stringify([event('a')])));
+      expect(res.statusCode).toBe(429);
+      expect(res.headers['retry-after']).toBe('1');
+    }
+  });
+
+  it('charges the session by its id and the address by the client IP', async () => {
+    const keys: string[] = [];
+    const spy = { take: (key: string) => !!keys.push(key) };
+    const { instance } = await app({ rateLimits: { session: spy, ip: spy } });
+    await instance.inject(post(JSON.stringify([event('a')])));
+    expect(keys).toEqual(['s-1', '127.0.0.1']);
+  });
+
+  it('refuses a request without a valid session token with 401 and a stable code, before reading its body', async () => {
+    const { instance, published } = await app();
+    const body = JSON.stringify([event('a')]);
+    const cases: [string | null, string][] = [
+      [null, 'SESSION_INVALID'],
+      ['', 'SESSION_INVALID'],
+      ['not-a-token', 'SESSION_INVALID'],
+      [signPlaybackSession('f'.repeat(32), claims), 'SESSION_INVALID'],
+      [signPlaybackSession(SECRET, { ...claims, expiresAt: NOW_SEC - 1 }), 'SESSION_EXPIRED'],
+    ];
+    for (const [bearer, code] of cases) {
+      const res = await instance.inject(post(body, 'application/json', bearer));
+      expect([res.statusCode, res.json().code, res.headers['www-authenticate']]).toEqual([401, code, 'Bearer']);
+    }
+    // The body is not even parsed: a broken one gets the same answer.
+    expect((await instance.inject(post('{broken', 'application/json', null))).statusCode).toBe(401);
+    expect(published).toEqual([]);
+  });
+
+  it("refuses events about another video or session than the token's, and publishes the rest", async () => {
+    const { instance, published } = await app();
+    const other = '7c0e4a52-1d3f-4c53-9a3e-8f0f3c1f2a22';
+    const res = await instance.inject(
+      post(JSON.stringify([event('a', { content_id: other }), event('b', { session_id: 's-9' }), event('c')])),
+    );
+    expect(res.statusCode).toBe(207);
+    expect(res.json().rejected.map((r: { index: number }) => r.index)).toEqual([0, 1]);
+    expect(published.map((m) => JSON.parse(m.value.toString()).event.event_id)).toEqual(['c']);
   });
 
   it('answers 503 STORAGE_ERROR, not 202, when Kafka does not acknowledge', async () => {

@@ -2,21 +2,26 @@
 // drive it with app.inject() and a real or in-memory publisher.
 import { AppError, type EventBatchResult, PROBLEM_CONTENT_TYPE, problemOf } from '@reelforge/contracts';
 import { type ReadinessCheck, runChecks } from '@reelforge/observability';
+import { type PlaybackSessionClaims, verifyPlaybackSession } from '@reelforge/storage/tokens';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { type Batch, NDJSON_TYPES, parseJsonBatch, parseNdjsonBatch } from './batch.parser.js';
 import { buildRecords } from './event.record.js';
-import { type RateLimit, validateBatch } from './event.validator.js';
+import { type SessionBinding, validateBatch } from './event.validator.js';
 import { ingestMetrics } from './ingest.metrics.js';
 import type { EventMessage } from './kafka.sender.js';
 import { toIngestError } from './problem.reply.js';
+import type { RateLimit } from './rate.limiter.js';
 
 export interface IngestDeps {
   /** Resolves once every message is acknowledged by the brokers. */
   publish: (messages: EventMessage[]) => Promise<void>;
   pendingBytes: () => number;
-  rateLimit: RateLimit;
+  /** Verify playback session tokens, newest first (the API signs with the first). */
+  sessionSecrets: readonly string[];
+  /** Events per playback session and per client address. */
+  rateLimits: { session: RateLimit; ip: RateLimit };
   registry: Registry;
   /** What /metrics serves; the registry's own metrics unless the process is one of several (ingest.cluster.ts). */
   metrics?: () => Promise<string>;
@@ -26,6 +31,13 @@ export interface IngestDeps {
   maxEventsPerRequest: number;
   trustProxy?: boolean;
   now?: () => Date;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The playback session the request's token vouches for; set before the body is read. */
+    session: PlaybackSessionClaims | null;
+  }
 }
 
 export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
@@ -52,8 +64,30 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     const appError = toIngestError(err);
     if (appError.status >= 500) req.log.error({ err }, 'request failed');
     if (appError.retryable) reply.header('retry-after', '1');
+    if (appError.status === 401) reply.header('www-authenticate', 'Bearer');
     return reply.code(appError.status).type(PROBLEM_CONTENT_TYPE).send(problemOf(appError, req.url));
   });
+
+  app.decorateRequest('session', null);
+
+  /** Before the body is read: a request without a valid token costs no parsing. */
+  const authenticate = async (req: FastifyRequest) => {
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
+    if (token === undefined) {
+      metrics.requestsRefused.inc({ reason: 'missing' });
+      throw new AppError('SESSION_INVALID', 'send the playback session token as Authorization: Bearer {token}');
+    }
+    const verdict = verifyPlaybackSession(deps.sessionSecrets, token, Math.floor(now().getTime() / 1000));
+    if (!verdict.ok) {
+      metrics.requestsRefused.inc({ reason: verdict.reason });
+      if (verdict.reason === 'expired') {
+        throw new AppError('SESSION_EXPIRED', 'the playback session has expired; start a new one');
+      }
+      throw new AppError('SESSION_INVALID', 'the playback session token is not valid');
+    }
+    req.session = verdict.session;
+  };
 
   app.addHook('onResponse', async (req, reply) => {
     if (req.routeOptions.url === '/v1/events') {
@@ -74,7 +108,13 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     metrics.batchSize.observe(batch.items.length);
 
     const receivedAt = now();
-    const { accepted, rejected, rateLimited } = validateBatch(batch.items, deps.rateLimit, receivedAt.getTime());
+    const session = req.session as SessionBinding;
+    const nowMs = receivedAt.getTime();
+    const { ip } = req;
+    const { rateLimits } = deps;
+    // The session's allowance first: a session that is over it spends nothing of its address's.
+    const admit = () => rateLimits.session.take(session.sessionId, nowMs) && rateLimits.ip.take(ip, nowMs);
+    const { accepted, rejected, rateLimited } = validateBatch(batch.items, session, admit);
     metrics.events.inc({ outcome: 'invalid' }, rejected.length - rateLimited);
     metrics.events.inc({ outcome: 'rate_limited' }, rateLimited);
     const records =
@@ -84,7 +124,7 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     return { records, rejected, rateLimited };
   };
 
-  app.post('/v1/events', async (req, reply) => {
+  app.post('/v1/events', { onRequest: authenticate }, async (req, reply) => {
     const { records, rejected, rateLimited } = judge(req);
     const accepted = records.length;
     if (accepted > 0) {

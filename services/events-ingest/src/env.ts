@@ -1,6 +1,6 @@
 // The ingest service's configuration, parsed once in main.ts. A wrong variable stops the boot with its name.
 import { availableParallelism } from 'node:os';
-import { commonEnv, envBool, kafkaEnv } from '@reelforge/config';
+import { commonEnv, envBool, kafkaEnv, signingSecrets } from '@reelforge/config';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -13,7 +13,7 @@ export const ingestEnv = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   /**
    * Processes sharing PORT, one per vCPU the replica is given (`auto`: as many as the machine has). One process is
-   * one JavaScript thread; the per-device rate limit is per process.
+   * one JavaScript thread; the per-session and per-address rate limits are per process.
    */
   WORKERS: z
     .union([z.literal('auto'), z.coerce.number().int().positive().max(64)])
@@ -23,9 +23,14 @@ export const ingestEnv = z.object({
   TRUST_PROXY: envBool.default(false),
   BODY_LIMIT_BYTES: positiveInt(4 * 1024 * 1024),
   MAX_EVENTS_PER_REQUEST: positiveInt(10_000),
-  /** Per device: a steady rate with room for a player that uploads what it queued while offline. */
+  /** Verify playback session tokens: upload-api's PLAYBACK_SESSION_SECRETS, same order (newest first). */
+  PLAYBACK_SESSION_SECRETS: signingSecrets,
+  /** Per playback session: a steady rate with room for a player that uploads what it queued while offline. */
   RATE_LIMIT_EVENTS_PER_SEC: positiveInt(20),
   RATE_LIMIT_BURST: positiveInt(1000),
+  /** Per client address: many viewers may share one (a household, a carrier's NAT), so well above a session's. */
+  RATE_LIMIT_IP_EVENTS_PER_SEC: positiveInt(1000),
+  RATE_LIMIT_IP_BURST: positiveInt(20_000),
   /**
    * Values per Kafka produce request. One request holds one record batch per partition and the broker refuses a
    * batch over message.max.bytes (1 MiB by default), so this stays under it even if every event hashes to one

@@ -1,27 +1,31 @@
-// Decides, event by event, what is accepted: the contract first, then the sending device's rate limit. A refusal
-// names its reasons so a player can fix or drop exactly that event.
+// Decides, event by event, what is accepted: the contract first, then the playback session the request's token
+// vouches for (its video, session and viewer, which the event must name), then the rate limits. A refusal names its
+// reasons so a player can fix or drop exactly that event.
 import { EngagementEventV1, type RejectedEvent } from '@reelforge/contracts';
 import { type BatchItem, Unparseable } from './batch.parser.js';
 import { compileEventCheck } from './event.contract.js';
 
-export interface RateLimit {
-  /** Takes one event's worth from the device's allowance; false when it has none left. */
-  take(deviceId: string, nowMs: number): boolean;
+/** What the request's session token says; an event about anything else is refused. */
+export interface SessionBinding {
+  videoId: string;
+  sessionId: string;
+  userId: string | null;
 }
 
 export interface ValidatedBatch {
   /** Positions of the accepted items, in order; each such item is an EngagementEventV1 as sent, extras included. */
   accepted: number[];
   rejected: RejectedEvent[];
-  /** How many of the rejected were refused by the rate limit rather than the contract. */
+  /** How many of the rejected were refused by the rate limit rather than the contract or the session. */
   rateLimited: number;
 }
 
-export const RATE_LIMITED_REASON = 'rate limited: too many events from this device';
+export const RATE_LIMITED_REASON = 'rate limited: too many events from this playback session or address';
 
 const isEvent = compileEventCheck();
 
-export function validateBatch(items: BatchItem[], rateLimit: RateLimit, nowMs: number): ValidatedBatch {
+/** `admit` spends one event's allowance (per session, per address) and says whether there was any. */
+export function validateBatch(items: BatchItem[], session: SessionBinding, admit: () => boolean): ValidatedBatch {
   const accepted: number[] = [];
   const rejected: RejectedEvent[] = [];
   let rateLimited = 0;
@@ -31,9 +35,9 @@ export function validateBatch(items: BatchItem[], rateLimit: RateLimit, nowMs: n
       rejected.push({ index, reasons: [item.reason] });
       continue;
     }
-    let deviceId: string;
+    let event: EngagementEventV1;
     if (isEvent(item)) {
-      deviceId = item.device_id;
+      event = item;
     } else {
       // The zod contract itself words the reasons (and has the last say).
       const parsed = EngagementEventV1.safeParse(item);
@@ -41,10 +45,15 @@ export function validateBatch(items: BatchItem[], rateLimit: RateLimit, nowMs: n
         rejected.push({ index, reasons: parsed.error.issues.map(reason) });
         continue;
       }
-      deviceId = parsed.data.device_id;
+      event = parsed.data;
+    }
+    const mismatch = mismatches(event, session);
+    if (mismatch.length > 0) {
+      rejected.push({ index, reasons: mismatch });
+      continue;
     }
     // Only valid events spend the allowance: a broken player should not lock out its own good events.
-    if (!rateLimit.take(deviceId, nowMs)) {
+    if (!admit()) {
       rateLimited++;
       rejected.push({ index, reasons: [RATE_LIMITED_REASON] });
       continue;
@@ -52,6 +61,31 @@ export function validateBatch(items: BatchItem[], rateLimit: RateLimit, nowMs: n
     accepted.push(index);
   }
   return { accepted, rejected, rateLimited };
+}
+
+/**
+ * The event's own ids must repeat the token's rather than be overwritten by them: the record keeps the player's
+ * bytes untouched, and the lake reads these fields, so a record is only ever about what the token vouched for.
+ */
+function mismatches(event: EngagementEventV1, session: SessionBinding): string[] {
+  if (
+    event.content_id === session.videoId &&
+    event.session_id === session.sessionId &&
+    event.user_id === session.userId
+  ) {
+    return [];
+  }
+  const reasons: string[] = [];
+  if (event.content_id !== session.videoId) reasons.push('content_id: not the video of the session token');
+  if (event.session_id !== session.sessionId) reasons.push('session_id: not the session of the session token');
+  if (event.user_id !== session.userId) {
+    reasons.push(
+      session.userId === null
+        ? 'user_id: must be null, the session token is for an anonymous viewer'
+        : 'user_id: not the viewer of the session token',
+    );
+  }
+  return reasons;
 }
 
 const reason = (issue: { path: PropertyKey[]; message: string }) =>

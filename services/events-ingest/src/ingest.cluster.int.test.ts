@@ -2,11 +2,21 @@
 // counts for the whole replica whichever worker answers, a dead worker is replaced, and SIGTERM stops all of it.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
+import { signPlaybackSession } from '@reelforge/storage/tokens';
 import { createTestTopics, freePort, stackEnv } from '@reelforge/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 const main = new URL('../dist/main.js', import.meta.url).pathname;
 const video = '0b9f4a52-5d3f-4c53-9a3e-8f0f3c1f2a11';
+
+const SECRET = 'cluster-session-secret-0123456789-0123456789';
+const token = signPlaybackSession(SECRET, {
+  videoId: video,
+  sessionId: 's-1',
+  userId: 'u-1',
+  viewerId: 'u-1',
+  expiresAt: Math.floor(Date.now() / 1000) + 3600,
+});
 
 let primary: ChildProcess;
 let port: number;
@@ -22,7 +32,9 @@ function call(method: string, path: string, body?: string): Promise<{ status: nu
         method,
         path,
         agent: false,
-        headers: body ? { 'content-type': 'application/json', connection: 'close' } : { connection: 'close' },
+        headers: body
+          ? { 'content-type': 'application/json', authorization: `Bearer ${token}`, connection: 'close' }
+          : { connection: 'close' },
       },
       (res) => {
         let text = '';
@@ -89,6 +101,7 @@ beforeAll(async () => {
       PORT: String(port),
       HOST: '127.0.0.1',
       WORKERS: '2',
+      PLAYBACK_SESSION_SECRETS: SECRET,
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

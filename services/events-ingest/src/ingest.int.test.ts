@@ -2,19 +2,29 @@
 import { EngagementEventRecordV1 } from '@reelforge/contracts';
 import { createKafka } from '@reelforge/kafka';
 import { createRegistry } from '@reelforge/observability';
+import { signPlaybackSession } from '@reelforge/storage/tokens';
 import { createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
 import type { FastifyInstance } from 'fastify';
 import { type Kafka, Partitioners } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
-import { DeviceRateLimiter } from './device.rate-limiter.js';
 import { createRecordSender, type RecordSender } from './kafka.sender.js';
 import { ProduceBatcher } from './produce.batcher.js';
+import { RateLimiter } from './rate.limiter.js';
 
 const videoA = '0b9f4a52-5d3f-4c53-9a3e-8f0f3c1f2a11';
 const videoB = '7c0e4a52-1d3f-4c53-9a3e-8f0f3c1f2a22';
 const logger = pino({ level: 'silent' });
+const SECRET = 'ingest-int-session-secret-0123456789-0123456789';
+const sessionFor = (videoId: string, sessionId = 's-1') =>
+  signPlaybackSession(SECRET, {
+    videoId,
+    sessionId,
+    userId: 'u-1',
+    viewerId: 'u-1',
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  });
 
 let kafka: Kafka;
 let prefix: string;
@@ -42,7 +52,8 @@ beforeAll(async () => {
   app = await buildApp({
     publish: (m) => batcher.publish(m),
     pendingBytes: () => batcher.pending.bytes,
-    rateLimit: new DeviceRateLimiter(10, 100),
+    sessionSecrets: [SECRET],
+    rateLimits: { session: new RateLimiter(10, 100), ip: new RateLimiter(100, 1000) },
     registry: createRegistry('ingest-int'),
     logger,
     checks: {},
@@ -91,28 +102,47 @@ async function readTopic(count: number): Promise<{ key: string; partition: numbe
   return seen;
 }
 
+const post = (batch: object[], token: string) =>
+  app.inject({
+    method: 'POST',
+    url: '/v1/events',
+    headers: { 'content-type': 'application/json', 'user-agent': 'IntPlayer/2', authorization: `Bearer ${token}` },
+    payload: JSON.stringify(batch),
+  });
+
 describe('events ingest on Kafka', () => {
   it('puts the good events of a mixed batch on engagement.events and reports the bad ones with reasons', async () => {
     const batch = [
       event('good-1', { extra_field: { kept: true } }),
       event('bad-1', { content_id: 'not-a-video' }),
-      event('good-2', { content_id: videoB, event_type: 'like' }),
       event('bad-2', { schema_version: 9, device_id: '' }),
       event('good-3', { event_type: 'view_complete', position_sec: 61.2 }),
+      // Another video than the token's: refused, however valid.
+      event('bad-3', { content_id: videoB, event_type: 'view_complete' }),
     ];
-    const res = await app.inject({
-      method: 'POST',
-      url: '/v1/events',
-      headers: { 'content-type': 'application/json', 'user-agent': 'IntPlayer/2' },
-      payload: JSON.stringify(batch),
-    });
+    const res = await post(batch, sessionFor(videoA));
     expect(res.statusCode).toBe(207);
     const body = res.json();
-    expect(body.accepted).toBe(3);
+    expect(body.accepted).toBe(2);
     expect(body.rejected).toEqual([
       { index: 1, reasons: [expect.stringMatching(/^content_id: /)] },
-      { index: 3, reasons: [expect.stringMatching(/^schema_version: /), expect.stringMatching(/^device_id: /)] },
+      { index: 2, reasons: [expect.stringMatching(/^schema_version: /), expect.stringMatching(/^device_id: /)] },
+      { index: 4, reasons: ['content_id: not the video of the session token'] },
     ]);
+    // Another request, another session token: its video's events go on under their own key.
+    const other = await post(
+      [event('good-2', { content_id: videoB, event_type: 'like', session_id: 's-2' })],
+      sessionFor(videoB, 's-2'),
+    );
+    expect(other.statusCode).toBe(202);
+    // Without a token nothing is taken, whatever the body.
+    const anonymous = await app.inject({
+      method: 'POST',
+      url: '/v1/events',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify([event('bad-4')]),
+    });
+    expect([anonymous.statusCode, anonymous.json().code]).toEqual([401, 'SESSION_INVALID']);
 
     const onKafka = await readTopic(3);
     const byId = new Map(onKafka.map((m) => [EngagementEventRecordV1.parse(m.value).event.event_id, m]));

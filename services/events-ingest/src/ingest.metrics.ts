@@ -7,6 +7,7 @@ export interface IngestMetrics {
   events: Counter<'outcome'>;
   requestDuration: Histogram<'status'>;
   batchSize: Histogram;
+  requestsRefused: Counter<'reason'>;
 }
 
 export function ingestMetrics(registry: Registry, pendingBytes: () => number): IngestMetrics {
@@ -36,6 +37,12 @@ export function ingestMetrics(registry: Registry, pendingBytes: () => number): I
       name: 'reelforge_events_batch_size',
       help: 'Events per POST /v1/events request',
       buckets: [1, 10, 50, 100, 500, 1000, 2500, 5000, 10_000],
+      registers: [registry],
+    }),
+    requestsRefused: new Counter({
+      name: 'reelforge_events_session_refused_total',
+      help: 'POST /v1/events refused for its session token: missing, malformed, bad-signature (forged, retired secret), expired',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

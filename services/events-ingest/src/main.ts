@@ -5,11 +5,11 @@ import { loadEnv } from '@reelforge/config';
 import { ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
 import { createLogger, createRegistry, onShutdown } from '@reelforge/observability';
 import { buildApp } from './app.js';
-import { DeviceRateLimiter } from './device.rate-limiter.js';
 import { ingestEnv } from './env.js';
 import { metricsOf, runPrimary } from './ingest.cluster.js';
 import { createRecordSender } from './kafka.sender.js';
 import { ProduceBatcher } from './produce.batcher.js';
+import { RateLimiter } from './rate.limiter.js';
 
 const TOPIC = 'engagement.events';
 
@@ -46,14 +46,21 @@ async function serve(): Promise<void> {
     maxBatchBytes: env.PRODUCE_MAX_BYTES,
     maxPendingBytes: env.PRODUCE_MAX_PENDING_BYTES,
   });
-  const rateLimiter = new DeviceRateLimiter(env.RATE_LIMIT_EVENTS_PER_SEC, env.RATE_LIMIT_BURST);
-  const sweeper = setInterval(() => rateLimiter.sweep(Date.now()), 60_000);
+  const rateLimits = {
+    session: new RateLimiter(env.RATE_LIMIT_EVENTS_PER_SEC, env.RATE_LIMIT_BURST),
+    ip: new RateLimiter(env.RATE_LIMIT_IP_EVENTS_PER_SEC, env.RATE_LIMIT_IP_BURST),
+  };
+  const sweeper = setInterval(() => {
+    rateLimits.session.sweep(Date.now());
+    rateLimits.ip.sweep(Date.now());
+  }, 60_000);
   sweeper.unref();
 
   const app = await buildApp({
     publish: (messages) => batcher.publish(messages),
     pendingBytes: () => batcher.pending.bytes,
-    rateLimit: rateLimiter,
+    sessionSecrets: env.PLAYBACK_SESSION_SECRETS,
+    rateLimits,
     registry,
     metrics: metricsOf(registry),
     logger,

@@ -1,8 +1,9 @@
 // The chunk registry and the engagement counters, in MySQL. A chunk's offset range is fixed here before any of its
 // files are written, and its counts are added in the same transaction that marks it counted, so a chunk that is
-// written twice (a crash before the Kafka commit, a rebalance) is counted once.
+// written twice (a crash before the Kafka commit, a rebalance) is counted once. Views are playback sessions: each is
+// a video_views row, inserted once, so a session counts once across every chunk that carries its events.
 import type { Database, Kysely } from '@reelforge/db';
-import { type Generated, sql } from 'kysely';
+import { type Generated, sql, type Transaction } from 'kysely';
 import type { VideoCounts } from './parquet.writer.js';
 
 interface LakeChunksTable {
@@ -81,13 +82,14 @@ export class ChunkRegistry {
         .executeTakeFirst();
       if (!chunk) throw new Error(`chunk ${topic}[${partition}]@${first} is not registered`);
       if (chunk.countedAt !== null) return false;
+      const views = await this.countNewViews(tx, topic, partition, first, counts);
       // Sorted by video (the writer's query orders them) so concurrent chunks lock rows in one order. The
       // multi-row insert adds views and likes; a chunk that took likes back subtracts them after, never below 0.
       for (let i = 0; i < counts.length; i += COUNT_ROWS_PER_STATEMENT) {
         const rows = counts.slice(i, i + COUNT_ROWS_PER_STATEMENT);
         await sql`
           INSERT INTO video_engagement (video_id, views, likes)
-          VALUES ${sql.join(rows.map((c) => sql`(${c.videoId}, ${c.views}, ${Math.max(c.likes, 0)})`))}
+          VALUES ${sql.join(rows.map((c) => sql`(${c.videoId}, ${views.get(c.videoId) ?? 0}, ${Math.max(c.likes, 0)})`))}
           ON DUPLICATE KEY UPDATE
             views = views + VALUES(views),
             likes = likes + VALUES(likes),
@@ -110,6 +112,35 @@ export class ChunkRegistry {
         .execute();
       return true;
     });
+  }
+
+  /**
+   * Records the chunk's viewing sessions, keeping any a chunk recorded before, and returns per video how many this
+   * chunk added: the views it may count.
+   */
+  private async countNewViews(
+    tx: Transaction<Database & { lakeChunks: LakeChunksTable }>,
+    topic: string,
+    partition: number,
+    first: bigint,
+    counts: VideoCounts[],
+  ): Promise<Map<string, number>> {
+    const sessions = counts.flatMap((c) => c.viewSessions.map((s) => [c.videoId, s] as const));
+    if (sessions.length === 0) return new Map();
+    const chunk = sql`${topic}, ${partition}, ${first.toString()}`;
+    for (let i = 0; i < sessions.length; i += COUNT_ROWS_PER_STATEMENT) {
+      const rows = sessions.slice(i, i + COUNT_ROWS_PER_STATEMENT);
+      await sql`
+        INSERT IGNORE INTO video_views (video_id, session_id, chunk_topic, chunk_partition, chunk_first)
+        VALUES ${sql.join(rows.map(([video, session]) => sql`(${video}, ${session}, ${chunk})`))}
+      `.execute(tx);
+    }
+    const added = await sql<{ video: string; views: number | string }>`
+      SELECT video_id AS video, COUNT(*) AS views FROM video_views
+      WHERE chunk_topic = ${topic} AND chunk_partition = ${partition} AND chunk_first = ${first.toString()}
+      GROUP BY video_id
+    `.execute(tx);
+    return new Map(added.rows.map((r) => [r.video, Number(r.views)]));
   }
 
   /** Registry rows are only needed while their chunk can still be replayed; Kafka retention bounds that. */

@@ -183,8 +183,11 @@ async function readLake(keyPrefix: string): Promise<{ keys: string[]; rows: Row[
   return { keys, rows, independent };
 }
 
+/** A view is a playback session that sent a view_complete: the sessions repeat (13 of them), so fewer than events. */
 const expectedCounts = (events: SentEvent[], video: string) => ({
-  views: events.filter((e) => e.content_id === video && e.event_type === 'view_complete').length,
+  views: new Set(
+    events.filter((e) => e.content_id === video && e.event_type === 'view_complete').map((e) => e.session_id),
+  ).size,
   likes: events.filter((e) => e.content_id === video && e.event_type === 'like').length,
 });
 

@@ -135,8 +135,8 @@ describe('ParquetChunkWriter', () => {
     try {
       expect([out.duplicates, out.invalid]).toEqual([2, 0]);
       expect(out.counts).toEqual([
-        { videoId: videoA, views: 1, likes: 1 },
-        { videoId: videoB, views: 1, likes: -1 },
+        { videoId: videoA, viewSessions: ['s-1'], likes: 1 },
+        { videoId: videoB, viewSessions: ['s-1'], likes: -1 },
       ]);
       const rows = await readRows(out.files[0]?.path ?? '');
       expect(rows.map((r) => [r.event_id, r.kafka_offset])).toEqual([

@@ -29,7 +29,8 @@ export interface ParquetFile {
 
 export interface VideoCounts {
   videoId: string;
-  views: number;
+  /** The playback sessions that sent a view in the chunk, sorted: each counts one view at most, ever. */
+  viewSessions: string[];
   /** Likes minus unlikes in the chunk: negative when more were taken back than given. */
   likes: number;
 }
@@ -66,7 +67,11 @@ export const LAKE_COLUMNS = [
   'kafka_offset',
 ] as const;
 
-/** Which events move the counters on the video resource: a view is a completed view; an unlike takes a like back. */
+/**
+ * Which events move the counters on the video resource: a playback session that sent a `view_complete` is one view
+ * (the player's duty: once the viewer has watched a meaningful part, docs in events-ingest's README); an unlike
+ * takes a like back.
+ */
 export const COUNTED = { views: 'view_complete', likes: 'like', unlikes: 'unlike' } as const;
 
 // A JSON merge patch that deletes every field the V1 contract names: what is left of an event is its extras.
@@ -204,18 +209,21 @@ export class ParquetChunkWriter {
 
       const counts = await connection.runAndReadAll(`
         SELECT content_id AS video_id,
-               count(*) FILTER (WHERE event_type = '${COUNTED.views}') AS views,
+               coalesce(list_sort(list(DISTINCT session_id) FILTER (WHERE event_type = '${COUNTED.views}')), [])
+                 AS view_sessions,
                count(*) FILTER (WHERE event_type = '${COUNTED.likes}')
                  - count(*) FILTER (WHERE event_type = '${COUNTED.unlikes}') AS likes
-        FROM events GROUP BY content_id HAVING views > 0 OR likes <> 0 ORDER BY content_id`);
+        FROM events GROUP BY content_id HAVING len(view_sessions) > 0 OR likes <> 0 ORDER BY content_id`);
       await connection.run(
         `CREATE OR REPLACE TABLE ${windowTable(partition, chunk.last + 1n)} AS SELECT DISTINCT event_id FROM candidates`,
       );
       return {
         files,
-        counts: counts
-          .getRowObjectsJS()
-          .map((c) => ({ videoId: String(c.video_id), views: Number(c.views), likes: Number(c.likes) })),
+        counts: counts.getRowObjectsJS().map((c) => ({
+          videoId: String(c.video_id),
+          viewSessions: (c.view_sessions as unknown[]).map(String),
+          likes: Number(c.likes),
+        })),
         duplicates: readable - kept,
         invalid: chunk.records.length - readable,
         cleanup,

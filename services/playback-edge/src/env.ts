@@ -1,5 +1,5 @@
 // The playback edge's configuration, parsed once in main.ts. A wrong variable stops the boot with its name.
-import { commonEnv, envSecrets, s3Env } from '@reelforge/config';
+import { commonEnv, s3Env, signingSecrets } from '@reelforge/config';
 import { z } from 'zod';
 
 export const edgeEnv = z.object({
@@ -10,7 +10,7 @@ export const edgeEnv = z.object({
   /** The only bucket it reads; its name never appears in a reply. */
   PROCESSED_BUCKET: s3Env.PROCESSED_BUCKET,
   /** Verifies private videos' playback tokens: upload-api's PLAYBACK_TOKEN_SECRETS, newest first. */
-  PLAYBACK_TOKEN_SECRETS: envSecrets,
+  PLAYBACK_TOKEN_SECRETS: signingSecrets,
   PORT: z.coerce.number().int().min(0).max(65535).default(8090),
   HOST: z.string().min(1).default('0.0.0.0'),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(25_000),

@@ -33,6 +33,8 @@ import { StreamUploadService } from './upload/stream-upload.service.js';
 import type { QuotaLimits } from './upload/upload-quota.policy.js';
 import { UploadQuotaService } from './upload/upload-quota.service.js';
 import { type PlaybackAccess, StoreMarkerAccess } from './videos/playback.access.js';
+import { type PlaybackSessionConfig, PlaybackSessionIssuer } from './videos/playback-session.issuer.js';
+import { playbackSessionRoutes } from './videos/playback-session.routes.js';
 import { playbackLinks } from './videos/video.presenter.js';
 import { videoRoutes } from './videos/video.routes.js';
 import { VideoService } from './videos/video.service.js';
@@ -46,6 +48,8 @@ export interface AppConfig {
   readUrlTtlSec: number;
   /** Signs private videos' playback tokens, newest first (required with a CDN). */
   playbackTokenSecrets?: string[];
+  /** Signs playback session tokens for the events ingest. */
+  playbackSession: PlaybackSessionConfig;
   maxUploadBytes: number;
   directUploadTtlSec: number;
   bodyLimitBytes: number;
@@ -194,6 +198,9 @@ export async function buildApp(deps: AppDeps) {
     uploads: directUploads,
     videos: videoService,
     maxUploadBytes: config.maxUploadBytes,
+  });
+  await app.register(playbackSessionRoutes, {
+    sessions: new PlaybackSessionIssuer(videos, config.playbackSession),
   });
   await app.ready();
   return app;

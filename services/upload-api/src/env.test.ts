@@ -8,6 +8,7 @@ const minimal = {
   RAW_BUCKET: 'raw-bucket',
   PROCESSED_BUCKET: 'processed-bucket',
   JWT_SECRET: 'k'.repeat(32),
+  PLAYBACK_SESSION_SECRETS: 's'.repeat(32),
 };
 
 describe('upload-api env', () => {
@@ -20,6 +21,7 @@ describe('upload-api env', () => {
       processedBucket: 'processed-bucket',
       cdnBaseUrl: undefined,
       readUrlTtlSec: 3600,
+      playbackSession: { secrets: ['s'.repeat(32)], ttlSec: 4 * 3600 },
       maxUploadBytes: 20 * 1024 ** 3,
       directUploadTtlSec: 86400,
       bodyLimitBytes: 65536,

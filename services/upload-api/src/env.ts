@@ -1,5 +1,5 @@
 // The upload API's configuration, parsed once in main.ts. A wrong variable stops the boot with its name.
-import { commonEnv, envSecrets, kafkaEnv, mysqlEnv, outboxRelayEnv, s3Env } from '@reelforge/config';
+import { commonEnv, kafkaEnv, mysqlEnv, outboxRelayEnv, s3Env, signingSecrets } from '@reelforge/config';
 import { z } from 'zod';
 import type { AppConfig } from './app.js';
 
@@ -28,7 +28,14 @@ const uploadApiFields = z.object({
    * Secrets that sign private videos' playback tokens, comma-separated, newest first: tokens are signed with the first
    * and the edge accepts any (rotate by putting a new one in front for a token lifetime). Required with CDN_BASE_URL.
    */
-  PLAYBACK_TOKEN_SECRETS: envSecrets.optional(),
+  PLAYBACK_TOKEN_SECRETS: signingSecrets.optional(),
+  /**
+   * Secrets that sign playback session tokens (the events ingest verifies them with the same list), newest first,
+   * rotated like PLAYBACK_TOKEN_SECRETS.
+   */
+  PLAYBACK_SESSION_SECRETS: signingSecrets,
+  /** How long a playback session token lets a player send events: a short video's play, pauses and replays. */
+  PLAYBACK_SESSION_TTL_SEC: seconds(4 * 3600),
   /** In AWS: the CloudFront KeyValueStore the edge function reads, and the distribution to invalidate on delete. */
   CDN_ACCESS_STORE_ARN: z.string().startsWith('arn:').optional(),
   CDN_DISTRIBUTION_ID: z.string().min(1).optional(),
@@ -95,6 +102,7 @@ export function appConfigFromEnv(env: UploadApiEnv): AppConfig {
     cdnBaseUrl: env.CDN_BASE_URL,
     readUrlTtlSec: env.READ_URL_TTL_SEC,
     playbackTokenSecrets: env.PLAYBACK_TOKEN_SECRETS,
+    playbackSession: { secrets: env.PLAYBACK_SESSION_SECRETS, ttlSec: env.PLAYBACK_SESSION_TTL_SEC },
     maxUploadBytes: env.MAX_UPLOAD_BYTES,
     directUploadTtlSec: env.DIRECT_UPLOAD_TTL_SEC,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,

@@ -12,6 +12,7 @@ export const placeholderConfig: AppConfig = {
   rawBucket: 'raw',
   processedBucket: 'processed',
   readUrlTtlSec: 3600,
+  playbackSession: { secrets: ['openapi-generation-only-not-a-real-secret'], ttlSec: 3600 },
   maxUploadBytes: 20 * 1024 ** 3, // MAX_UPLOAD_BYTES's default: the checked-in document states it
   directUploadTtlSec: 3600,
   bodyLimitBytes: 64 * 1024,

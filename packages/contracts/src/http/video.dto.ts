@@ -54,8 +54,9 @@ export const Video = z
       .int()
       .min(0)
       .describe(
-        "Players' `view_complete` events for this video, each event_id counted once. Counted when the engagement " +
-          'lake writes them, so they trail the events by up to its flush interval (about a minute by default).',
+        'Playback sessions of this video that sent a `view_complete` (POST /v1/videos/{id}/playback-sessions), each ' +
+          'counted once. Counted when the engagement lake writes the events, so they trail them by up to its ' +
+          'flush interval (about a minute by default).',
       ),
     likes: z.number().int().min(0).describe('`like` events less `unlike` events, counted like views; never below 0.'),
     error: z.object({ code: z.string(), message: z.string() }).optional().describe('Present when status is failed.'),
