@@ -72,6 +72,11 @@ export interface TranscodeJob {
   taskId: string | null;
   /** Idempotency token for the launch (ECS RunTask clientToken, ≤ 64 chars), kept when a stale launch is re-claimed. */
   launchToken: string | null;
+  /**
+   * The job's secret (64 hex characters): handed to its task in the job spec and required on every report, so a task
+   * can speak only for its own job. Never logged.
+   */
+  jobToken: string;
   deadlineAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;

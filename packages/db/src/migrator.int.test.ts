@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '@reelforge/testkit';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,14 @@ async function tables(): Promise<string[]> {
   return rows.map((r) => r.name).filter((n) => !n.startsWith('kysely_'));
 }
 
+async function jobColumns(): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    SELECT column_name AS name FROM information_schema.columns
+    WHERE table_schema = ${testDb.name} AND table_name = 'transcode_jobs'
+  `.execute(db);
+  return rows.map((r) => r.name);
+}
+
 async function videoIndexes(): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`
     SELECT DISTINCT index_name AS name FROM information_schema.statistics
@@ -62,6 +71,9 @@ describe('migrations', () => {
     expect(await tables()).toEqual(appTables);
     expect(await migrateToLatest(db)).toEqual([]);
 
+    expect(await jobColumns()).toContain('job_token');
+    expect(await migrateDown(db)).toEqual([{ name: '0009_job_token', direction: 'Down', status: 'Success' }]);
+    expect(await jobColumns()).not.toContain('job_token');
     const down = await migrateDown(db);
     expect(down).toEqual([{ name: '0008_upload_quotas', direction: 'Down', status: 'Success' }]);
     expect(await tables()).toEqual(before0008);
@@ -72,6 +84,7 @@ describe('migrations', () => {
 
     const none = await migrateToNone(db);
     expect(none.map((s) => s.name)).toEqual([
+      '0009_job_token',
       '0008_upload_quotas',
       '0007_upload_expiry_index',
       '0006_engagement',
@@ -106,13 +119,38 @@ describe('migrations', () => {
     ]);
   });
 
+  it('gives jobs that exist already a token of their own', async () => {
+    await migrateDown(db);
+    const userId = randomUUID();
+    await sql`INSERT INTO users (id, email, password_hash) VALUES (${userId}, ${`${userId}@example.com`}, 'x')`.execute(
+      db,
+    );
+    const videoIds = [randomUUID(), randomUUID()];
+    for (const videoId of videoIds) {
+      await sql`INSERT INTO videos (id, owner_id, title, status) VALUES (${videoId}, ${userId}, 't', 'processing')`.execute(
+        db,
+      );
+      await sql`
+        INSERT INTO transcode_jobs (id, video_id, attempt, status, launcher, deadline_at)
+        VALUES (${randomUUID()}, ${videoId}, 1, 'running', 'local', NOW(3))
+      `.execute(db);
+    }
+    await migrateToLatest(db);
+    const { rows } = await sql<{ jobToken: string }>`
+      SELECT job_token AS job_token FROM transcode_jobs WHERE video_id IN (${sql.join(videoIds)})
+    `.execute(db);
+    expect(rows).toHaveLength(2);
+    for (const { jobToken } of rows) expect(jobToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows[0]?.jobToken).not.toBe(rows[1]?.jobToken);
+  });
+
   it('reports through the CLI command as lines for the operator', async () => {
     expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
-    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0008_upload_quotas']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0009_job_token']);
     const status = await runMigrateCommand(db, 'status');
-    expect(status.at(-1)).toBe('pending  0008_upload_quotas');
+    expect(status.at(-1)).toBe('pending  0009_job_token');
     expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
-    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0008_upload_quotas']);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0009_job_token']);
   });
 
   it('fails with the migration name and the server’s reason', async () => {

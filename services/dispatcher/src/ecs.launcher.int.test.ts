@@ -122,6 +122,7 @@ describe('EcsFargateLauncher on moto', () => {
       source: message.source,
       output: { bucket: 'processed', prefix: `videos/${videoId}/1/` },
       profile: 'default',
+      jobToken: (await t.jobs.findById(jobId))?.jobToken,
     };
     const environment = [
       { name: 'JOB_SPEC', value: JSON.stringify(spec) },
@@ -213,7 +214,15 @@ describe('EcsFargateLauncher on moto', () => {
     expect(reaped).toEqual([{ jobId, videoId, attempt: 1, code: 'TASK_LOST', message }]);
     expect(await t.jobs.findById(jobId)).toMatchObject({ status: 'lost', exitCode: 0, errorCode: 'TASK_LOST' });
     expect((await outboxMessages(t, 'video.transcode-failed')).filter((m) => m.videoId === videoId)).toEqual([
-      { version: 1, videoId, attempt: 1, code: 'TASK_LOST', message, retryable: true },
+      {
+        version: 1,
+        videoId,
+        attempt: 1,
+        jobToken: (await t.jobs.findById(jobId))?.jobToken,
+        code: 'TASK_LOST',
+        message,
+        retryable: true,
+      },
     ]);
   });
 
