@@ -13,5 +13,17 @@ export const TranscodeJobSpecV1 = z.object({
    * nothing. Required: a task that could not report would spend its whole deadline for nothing.
    */
   jobToken: z.string().regex(/^[0-9a-f]{64}$/),
+  /**
+   * In AWS: a session of the transcoder access role whose session policy allows reading `source` and writing under
+   * `output.prefix`, nothing else. Absent for a local task, which runs with the operator's own credentials.
+   */
+  credentials: z
+    .object({
+      accessKeyId: z.string().min(1),
+      secretAccessKey: z.string().min(1),
+      sessionToken: z.string().min(1),
+      expiration: z.string().datetime().optional(),
+    })
+    .optional(),
 });
 export type TranscodeJobSpecV1 = z.infer<typeof TranscodeJobSpecV1>;
