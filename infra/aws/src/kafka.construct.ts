@@ -27,6 +27,8 @@ interface MskResources {
   cluster: string;
   topics: string;
   groups: string;
+  /** The ARN of one topic. */
+  topic: (name: string) => string;
 }
 
 export class Kafka extends Construct {
@@ -68,7 +70,13 @@ export class Kafka extends Construct {
     const stack = Stack.of(this);
     const under = (kind: 'topic' | 'group') =>
       stack.formatArn({ service: 'kafka', resource: kind, resourceName: `${clusterName}/*` });
-    this.msk = { cluster: cluster.attrArn, topics: under('topic'), groups: under('group') };
+    this.msk = {
+      cluster: cluster.attrArn,
+      topics: under('topic'),
+      groups: under('group'),
+      topic: (name) =>
+        stack.formatArn({ service: 'kafka', resource: 'topic', resourceName: `${clusterName}/*/${name}` }),
+    };
 
     // CloudFormation has no attribute for MSK's bootstrap string, so one SDK call at deploy time reads it.
     const bootstrap = new AwsCustomResource(this, 'BootstrapBrokers', {
@@ -130,12 +138,33 @@ export class Kafka extends Construct {
         'services name their own groups.',
     );
   }
+
+  /**
+   * Connect and write these topics, nothing else: no reading, no creating, no consumer groups. A producer needs the
+   * topic's metadata (DescribeTopic) to find its partitions' leaders. A no-op without IAM auth.
+   */
+  grantProducer(role: IRole, topics: readonly string[]): void {
+    if (!this.msk) return;
+    const msk = this.msk;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster', 'kafka-cluster:WriteDataIdempotently'],
+        resources: [msk.cluster],
+      }),
+    );
+    const arns = topics.map((t) => msk.topic(t));
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'], resources: arns }),
+    );
+    acknowledgeWildcardResources(role, arns, 'Named topics of this one cluster; "*" spans the cluster id MSK assigns.');
+  }
 }
 
 /** arn:…:cluster/<name>/<uuid> of an existing cluster → its topic and group ARNs. */
 function existingMsk(clusterArn: string): MskResources {
   const under = (kind: 'topic' | 'group') => `${clusterArn.replace(':cluster/', `:${kind}/`)}/*`;
-  return { cluster: clusterArn, topics: under('topic'), groups: under('group') };
+  const topics = under('topic');
+  return { cluster: clusterArn, topics, groups: under('group'), topic: (name) => `${topics.slice(0, -1)}${name}` };
 }
 
 // The provider Lambda of AwsCustomResource is a stack-level singleton with CDK's fixed id; it is created once for

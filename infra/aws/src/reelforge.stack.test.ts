@@ -181,11 +181,17 @@ describe('playback access at the edge', () => {
 });
 
 describe('permissions', () => {
-  it('the transcoder reads the raw bucket and writes the processed bucket, and no other S3 access', () => {
+  it('the transcoder task role has no S3 access; its per-job access role has, and only the dispatcher may assume it', () => {
+    const { transcoder } = s.stack;
+    expect(s3Statements(statementsOfRole(s.json, transcoder.taskDefinition.taskRole))).toEqual([]);
+    expect(statementsOfRole(s.json, transcoder.taskDefinition.taskRole).flatMap((st) => list(st.Action))).not.toContain(
+      'sts:AssumeRole',
+    );
+
     const raw = logicalId(s.stack.storage.raw);
     const processed = logicalId(s.stack.storage.processed);
-    const statements = s3Statements(statementsOfRole(s.json, s.stack.transcoder.taskDefinition.taskRole));
-    expect(grants(statements)).toEqual(
+    // The ceiling of every job's session; the session policy (task-access.policy.ts) narrows it to one job.
+    expect(grants(s3Statements(statementsOfRole(s.json, transcoder.accessRole)))).toEqual(
       [
         `s3:GetObject ${JSON.stringify(objectsOf(raw))}`,
         `s3:ListBucket ${JSON.stringify({ 'Fn::GetAtt': [raw, 'Arn'] })}`,
@@ -196,6 +202,60 @@ describe('permissions', () => {
         `s3:ListBucket ${JSON.stringify({ 'Fn::GetAtt': [processed, 'Arn'] })}`,
       ].sort(),
     );
+    const dispatcherRole = s.stack.services.dispatcher.taskDefinition.taskRole;
+    expect(propertiesOf(s.json, transcoder.accessRole).AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: arnOf(dispatcherRole) } }],
+    });
+    expect(propertiesOf(s.json, transcoder.accessRole).MaxSessionDuration).toBe(3600);
+    // Which role, the dispatcher learns from its environment.
+    expect(containerEnv(s.json, s.stack.services.dispatcher.taskDefinition).ECS_TASK_ACCESS_ROLE_ARN).toEqual(
+      arnOf(transcoder.accessRole),
+    );
+    const assumers = resources('AWS::IAM::Policy').filter(([, p]) =>
+      (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.some((st) =>
+        list(st.Action).includes('sts:AssumeRole'),
+      ),
+    );
+    expect(assumers.map(([id]) => id)).toEqual([logicalId(dispatcherRole.node.findChild('DefaultPolicy'))]);
+  });
+
+  it('the transcoder task role may write its four report topics on MSK and nothing else there', () => {
+    const statements = statementsOfRole(s.json, s.stack.transcoder.taskDefinition.taskRole).filter((st) =>
+      list(st.Action).some((a) => a.startsWith('kafka-cluster:')),
+    );
+    const topicArn = (topic: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':kafka:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:topic/reelforge-kafka/*/${topic}`,
+        ],
+      ],
+    });
+    const cluster = logicalId(s.stack.node.findChild('Kafka').node.findChild('Cluster'));
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster', 'kafka-cluster:WriteDataIdempotently'],
+        Resource: { 'Fn::GetAtt': [cluster, 'Arn'] },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+        Resource: [
+          topicArn('video.transcode-started'),
+          topicArn('video.transcode-progress'),
+          topicArn('video.transcoded'),
+          topicArn('video.transcode-failed'),
+        ],
+      },
+    ]);
   });
 
   it('no IAM policy allows a wildcard S3 action, and S3 grants name only the two buckets', () => {

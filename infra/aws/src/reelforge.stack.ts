@@ -1,5 +1,6 @@
 // Everything Reelforge runs on, but the image repositories: buckets and CDN, network, database, Kafka, the ECS
 // cluster with the transcoder task and the three services, and the outputs an operator (or a local dispatcher) needs.
+import { transcoderReportTopics } from '@reelforge/contracts';
 import { CfnOutput, Fn, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { type SubnetSelection, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { Repository } from 'aws-cdk-lib/aws-ecr';
@@ -127,7 +128,8 @@ export class ReelforgeStack extends Stack {
     });
     network.allowEndpointsFrom(this.transcoder.securityGroup);
     kafka.allowFrom(this.transcoder.securityGroup);
-    kafka.grantClient(this.transcoder.taskDefinition.taskRole);
+    // Its reports only: a task cannot read anyone's messages nor publish anything but a transcoder's reports.
+    kafka.grantProducer(this.transcoder.taskDefinition.taskRole, transcoderReportTopics);
 
     this.launcherEnv = {
       ECS_CLUSTER: cluster.clusterName,
@@ -137,6 +139,7 @@ export class ReelforgeStack extends Stack {
       ECS_SUBNETS: Fn.join(',', vpc.selectSubnets(tasks).subnetIds),
       ECS_SECURITY_GROUPS: this.transcoder.securityGroup.securityGroupId,
       ECS_ASSIGN_PUBLIC_IP: 'false',
+      ECS_TASK_ACCESS_ROLE_ARN: this.transcoder.accessRole.roleArn,
     };
 
     const jwtSecret = new Secret(this, 'JwtSecret', {

@@ -1,6 +1,7 @@
-// The transcoder: a Fargate task definition (not a service) the dispatcher runs once per video attempt. Its role
-// reads the raw bucket and writes the processed bucket, nothing more; grantLaunch says who may start it.
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+// The transcoder: a Fargate task definition (not a service) the dispatcher runs once per video attempt. Its own role
+// has no S3 access and may only produce its reports: each task gets a session of the access role from the dispatcher,
+// narrowed to its job's source and output prefix (see task-access.policy.ts). grantLaunch says who may start it.
+import { Duration, Lazy, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { SecurityGroup, type SubnetSelection, type Vpc } from 'aws-cdk-lib/aws-ec2';
 import type { IRepository } from 'aws-cdk-lib/aws-ecr';
 import {
@@ -11,7 +12,7 @@ import {
   LogDrivers,
   OperatingSystemFamily,
 } from 'aws-cdk-lib/aws-ecs';
-import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ArnPrincipal, type IRole, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -42,7 +43,13 @@ export class Transcoder extends Construct {
   readonly taskDefinition: FargateTaskDefinition;
   readonly securityGroup: SecurityGroup;
   readonly executionRole: IRole;
+  /**
+   * Reads sources and writes outputs, bucket-wide, but only the dispatcher may assume it, and it does so once per job
+   * with a session policy that narrows it to that job's source key and output prefix.
+   */
+  readonly accessRole: Role;
   private readonly props: TranscoderProps;
+  private launcher: IRole | undefined;
 
   constructor(scope: Construct, id: string, props: TranscoderProps) {
     super(scope, id);
@@ -72,9 +79,23 @@ export class Transcoder extends Construct {
     // The container above pulls from ECR and logs, so the execution role exists by now.
     this.executionRole = this.taskDefinition.obtainExecutionRole();
 
+    this.accessRole = new Role(this, 'AccessRole', {
+      assumedBy: new ArnPrincipal(
+        Lazy.string({
+          produce: () => {
+            if (!this.launcher)
+              throw new Error('Transcoder.grantLaunch was never called: nobody may assume AccessRole');
+            return this.launcher.roleArn;
+          },
+        }),
+      ),
+      description: 'Per-job sessions for transcoder tasks, narrowed by a session policy to one job',
+      // STS caps a chained session (ECS task role → this role) at an hour anyway.
+      maxSessionDuration: Duration.hours(1),
+    });
     // Reads its source; writes its outputs, and deletes what a failed attempt left under its own prefix.
-    grantObjects(this.taskDefinition.taskRole, props.raw, 'read', 'list');
-    grantObjects(this.taskDefinition.taskRole, props.processed, 'write', 'delete', 'list');
+    grantObjects(this.accessRole, props.raw, 'read', 'list');
+    grantObjects(this.accessRole, props.processed, 'write', 'delete', 'list');
     acknowledgeTaskDefinition(this.taskDefinition);
   }
 
@@ -84,6 +105,11 @@ export class Transcoder extends Construct {
    * roles to ECS tasks, and DescribeTasks/StopTask (and tagging at launch) of tasks in this cluster.
    */
   grantLaunch(role: IRole): void {
+    if (this.launcher) throw new Error('Transcoder.grantLaunch: one launcher role only');
+    this.launcher = role;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['sts:AssumeRole'], resources: [this.accessRole.roleArn] }),
+    );
     const stack = Stack.of(this);
     const { cluster, family } = this.props;
     const inCluster = { ArnEquals: { 'ecs:cluster': cluster.clusterArn } };

@@ -115,6 +115,11 @@ export const ecsEnv = {
   ECS_SUBNETS: csv.optional(),
   ECS_SECURITY_GROUPS: csv.optional(),
   ECS_ASSIGN_PUBLIC_IP: bool.default(false),
+  /**
+   * The role whose per-job sessions (narrowed by a session policy to the job's source and output prefix) each ECS
+   * task gets in its job spec; without it the task uses its own role's credentials (see docs/security.md).
+   */
+  ECS_TASK_ACCESS_ROLE_ARN: z.string().startsWith('arn:').optional(),
 };
 
 export { bool as envBool, csv as envList };

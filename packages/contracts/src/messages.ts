@@ -4,6 +4,13 @@ import { z } from 'zod';
 const VideoId = z.string().uuid();
 const Attempt = z.number().int().min(1);
 const S3Location = z.object({ bucket: z.string().min(1), key: z.string().min(1) });
+/**
+ * The job's secret from its job spec, on every report of a transcoder task: a report whose token is not that of the
+ * job row of its (video, attempt) changes nothing. Optional only so that the schema stays V1; a report without it is
+ * refused like a wrong one. A message field rather than a Kafka header because reports also travel through the
+ * outbox (the reaper's TASK_LOST), which carries payloads, not headers.
+ */
+export const JobToken = z.string().max(128);
 
 export const VideoUploadedV1 = z.object({
   version: z.literal(1),
@@ -50,6 +57,7 @@ export const VideoTranscodedV1 = z.object({
   version: z.literal(1),
   videoId: VideoId,
   attempt: Attempt,
+  jobToken: JobToken.optional(),
   renditions: z.array(RenditionV1).min(1),
   hlsMasterKey: z.string(),
   posterKey: z.string(),
@@ -63,6 +71,7 @@ export const VideoTranscodeFailedV1 = z.object({
   version: z.literal(1),
   videoId: VideoId,
   attempt: Attempt,
+  jobToken: JobToken.optional(),
   code: z.string().min(1),
   message: z.string(),
   retryable: z.boolean(),
@@ -73,6 +82,7 @@ export const VideoTranscodeProgressV1 = z.object({
   version: z.literal(1),
   videoId: VideoId,
   attempt: Attempt,
+  jobToken: JobToken.optional(),
   percent: z.number().min(0).max(100),
 });
 export type VideoTranscodeProgressV1 = z.infer<typeof VideoTranscodeProgressV1>;
@@ -85,6 +95,7 @@ export const VideoTranscodeStartedV1 = z.object({
   version: z.literal(1),
   videoId: VideoId,
   attempt: Attempt,
+  jobToken: JobToken.optional(),
   durationSec: z.number().positive(),
   /** Frames the encode will produce: the duration × the planned output frame rate; null if that is unknown. */
   frameCount: z.number().int().nonnegative().nullable(),

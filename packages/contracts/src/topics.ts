@@ -32,5 +32,13 @@ export type TopicName = keyof typeof topics;
 export type MessageOf<T extends TopicName> = z.infer<(typeof topics)[T]['schema']>;
 export const topicNames = Object.keys(topics) as TopicName[];
 
+/** What a transcoder task publishes, and all it may publish (the CDK grants its role these topics alone). */
+export const transcoderReportTopics = [
+  'video.transcode-started',
+  'video.transcode-progress',
+  'video.transcoded',
+  'video.transcode-failed',
+] as const satisfies readonly TopicName[];
+
 /** Where a consumer sends what it cannot decode. */
 export const dlqTopic = (name: string) => `${name}.dlq`;

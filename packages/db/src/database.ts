@@ -76,6 +76,11 @@ export interface TranscodeJob {
   launchAfter: Date | null;
   /** Launches put back to wait because ECS had no capacity: the backoff's step, and part of the next token. */
   capacityWaits: number;
+  /**
+   * The job's secret (64 hex characters): handed to its task in the job spec and required on every report, so a task
+   * can speak only for its own job. Never logged.
+   */
+  jobToken: string;
   deadlineAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;

@@ -12,6 +12,7 @@ import {
   jobStatusesBefore,
   type Launcher,
 } from './job.state.js';
+import { jobTokenMatches, newJobToken, type ReportVerdict } from './job.token.js';
 import { isMissingParent } from './mysql.errors.js';
 import { clipText } from './text.limits.js';
 
@@ -88,6 +89,7 @@ export class JobRepository {
       launchToken: input.launchToken ?? null,
       launchAfter: input.launchToken === undefined ? (input.launchAfter ?? null) : null,
       capacityWaits: 0,
+      jobToken: newJobToken(),
       deadlineAt: input.deadlineAt,
       startedAt: null,
       finishedAt: null,
@@ -135,6 +137,29 @@ export class JobRepository {
   async findById(id: string, tx?: Transaction<Database>): Promise<TranscodeJob | null> {
     const row = await (tx ?? this.db).selectFrom('transcodeJobs').selectAll().where('id', '=', id).executeTakeFirst();
     return row ?? null;
+  }
+
+  /**
+   * Whether a transcoder's report may be applied: `genuine` when it carries the token of the job of its (video,
+   * attempt); `forged` when the token is wrong or missing, or that attempt has no job (nothing was launched that could
+   * have sent it); `video-missing` when the video is gone — its jobs went with it, and a report of it can only be
+   * ignored, which is safe to let through so that a late task's outputs are still cleaned up.
+   */
+  async verifyReport(report: {
+    videoId: string;
+    attempt: number;
+    jobToken?: string | undefined;
+  }): Promise<ReportVerdict> {
+    const row = await this.db
+      .selectFrom('videos')
+      .leftJoin('transcodeJobs', (join) =>
+        join.onRef('transcodeJobs.videoId', '=', 'videos.id').on('transcodeJobs.attempt', '=', report.attempt),
+      )
+      .select('transcodeJobs.jobToken')
+      .where('videos.id', '=', report.videoId)
+      .executeTakeFirst();
+    if (row === undefined) return 'video-missing';
+    return row.jobToken !== null && jobTokenMatches(row.jobToken, report.jobToken) ? 'genuine' : 'forged';
   }
 
   async findByVideoAttempt(videoId: string, attempt: number, tx?: Transaction<Database>): Promise<TranscodeJob | null> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from '@reelforge/testkit';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +65,9 @@ describe('migrations', () => {
     expect(await tables()).toEqual(appTables);
     expect(await migrateToLatest(db)).toEqual([]);
 
+    expect(await jobColumns()).toContain('job_token');
+    expect(await migrateDown(db)).toEqual([{ name: '0011_job_token', direction: 'Down', status: 'Success' }]);
+    expect(await jobColumns()).not.toContain('job_token');
     const down = await migrateDown(db);
     expect(down).toEqual([{ name: '0010_video_views', direction: 'Down', status: 'Success' }]);
     expect(await tables()).toEqual(before0010);
@@ -75,6 +79,7 @@ describe('migrations', () => {
     expect(none.map((s) => s.name)).toEqual([
       '0009_launch_capacity',
       '0010_video_views',
+      '0011_job_token',
       '0008_upload_quotas',
       '0007_upload_expiry_index',
       '0006_engagement',
@@ -109,13 +114,38 @@ describe('migrations', () => {
     ]);
   });
 
+  it('gives jobs that exist already a token of their own', async () => {
+    await migrateDown(db);
+    const userId = randomUUID();
+    await sql`INSERT INTO users (id, email, password_hash) VALUES (${userId}, ${`${userId}@example.com`}, 'x')`.execute(
+      db,
+    );
+    const videoIds = [randomUUID(), randomUUID()];
+    for (const videoId of videoIds) {
+      await sql`INSERT INTO videos (id, owner_id, title, status) VALUES (${videoId}, ${userId}, 't', 'processing')`.execute(
+        db,
+      );
+      await sql`
+        INSERT INTO transcode_jobs (id, video_id, attempt, status, launcher, deadline_at)
+        VALUES (${randomUUID()}, ${videoId}, 1, 'running', 'local', NOW(3))
+      `.execute(db);
+    }
+    await migrateToLatest(db);
+    const { rows } = await sql<{ jobToken: string }>`
+      SELECT job_token AS job_token FROM transcode_jobs WHERE video_id IN (${sql.join(videoIds)})
+    `.execute(db);
+    expect(rows).toHaveLength(2);
+    for (const { jobToken } of rows) expect(jobToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows[0]?.jobToken).not.toBe(rows[1]?.jobToken);
+  });
+
   it('reports through the CLI command as lines for the operator', async () => {
     expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
-    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0010_video_views']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0011_job_token']);
     const status = await runMigrateCommand(db, 'status');
-    expect(status.at(-1)).toBe('pending  0010_video_views');
+    expect(status.at(-1)).toBe('pending  0011_job_token');
     expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
-    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0010_video_views']);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0011_job_token']);
   });
 
   it('fails with the migration name and the server’s reason', async () => {

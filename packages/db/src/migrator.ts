@@ -12,6 +12,7 @@ import * as uploadExpiryIndex from './migrations/0007-upload-expiry-index.migrat
 import * as uploadQuotas from './migrations/0008-upload-quotas.migration.js';
 import * as launchCapacity from './migrations/0009-launch-capacity.migration.js';
 import * as videoViews from './migrations/0010-video-views.migration.js';
+import * as jobToken from './migrations/0011-job-token.migration.js';
 
 /** Every migration, by the name recorded in `kysely_migration`. Names sort in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -25,6 +26,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008_upload_quotas': uploadQuotas,
   '0009_launch_capacity': launchCapacity,
   '0010_video_views': videoViews,
+  '0011_job_token': jobToken,
 };
 
 export interface MigrationStep {

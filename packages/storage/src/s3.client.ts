@@ -6,7 +6,7 @@ export interface S3Config {
   endpoint?: string | undefined;
   forcePathStyle?: boolean | undefined;
   /** Only for emulators; on AWS the default provider chain (task role, env, profile) applies. */
-  credentials?: { accessKeyId: string; secretAccessKey: string } | undefined;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
 }
 
 export function createS3Client(cfg: S3Config): S3Client {

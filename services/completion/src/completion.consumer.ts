@@ -1,6 +1,7 @@
 // Starts the completion service: one consumer group over the transcoders' three topics, each with its handler.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type Database, isTransientMysqlError, type Kysely } from '@reelforge/db';
+import type { MessageOf } from '@reelforge/contracts';
+import { type Database, isTransientMysqlError, JobRepository, type Kysely } from '@reelforge/db';
 import {
   type ConsumerOptions,
   type HandlerMap,
@@ -47,26 +48,43 @@ export interface CompletionDeps {
 
 /** Resolves once subscribed; `ready()` on the result waits for the partitions to be assigned. */
 export async function startCompletion(deps: CompletionDeps): Promise<RunningConsumer> {
-  const service = new CompletionService({
-    db: deps.db,
-    policy: deps.policy,
-    outputs: deps.outputs,
-    metrics: completionMetrics(deps.registry),
-  });
+  const metrics = completionMetrics(deps.registry);
+  const service = new CompletionService({ db: deps.db, policy: deps.policy, outputs: deps.outputs, metrics });
+  const jobs = new JobRepository(deps.db);
+  /**
+   * Only reports carrying their job's token reach the service: anyone else's (a compromised task speaking for
+   * another video) is counted, logged and committed — not retried, not parked, since nothing of ours failed.
+   */
+  const genuine =
+    <T extends CompletionTopic>(topic: T, apply: (message: MessageOf<T>, log: Logger) => Promise<unknown>) =>
+    async (message: MessageOf<T>, ctx: { logger: Logger }): Promise<void> => {
+      if ((await jobs.verifyReport(message)) === 'forged') {
+        metrics.forgedReports.inc({ topic });
+        // The token is left out: a wrong one may be someone's real one.
+        ctx.logger.warn(
+          {
+            videoId: message.videoId,
+            attempt: message.attempt,
+            topic,
+            jobToken: message.jobToken ? 'wrong' : 'missing',
+          },
+          'forged report dropped',
+        );
+        return;
+      }
+      await apply(message, ctx.logger);
+    };
   const handlers: HandlerMap<CompletionTopic> = {
-    'video.transcoded': async (message, ctx) => {
-      await service.onTranscoded(message, ctx.logger);
-    },
-    'video.transcode-failed': async (message, ctx) => {
-      await service.onFailed(message, ctx.logger);
-    },
-    'video.transcode-progress': (message, ctx) => service.onProgress(message, ctx.logger),
+    'video.transcoded': genuine('video.transcoded', (m, log) => service.onTranscoded(m, log)),
+    'video.transcode-failed': genuine('video.transcode-failed', (m, log) => service.onFailed(m, log)),
+    'video.transcode-progress': genuine('video.transcode-progress', (m, log) => service.onProgress(m, log)),
   };
   // A result that cannot be applied fails its attempt; a progress report is only parked: losing one costs nothing,
-  // and failing a video for it would turn a cosmetic bug into lost work.
+  // and failing a video for it would turn a cosmetic bug into lost work. Parked reports are checked too, or a forged
+  // one that kept failing would fail someone else's video.
   const onParked: ConsumerOptions<CompletionTopic>['onParked'] = {
-    'video.transcoded': (message, ctx) => service.failParked(message, ctx.logger, { deleteOutputs: true }),
-    'video.transcode-failed': (message, ctx) => service.failParked(message, ctx.logger),
+    'video.transcoded': genuine('video.transcoded', (m, log) => service.failParked(m, log, { deleteOutputs: true })),
+    'video.transcode-failed': genuine('video.transcode-failed', (m, log) => service.failParked(m, log)),
   };
   return startConsumer({
     kafka: deps.kafka,

@@ -149,6 +149,10 @@ async function runningVideo(): Promise<{ videoId: string; jobId: string }> {
   return { videoId, jobId };
 }
 
+/** Each started attempt's job token, which its reports carry as a transcoder's would. */
+const jobTokens = new Map<string, string>();
+const jobToken = (videoId: string, attempt: number) => jobTokens.get(`${videoId}/${attempt}`);
+
 /** The job of `attempt` created, claimed and running, and the video processing it. */
 async function startAttempt(videoId: string, attempt: number): Promise<string> {
   const { job } = await db
@@ -156,6 +160,7 @@ async function startAttempt(videoId: string, attempt: number): Promise<string> {
     .execute((tx) =>
       jobs.createIfAbsent(tx, { videoId, attempt, launcher: 'local', deadlineAt: new Date(Date.now() + 600_000) }),
     );
+  jobTokens.set(`${videoId}/${attempt}`, job.jobToken);
   expect(await jobs.claimForLaunch(job.id, `tok-${videoId}-${attempt}`.slice(0, 64))).not.toBeNull();
   expect(await jobs.markRunning(job.id, 'pid-1')).toBe(true);
   expect(await videos.markProcessing(videoId, attempt)).toBe(true);
@@ -168,6 +173,7 @@ const transcoded = (videoId: string, attempt: number): VideoTranscodedV1 => {
     version: 1,
     videoId,
     attempt,
+    jobToken: jobToken(videoId, attempt),
     renditions: [
       {
         name: '360p',
@@ -215,6 +221,7 @@ const failure = (videoId: string, attempt: number, over: Partial<VideoTranscodeF
   version: 1 as const,
   videoId,
   attempt,
+  jobToken: jobToken(videoId, attempt),
   code: 'TRANSCODE_FAILED',
   message: 'ffmpeg exited with 1',
   retryable: true,
@@ -298,7 +305,9 @@ describe('completion consumer', () => {
     // Attempt 1 was given up (say the reaper found it lost) and attempt 2 is running.
     await db.transaction().execute((tx) => videos.startNextAttempt(tx, videoId, 1));
     const job2 = await startAttempt(videoId, 2);
-    await deliver('video.transcode-progress', [{ version: 1, videoId, attempt: 2, percent: 20 }]);
+    await deliver('video.transcode-progress', [
+      { version: 1, videoId, attempt: 2, jobToken: jobToken(videoId, 2), percent: 20 },
+    ]);
     const before = await videos.findById(videoId);
 
     await deliver('video.transcoded', [transcoded(videoId, 1)]);
@@ -493,7 +502,13 @@ describe('completion consumer', () => {
 
   it('stores progress of the current attempt and never moves it backwards', async () => {
     const { videoId } = await runningVideo();
-    const progress = (attempt: number, percent: number) => ({ version: 1 as const, videoId, attempt, percent });
+    const progress = (attempt: number, percent: number) => ({
+      version: 1 as const,
+      videoId,
+      attempt,
+      jobToken: jobToken(videoId, attempt),
+      percent,
+    });
     await deliver('video.transcode-progress', [progress(1, 10), progress(1, 55.5), progress(1, 30)]);
     expect((await videos.findById(videoId))?.progressPct).toBe(55);
 
@@ -539,11 +554,63 @@ describe('completion consumer', () => {
     expect(parked?.headers?.['x-dlq-attempts']?.toString()).toBe('3');
   });
 
+  it('drops reports without their job’s token: another user’s video stays as it was until its own result', async () => {
+    const attacker = await runningVideo();
+    const victim = await runningVideo();
+    const outputs = await writeOutputs(victim.videoId, 1);
+    await deliver('video.transcode-progress', [
+      { version: 1, videoId: victim.videoId, attempt: 1, jobToken: jobToken(victim.videoId, 1), percent: 40 },
+    ]);
+    const before = await videos.findById(victim.videoId);
+    const jobBefore = await jobs.findById(victim.jobId);
+    const forged = (topic: CompletionTopic) => counter('reelforge_forged_reports_total', { topic });
+    const forgedBefore = Object.fromEntries(await Promise.all(completionTopics.map(async (t) => [t, await forged(t)])));
+    const parkedBefore = await counter('reelforge_kafka_messages_consumed_total', { outcome: 'parked' });
+
+    // A compromised task knows its own token, not the victim's; the attacker's files are in its own prefix.
+    const own = transcoded(attacker.videoId, 1);
+    const stolen: VideoTranscodedV1 = { ...own, videoId: victim.videoId, jobToken: jobToken(attacker.videoId, 1) };
+    const { jobToken: _, ...tokenless } = transcoded(victim.videoId, 1);
+    // One the database would refuse on every delivery: if it reached the service it would be parked and fail the video.
+    const poison = { ...stolen, renditions: stolen.renditions.map((r) => ({ ...r, name: '360p' })) };
+    await deliver('video.transcoded', [stolen, tokenless, poison]);
+    await deliver('video.transcode-failed', [
+      failure(victim.videoId, 1, {
+        jobToken: jobToken(attacker.videoId, 1),
+        code: 'UNSUPPORTED_INPUT',
+        retryable: false,
+      }),
+      { ...failure(victim.videoId, 1), jobToken: undefined },
+    ]);
+    await deliver('video.transcode-progress', [{ version: 1, videoId: victim.videoId, attempt: 1, percent: 99 }]);
+
+    expect(await videos.findById(victim.videoId)).toEqual(before);
+    expect(before).toMatchObject({ status: 'processing', progressPct: 40, hlsMasterKey: null });
+    expect(await jobs.findById(victim.jobId)).toEqual(jobBefore);
+    expect(await renditions.listForVideo(victim.videoId)).toEqual([]);
+    expect((await listKeys(s3, processed, `videos/${victim.videoId}/`)).sort()).toEqual(outputs.sort());
+    expect(await outboxRows(victim.videoId)).toEqual([]);
+    expect(await forged('video.transcoded')).toBe(forgedBefore['video.transcoded'] + 3);
+    expect(await forged('video.transcode-failed')).toBe(forgedBefore['video.transcode-failed'] + 2);
+    expect(await forged('video.transcode-progress')).toBe(forgedBefore['video.transcode-progress'] + 1);
+    expect(await counter('reelforge_kafka_messages_consumed_total', { outcome: 'parked' })).toBe(parkedBefore);
+
+    await deliver('video.transcoded', [transcoded(victim.videoId, 1)]);
+    expect(await videos.findById(victim.videoId)).toMatchObject({
+      status: 'ready',
+      hlsMasterKey: `videos/${victim.videoId}/1/master.m3u8`,
+    });
+    expect((await renditions.listForVideo(victim.videoId)).map((r) => r.name)).toEqual(['360p', '720p']);
+    expect((await videos.findById(attacker.videoId))?.status).toBe('processing');
+  });
+
   it('parks an undecodable message in the DLQ and moves on to the next one', async () => {
     const { videoId } = await runningVideo();
     const before = await finished('video.transcode-progress');
     await producer.sendRaw('video.transcode-progress', [{ key: videoId, value: '{"version":1,"percent":"lots"}' }]);
-    await producer.send('video.transcode-progress', [{ version: 1, videoId, attempt: 1, percent: 42 }]);
+    await producer.send('video.transcode-progress', [
+      { version: 1, videoId, attempt: 1, jobToken: jobToken(videoId, 1), percent: 42 },
+    ]);
     await waitFor(async () => expect(await finished('video.transcode-progress')).toBeGreaterThanOrEqual(before + 2));
 
     expect((await videos.findById(videoId))?.progressPct).toBe(42);

@@ -19,6 +19,7 @@ describe('completionMetrics', () => {
     completionMetrics(registry);
     const names = (await registry.getMetricsAsJSON()).map((m) => m.name).sort();
     expect(names).toEqual([
+      'reelforge_forged_reports_total',
       'reelforge_renditions_total',
       'reelforge_transcode_failures_total',
       'reelforge_transcode_realtime_factor',

@@ -11,6 +11,7 @@ export interface CompletionMetrics {
   uploadToReady: Histogram;
   realtimeFactor: Histogram;
   transcodeSeconds: Histogram<'outcome'>;
+  forgedReports: Counter<'topic'>;
 }
 
 /**
@@ -65,6 +66,12 @@ export function completionMetrics(registry: Registry): CompletionMetrics {
       help: 'Wall time of a transcode attempt from job start to its result, by outcome',
       labelNames: ['outcome'],
       buckets: [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14_400],
+      registers: [registry],
+    }),
+    forgedReports: new Counter({
+      name: 'reelforge_forged_reports_total',
+      help: 'Transcoder reports dropped because they lacked the job token of their (video, attempt), by topic',
+      labelNames: ['topic'],
       registers: [registry],
     }),
   };

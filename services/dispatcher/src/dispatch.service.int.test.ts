@@ -61,6 +61,7 @@ describe('DispatchService.handleUploaded', () => {
           source: message.source,
           output: { bucket: 'processed', prefix: `videos/${message.videoId}/1/` },
           profile: 'default',
+          jobToken: job?.jobToken,
         },
       },
     ]);
@@ -204,6 +205,7 @@ describe('DispatchService.handleUploaded', () => {
         version: 1,
         videoId: capacity.videoId,
         attempt: 1,
+        jobToken: (await t.jobs.findByVideoAttempt(capacity.videoId, 1))?.jobToken,
         code: 'LAUNCH_FAILED',
         message: 'ECS did not start the task: RESOURCE:MEMORY',
         retryable: true,
@@ -212,6 +214,7 @@ describe('DispatchService.handleUploaded', () => {
         version: 1,
         videoId: refused.videoId,
         attempt: 1,
+        jobToken: (await t.jobs.findByVideoAttempt(refused.videoId, 1))?.jobToken,
         code: 'BAD_REQUEST',
         message: 'ECS RunTask failed: InvalidParameterException: no subnet',
         retryable: false,

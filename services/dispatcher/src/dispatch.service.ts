@@ -382,6 +382,7 @@ export class DispatchService {
             version: 1,
             videoId: job.videoId,
             attempt: job.attempt,
+            jobToken: job.jobToken,
             code: error.code,
             message: error.message,
             retryable: error.retryable,

@@ -11,6 +11,7 @@ export interface DispatcherMetrics {
   queuedSeconds: Histogram;
   reaped: Counter<'reason'>;
   deadlinesExtended: Counter;
+  forgedReports: Counter<'topic'>;
   setJobCounts(counts: Record<JobStatus, number>): void;
 }
 
@@ -62,6 +63,12 @@ export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
     deadlinesExtended: new Counter({
       name: 'reelforge_job_deadlines_extended_total',
       help: 'Job deadlines moved later once the task reported the real source duration (video.transcode-started)',
+      registers,
+    }),
+    forgedReports: new Counter({
+      name: 'reelforge_forged_reports_total',
+      help: 'Transcoder reports dropped because they lacked the job token of their (video, attempt), by topic',
+      labelNames: ['topic'],
       registers,
     }),
     setJobCounts: (counts) => {

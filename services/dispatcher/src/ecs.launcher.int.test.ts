@@ -9,6 +9,8 @@ import {
   RegisterTaskDefinitionCommand,
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
+import { STSClient } from '@aws-sdk/client-sts';
+import { AppError, TranscodeJobSpecV1 } from '@reelforge/contracts';
 import { stackEnv, uniqueName } from '@reelforge/testkit';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -30,12 +32,15 @@ let t: TestDb;
 let ecs: ECSClient;
 let config: EcsLaunchConfig;
 let launcher: EcsFargateLauncher;
+let endpoint: string;
+let region: string;
 /** The JSON bodies of RunTask requests as they left for the ECS endpoint. */
 const runTaskBodies: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   const env = await stackEnv();
-  const endpoint = process.env.ECS_ENDPOINT ?? env.S3_ENDPOINT;
+  endpoint = process.env.ECS_ENDPOINT ?? env.S3_ENDPOINT ?? '';
+  region = env.AWS_REGION;
   t = await openTestDb();
   const ec2 = new EC2Client({ region: env.AWS_REGION, endpoint });
   const subnets = ((await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? []).flatMap((s) => s.SubnetId ?? []);
@@ -122,6 +127,7 @@ describe('EcsFargateLauncher on moto', () => {
       source: message.source,
       output: { bucket: 'processed', prefix: `videos/${videoId}/1/` },
       profile: 'default',
+      jobToken: (await t.jobs.findById(jobId))?.jobToken,
     };
     const environment = [
       { name: 'JOB_SPEC', value: JSON.stringify(spec) },
@@ -213,7 +219,15 @@ describe('EcsFargateLauncher on moto', () => {
     expect(reaped).toEqual([{ jobId, videoId, attempt: 1, code: 'TASK_LOST', message }]);
     expect(await t.jobs.findById(jobId)).toMatchObject({ status: 'lost', exitCode: 0, errorCode: 'TASK_LOST' });
     expect((await outboxMessages(t, 'video.transcode-failed')).filter((m) => m.videoId === videoId)).toEqual([
-      { version: 1, videoId, attempt: 1, code: 'TASK_LOST', message, retryable: true },
+      {
+        version: 1,
+        videoId,
+        attempt: 1,
+        jobToken: (await t.jobs.findById(jobId))?.jobToken,
+        code: 'TASK_LOST',
+        message,
+        retryable: true,
+      },
     ]);
   });
 
@@ -313,5 +327,57 @@ describe('a launch ECS has no capacity for', () => {
     const waits = await registry.getSingleMetric('reelforge_launch_waits_total')?.get();
     expect(waits?.values).toEqual([{ labels: { reason: 'capacity' }, value: 2 }]);
     client.destroy();
+  });
+});
+
+describe('EcsFargateLauncher with per-job sessions (moto STS)', () => {
+  const roleArn = 'arn:aws:iam::123456789012:role/rf-transcoder-access';
+  const request = (videoId: string) => ({
+    jobId: `job-${videoId}`,
+    token: `rf-${videoId}-a1`,
+    spec: TranscodeJobSpecV1.parse({
+      version: 1,
+      videoId,
+      attempt: 1,
+      source: { bucket: 'raw', key: `sources/${videoId}/original` },
+      output: { bucket: 'processed', prefix: `videos/${videoId}/1/` },
+      jobToken: 'd'.repeat(64),
+    }),
+  });
+
+  it('hands the task a session of the access role in its job spec', async () => {
+    const sts = new STSClient({ region, endpoint });
+    const withAccess = new EcsFargateLauncher(ecs, config, quietLogger(), { sts, roleArn });
+    const videoId = crypto.randomUUID();
+    const before = runTaskBodies.length;
+
+    await withAccess.launch(request(videoId));
+
+    const body = runTaskBodies.slice(before).at(-1) as {
+      overrides: { containerOverrides: { environment: { name: string; value: string }[] }[] };
+    };
+    const jobSpec = body.overrides.containerOverrides[0]?.environment.find((e) => e.name === 'JOB_SPEC')?.value;
+    const spec = TranscodeJobSpecV1.parse(JSON.parse(jobSpec ?? ''));
+    expect(spec).toMatchObject({ videoId, jobToken: 'd'.repeat(64) });
+    expect(spec.credentials).toMatchObject({
+      accessKeyId: expect.stringMatching(/^\w{16,}$/),
+      secretAccessKey: expect.any(String),
+      sessionToken: expect.any(String),
+    });
+    sts.destroy();
+  });
+
+  it('fails the launch, retryable and without naming the role, when STS cannot be reached', async () => {
+    const sts = new STSClient({ region, endpoint: 'http://127.0.0.1:1', maxAttempts: 1 });
+    const withAccess = new EcsFargateLauncher(ecs, config, quietLogger(), { sts, roleArn });
+    const before = runTaskBodies.length;
+
+    const err = await withAccess.launch(request(crypto.randomUUID())).catch((e: unknown) => e);
+
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: 'LAUNCH_FAILED', retryable: true });
+    expect((err as AppError).message).not.toContain('rf-transcoder-access');
+    expect(runTaskBodies.length).toBe(before);
+    sts.destroy();
   });
 });

@@ -7,6 +7,8 @@ import {
   type RunTaskCommandOutput,
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
+import { AssumeRoleCommand, type AssumeRoleCommandOutput, type STSClient } from '@aws-sdk/client-sts';
+import { AppError, type TranscodeJobSpecV1 } from '@reelforge/contracts';
 import type { Logger } from 'pino';
 import {
   buildRunTaskInput,
@@ -17,6 +19,13 @@ import {
   taskStatusFromFailure,
 } from './ecs.run-task.js';
 import type { LaunchedTask, LaunchRequest, TaskLauncher, TaskStatus } from './task.launcher.js';
+import { partitionOf, taskAssumeRoleInput } from './task-access.policy.js';
+
+/** Per-job S3 sessions for the tasks (see task-access.policy.ts); without it a task uses its own role. */
+export interface TaskAccess {
+  sts: STSClient;
+  roleArn: string;
+}
 
 /** DescribeTasks takes at most 100 tasks per call. */
 const DESCRIBE_BATCH = 100;
@@ -38,18 +47,49 @@ export class EcsFargateLauncher implements TaskLauncher {
     private readonly client: ECSClient,
     private readonly config: EcsLaunchConfig,
     private readonly logger: Logger,
+    private readonly access?: TaskAccess,
   ) {}
 
   async launch(request: LaunchRequest): Promise<LaunchedTask> {
     let response: RunTaskCommandOutput;
     try {
-      response = await this.client.send(new RunTaskCommand(buildRunTaskInput(this.config, request)));
+      const spec = await this.withSession(request);
+      response = await this.client.send(new RunTaskCommand(buildRunTaskInput(this.config, { ...request, spec })));
     } catch (err) {
       throw launchErrorFromException(err);
     }
     const taskArn = response.tasks?.[0]?.taskArn;
     if (!taskArn) throw launchErrorFromFailures(response.failures ?? []);
     return { taskId: taskArn };
+  }
+
+  /**
+   * A fresh session per launch. A relaunch after a dispatcher crash therefore sends other credentials under the same
+   * clientToken; ECS then refuses it as a mismatch rather than start a second task, and the attempt fails as a
+   * launch failure (retried by completion) — the price of not keeping credentials in MySQL.
+   */
+  private async withSession(request: LaunchRequest): Promise<TranscodeJobSpecV1> {
+    if (!this.access) return request.spec;
+    const { roleArn, sts } = this.access;
+    const input = taskAssumeRoleInput(request.spec, roleArn, request.token, partitionOf(roleArn));
+    let out: AssumeRoleCommandOutput;
+    try {
+      out = await sts.send(new AssumeRoleCommand(input));
+    } catch (err) {
+      // STS's own message names the role; the video's owner sees this one. Retryable: it is ours, not the upload's.
+      throw new AppError('LAUNCH_FAILED', 'the task’s storage session could not be created', { cause: err });
+    }
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error('AssumeRole returned no credentials');
+    return {
+      ...request.spec,
+      credentials: {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        sessionToken: c.SessionToken,
+        ...(c.Expiration ? { expiration: c.Expiration.toISOString() } : {}),
+      },
+    };
   }
 
   async describe(taskIds: readonly string[]): Promise<Map<string, TaskStatus>> {

@@ -16,6 +16,7 @@ const spec = {
   source: { bucket: 'raw', key: `sources/${videoId}/original` },
   output: { bucket: 'processed', prefix: `videos/${videoId}/2/` },
   profile: 'default',
+  jobToken: 'f'.repeat(64),
 };
 const config = {
   cluster: 'reelforge',
@@ -52,7 +53,8 @@ describe('buildRunTaskInput', () => {
                 value:
                   `{"version":1,"videoId":"${videoId}","attempt":2,` +
                   `"source":{"bucket":"raw","key":"sources/${videoId}/original"},` +
-                  `"output":{"bucket":"processed","prefix":"videos/${videoId}/2/"},"profile":"default"}`,
+                  `"output":{"bucket":"processed","prefix":"videos/${videoId}/2/"},"profile":"default",` +
+                  `"jobToken":"${'f'.repeat(64)}"}`,
               },
               { name: 'VIDEO_ID', value: videoId },
               { name: 'ATTEMPT', value: '2' },

@@ -3,6 +3,7 @@ import { buildJobSpec, buildLaunchRequest, launchToken } from './launch.request.
 
 const videoId = '0b6c3a52-2f0e-4f6a-9d43-6a7c1f0e9b21';
 const video = { id: videoId, sourceBucket: 'raw', sourceKey: `sources/${videoId}/original` };
+const jobToken = 'c'.repeat(64);
 
 describe('launchToken', () => {
   it('is derived from (videoId, attempt) alone', () => {
@@ -29,25 +30,28 @@ describe('launchToken', () => {
 
 describe('buildJobSpec', () => {
   it('points the task at the stored source and the attempt’s own output prefix', () => {
-    expect(buildJobSpec(video, 2, 'processed')).toEqual({
+    expect(buildJobSpec(video, { attempt: 2, jobToken }, 'processed')).toEqual({
       version: 1,
       videoId,
       attempt: 2,
       source: { bucket: 'raw', key: `sources/${videoId}/original` },
       output: { bucket: 'processed', prefix: `videos/${videoId}/2/` },
       profile: 'default',
+      jobToken,
     });
   });
 
   it('refuses a video without a stored source', () => {
-    expect(() => buildJobSpec({ ...video, sourceKey: null }, 1, 'processed')).toThrow(/no stored source/);
+    expect(() => buildJobSpec({ ...video, sourceKey: null }, { attempt: 1, jobToken }, 'processed')).toThrow(
+      /no stored source/,
+    );
   });
 });
 
 describe('buildLaunchRequest', () => {
   it('keeps the token the job was first claimed with', () => {
     const req = buildLaunchRequest(
-      { id: 'job-1', attempt: 1, launchToken: 'first-token', capacityWaits: 0 },
+      { id: 'job-1', attempt: 1, launchToken: 'first-token', capacityWaits: 0, jobToken },
       video,
       'processed',
     );
@@ -57,7 +61,7 @@ describe('buildLaunchRequest', () => {
 
   it('derives the token when the job has none yet', () => {
     const req = buildLaunchRequest(
-      { id: 'job-1', attempt: 3, launchToken: null, capacityWaits: 0 },
+      { id: 'job-1', attempt: 3, launchToken: null, capacityWaits: 0, jobToken },
       video,
       'processed',
     );

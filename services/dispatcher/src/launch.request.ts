@@ -24,7 +24,12 @@ export interface SourceVideo {
   sourceKey: string | null;
 }
 
-export function buildJobSpec(video: SourceVideo, attempt: number, processedBucket: string): TranscodeJobSpecV1 {
+export function buildJobSpec(
+  video: SourceVideo,
+  job: { attempt: number; jobToken: string },
+  processedBucket: string,
+): TranscodeJobSpecV1 {
+  const { attempt } = job;
   if (!video.sourceBucket || !video.sourceKey) {
     throw new TypeError(`video ${video.id} has no stored source to transcode`);
   }
@@ -35,17 +40,18 @@ export function buildJobSpec(video: SourceVideo, attempt: number, processedBucke
     source: { bucket: video.sourceBucket, key: video.sourceKey },
     output: { bucket: processedBucket, prefix: outputPrefix(video.id, attempt) },
     profile: 'default',
+    jobToken: job.jobToken,
   };
 }
 
 export function buildLaunchRequest(
-  job: { id: string; attempt: number; launchToken: string | null; capacityWaits: number },
+  job: { id: string; attempt: number; launchToken: string | null; capacityWaits: number; jobToken: string },
   video: SourceVideo,
   processedBucket: string,
 ): LaunchRequest {
   return {
     jobId: job.id,
-    spec: buildJobSpec(video, job.attempt, processedBucket),
+    spec: buildJobSpec(video, job, processedBucket),
     // A re-claimed job keeps the token of its first claim; the derivation gives the same one anyway.
     token: job.launchToken ?? launchToken(video.id, job.attempt, job.capacityWaits),
   };

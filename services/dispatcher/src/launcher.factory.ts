@@ -1,5 +1,6 @@
 // Picks the TaskLauncher named by TASK_LAUNCHER and the concurrency cap that goes with it.
 import { existsSync } from 'node:fs';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { Logger } from 'pino';
 import { createEcsClient, EcsFargateLauncher } from './ecs.launcher.js';
 import { type DispatcherEnv, ecsLaunchConfig } from './env.js';
@@ -20,6 +21,9 @@ export function createLauncher(env: DispatcherEnv, logger: Logger): LauncherChoi
           createEcsClient({ region: env.AWS_REGION, endpoint: env.ECS_ENDPOINT }),
           ecsLaunchConfig(env),
           logger.child({ launcher: 'ecs' }),
+          env.ECS_TASK_ACCESS_ROLE_ARN
+            ? { sts: new STSClient({ region: env.AWS_REGION }), roleArn: env.ECS_TASK_ACCESS_ROLE_ARN }
+            : undefined,
         ),
         // Fargate runs the tasks; here only RunTask calls are in flight, at most one per partition being consumed.
         maxConcurrency: Number.POSITIVE_INFINITY,

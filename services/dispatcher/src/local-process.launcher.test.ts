@@ -34,6 +34,7 @@ const request = (attempt: number) => ({
     source: { bucket: 'raw', key: 'k' },
     output: { bucket: 'processed', prefix: `videos/${videoId}/${attempt}/` },
     profile: 'default',
+    jobToken: 'f'.repeat(64),
   },
 });
 

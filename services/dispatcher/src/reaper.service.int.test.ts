@@ -66,8 +66,11 @@ describe('ReaperService', () => {
       errorCode: 'TASK_LOST',
       errorMessage: message,
     });
+    // With the job's token, read from its row: completion applies the reaper's report like the task's own.
+    const { jobToken } = (await t.jobs.findById(jobId)) ?? {};
+    expect(jobToken).toMatch(/^[0-9a-f]{64}$/);
     expect(await failuresFor(videoId)).toEqual([
-      { version: 1, videoId, attempt: 1, code: 'TASK_LOST', message, retryable: true },
+      { version: 1, videoId, attempt: 1, jobToken, code: 'TASK_LOST', message, retryable: true },
     ]);
     const counter = (await registry.getMetricsAsJSON()).find((m) => m.name === 'reelforge_jobs_reaped_total');
     expect(counter?.values).toEqual([{ labels: { reason: 'TASK_LOST' }, value: 1 }]);

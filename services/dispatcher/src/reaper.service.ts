@@ -121,6 +121,8 @@ export class ReaperService {
         version: 1,
         videoId: job.videoId,
         attempt: job.attempt,
+        // The reaper speaks for the job, so its report carries the job's token like the task's would.
+        jobToken: job.jobToken,
         code: verdict.code,
         message: verdict.message,
         retryable: true,

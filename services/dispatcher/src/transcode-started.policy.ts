@@ -12,7 +12,9 @@ export type StartedIgnoreReason =
   /** From an attempt a retry superseded, or one never launched. */
   | 'other-attempt'
   /** Neither queued nor processing: no transcode of it is under way. */
-  | 'not-transcoding';
+  | 'not-transcoding'
+  /** Without the job token of its (video, attempt): not from that job's task (see JobRepository.verifyReport). */
+  | 'forged';
 
 export type StartedDecision =
   | { kind: 'ignore'; reason: StartedIgnoreReason }

@@ -30,10 +30,14 @@ async function launched() {
   return { videoId: message.videoId, job: { ...job, startedAt: job.startedAt } };
 }
 
-const started = (videoId: string, over: Partial<VideoTranscodeStartedV1> = {}): VideoTranscodeStartedV1 => ({
+const started = (
+  job: { videoId: string; jobToken: string },
+  over: Partial<VideoTranscodeStartedV1> = {},
+): VideoTranscodeStartedV1 => ({
   version: 1,
-  videoId,
+  videoId: job.videoId,
   attempt: 1,
+  jobToken: job.jobToken,
   durationSec: 40,
   frameCount: 1000,
   width: 320,
@@ -58,7 +62,7 @@ describe('TranscodeStartedService', () => {
     expect(job.deadlineAt.getTime() - job.createdAt.getTime()).toBeCloseTo(15_000, -1);
     const registry = new Registry();
 
-    const outcome = await service(registry).onStarted(started(videoId), quietLogger());
+    const outcome = await service(registry).onStarted(started(job), quietLogger());
 
     const sized = new Date(job.startedAt.getTime() + 50_000);
     expect(outcome).toMatchObject({ kind: 'record', extended: true, extendTo: sized });
@@ -76,11 +80,11 @@ describe('TranscodeStartedService', () => {
   });
 
   it('changes nothing more on a redelivery', async () => {
-    const { videoId, job } = await launched();
-    await service().onStarted(started(videoId), quietLogger());
+    const { job } = await launched();
+    await service().onStarted(started(job), quietLogger());
     const after = await t.jobs.findById(job.id);
 
-    expect(await service().onStarted(started(videoId), quietLogger())).toMatchObject({
+    expect(await service().onStarted(started(job), quietLogger())).toMatchObject({
       extended: false,
       extendTo: null,
     });
@@ -89,7 +93,7 @@ describe('TranscodeStartedService', () => {
 
   it('never shortens what was granted', async () => {
     const { videoId, job } = await launched();
-    expect(await service().onStarted(started(videoId, { durationSec: 1 }), quietLogger())).toMatchObject({
+    expect(await service().onStarted(started(job, { durationSec: 1 }), quietLogger())).toMatchObject({
       extended: false,
     });
     expect((await t.jobs.findById(job.id))?.deadlineAt).toEqual(job.deadlineAt);
@@ -98,18 +102,41 @@ describe('TranscodeStartedService', () => {
 
   it('ignores a report of another attempt, and leaves a job that already ended', async () => {
     const { videoId, job } = await launched();
-    expect(await service().onStarted(started(videoId, { attempt: 2 }), quietLogger())).toEqual({
+    // Attempt 2 has no job, so no token of its own: nothing launched could have sent it.
+    expect(await service().onStarted(started(job, { attempt: 2 }), quietLogger())).toEqual({
       kind: 'ignore',
-      reason: 'other-attempt',
+      reason: 'forged',
       extended: false,
     });
     expect((await t.videos.findById(videoId))?.durationSec).toBeNull();
 
     await t.jobs.markFinished(job.id, 'lost', { errorCode: 'TASK_LOST' });
-    expect(await service().onStarted(started(videoId), quietLogger())).toMatchObject({
+    expect(await service().onStarted(started(job), quietLogger())).toMatchObject({
       kind: 'record',
       extended: false,
     });
     expect((await t.jobs.findById(job.id))?.deadlineAt).toEqual(job.deadlineAt);
+  });
+
+  it('drops a report without its job’s token, counted by topic, and changes nothing', async () => {
+    const { videoId, job } = await launched();
+    const registry = new Registry();
+    const svc = service(registry);
+    const { jobToken: _, ...withoutToken } = started(job);
+    const other = await launched();
+
+    for (const forged of [
+      withoutToken,
+      started(job, { jobToken: other.job.jobToken }),
+      started(job, { jobToken: '' }),
+    ]) {
+      expect(await svc.onStarted(forged, quietLogger())).toEqual({ kind: 'ignore', reason: 'forged', extended: false });
+    }
+    expect(await t.jobs.findById(job.id)).toEqual(job);
+    expect((await t.videos.findById(videoId))?.durationSec).toBeNull();
+    const counter = (await registry.getMetricsAsJSON()).find((m) => m.name === 'reelforge_forged_reports_total');
+    expect(counter?.values).toEqual([{ labels: { topic: 'video.transcode-started' }, value: 3 }]);
+
+    expect(await svc.onStarted(started(job), quietLogger())).toMatchObject({ kind: 'record', extended: true });
   });
 });

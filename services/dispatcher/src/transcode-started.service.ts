@@ -24,6 +24,12 @@ export class TranscodeStartedService {
   async onStarted(msg: VideoTranscodeStartedV1, log: Logger): Promise<StartedOutcome> {
     const { db, videos, jobs } = this.deps;
     const ids = { videoId: msg.videoId, attempt: msg.attempt };
+    // Checked before anything is locked: a forged report costs one read and changes nothing. Committed, not retried.
+    if ((await jobs.verifyReport(msg)) === 'forged') {
+      this.deps.metrics.forgedReports.inc({ topic: 'video.transcode-started' });
+      log.warn({ ...ids, jobToken: msg.jobToken ? 'wrong' : 'missing' }, 'forged transcode-started dropped');
+      return { kind: 'ignore', reason: 'forged', extended: false };
+    }
     const outcome = await transaction(db, async (tx): Promise<StartedOutcome & { jobId?: string }> => {
       const [video] = await videos.lockMany(tx, [msg.videoId]);
       const job = await jobs.findByVideoAttempt(msg.videoId, msg.attempt, tx);

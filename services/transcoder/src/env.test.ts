@@ -8,6 +8,7 @@ const spec = {
   attempt: 2,
   source: { bucket: 'raw', key: 'sources/0b9f4a52-5d3f-4c53-9a3e-8f0f3c1f2a11/original' },
   output: { bucket: 'processed', prefix: 'videos/0b9f4a52-5d3f-4c53-9a3e-8f0f3c1f2a11/2/' },
+  jobToken: 'f'.repeat(64),
 };
 const problemsOf = (env: Record<string, string>) => {
   try {

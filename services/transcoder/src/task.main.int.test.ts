@@ -64,6 +64,7 @@ async function upload(videoId: string, file: string): Promise<TranscodeJobSpecV1
     source: { bucket: buckets.raw, key },
     output: { bucket: buckets.processed, prefix: outputPrefix(videoId, 1) },
     profile: 'default',
+    jobToken,
   };
 }
 
@@ -86,6 +87,9 @@ async function startTask(spec: TranscodeJobSpecV1, scratch: string): Promise<Chi
     },
   });
 }
+
+// The job's token: every report must carry it, or completion and the dispatcher drop it.
+const jobToken = 'e'.repeat(64);
 
 const exitOf = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -128,6 +132,7 @@ describe('transcoder task mode against the local stack', () => {
       .filter((e) => e.topic === 'video.transcode-progress')
       .map((e) => VideoTranscodeProgressV1.parse(e.value).percent);
     expect(progress.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.value.jobToken === jobToken)).toBe(true);
     expect(progress.every((p) => p % 5 === 0)).toBe(true);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
 
@@ -173,6 +178,7 @@ describe('transcoder task mode against the local stack', () => {
       version: 1,
       videoId,
       attempt: 1,
+      jobToken,
       code: 'UNSUPPORTED_INPUT',
       message: expect.any(String),
       retryable: false,

@@ -34,6 +34,8 @@ try {
       endpoint: env.S3_ENDPOINT,
       // Emulators behind S3_ENDPOINT (moto, MinIO) only answer path-style requests.
       forcePathStyle: env.S3_FORCE_PATH_STYLE || Boolean(env.S3_ENDPOINT),
+      // In AWS the job's own session (its source, its output prefix); the task role itself has no S3 access.
+      ...(spec.credentials ? { credentials: spec.credentials } : {}),
     }),
     events: producer,
     logger,

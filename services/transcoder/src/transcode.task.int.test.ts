@@ -51,6 +51,7 @@ describe('runTranscodeTask', () => {
         source: { bucket: buckets.raw, key },
         output: { bucket: buckets.processed, prefix: outputPrefix(videoId, 1) },
         profile: 'default',
+        jobToken: 'f'.repeat(64),
       },
       s3: buckets.s3,
       events,

@@ -40,7 +40,8 @@ class ResultUnconfirmed extends Error {}
 
 export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
   const { spec, s3, events, logger, signal } = deps;
-  const ids = { version: 1 as const, videoId: spec.videoId, attempt: spec.attempt };
+  // The job token on every report: completion and the dispatcher apply only reports that carry their job's.
+  const ids = { version: 1 as const, videoId: spec.videoId, attempt: spec.attempt, jobToken: spec.jobToken };
   const prefix = outputPrefix(spec.videoId, spec.attempt);
   if (spec.output.prefix !== prefix) {
     logger.warn(
@@ -94,7 +95,7 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
     });
     await progressSent;
     try {
-      await events.send('video.transcoded', [prefixManifest(result.manifest, prefix)]);
+      await events.send('video.transcoded', [{ ...prefixManifest(result.manifest, prefix), jobToken: spec.jobToken }]);
     } catch (err) {
       throw new ResultUnconfirmed('video.transcoded could not be confirmed', { cause: err });
     }

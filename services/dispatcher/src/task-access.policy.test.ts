@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { partitionOf, taskAssumeRoleInput, taskSessionPolicy } from './task-access.policy.js';
+
+const videoId = '0b6c3a52-2f0e-4f6a-9d43-6a7c1f0e9b21';
+const spec = {
+  videoId,
+  attempt: 2,
+  source: { bucket: 'rf-raw', key: `sources/${videoId}/original` },
+  output: { bucket: 'rf-processed', prefix: `videos/${videoId}/2/` },
+};
+
+describe('taskSessionPolicy', () => {
+  it('allows reading the one source object and writing, listing and deleting under the attempt’s prefix', () => {
+    expect(taskSessionPolicy(spec)).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'Source',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::rf-raw/sources/${videoId}/original`,
+        },
+        {
+          Sid: 'Outputs',
+          Effect: 'Allow',
+          Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:DeleteObject'],
+          Resource: `arn:aws:s3:::rf-processed/videos/${videoId}/2/*`,
+        },
+        {
+          Sid: 'ListOutputs',
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: 'arn:aws:s3:::rf-processed',
+          Condition: { StringLike: { 's3:prefix': `videos/${videoId}/2/*` } },
+        },
+      ],
+    });
+  });
+
+  it('takes the prefix from (videoId, attempt), not from a spec that names a wider one', () => {
+    const wide = taskSessionPolicy({ ...spec, output: { bucket: 'rf-processed', prefix: 'videos/' } });
+    expect(wide.Statement[1]?.Resource).toBe(`arn:aws:s3:::rf-processed/videos/${videoId}/2/*`);
+  });
+
+  it('names the S3 ARNs of the role’s partition', () => {
+    expect(taskSessionPolicy(spec, 'aws-cn').Statement[0]?.Resource).toBe(
+      `arn:aws-cn:s3:::rf-raw/sources/${videoId}/original`,
+    );
+    expect(partitionOf('arn:aws-us-gov:iam::123456789012:role/x')).toBe('aws-us-gov');
+    expect(partitionOf('arn:aws:iam::123456789012:role/x')).toBe('aws');
+  });
+});
+
+describe('taskAssumeRoleInput', () => {
+  it('asks for an hour-long session of the role, named for the job, narrowed by the policy', () => {
+    const roleArn = 'arn:aws:iam::123456789012:role/rf-transcoder-access';
+    const input = taskAssumeRoleInput(spec, roleArn, `rf-${videoId}-a2`);
+    expect(input).toEqual({
+      RoleArn: roleArn,
+      RoleSessionName: `rf-${videoId}-a2`,
+      DurationSeconds: 3600,
+      Policy: JSON.stringify(taskSessionPolicy(spec)),
+    });
+    // STS refuses a session policy over 2048 characters (before packing).
+    expect(input.Policy?.length).toBeLessThan(2048);
+  });
+});
