@@ -142,10 +142,10 @@ describe('live status', () => {
   it('answers 401 without a token and 404 to anyone but the owner', async () => {
     const id = await upload();
     const anonymous = (await open(id, {})) as Response;
-    expect([anonymous.status, (await anonymous.json()).code]).toEqual([401, 'UNAUTHORIZED']);
+    expect([anonymous.status, ((await anonymous.json()) as { code: string }).code]).toEqual([401, 'UNAUTHORIZED']);
     for (const target of [id, '00000000-0000-4000-8000-000000000000']) {
       const res = (await open(target, bob.auth)) as Response;
-      expect([res.status, (await res.json()).code]).toEqual([404, 'NOT_FOUND']);
+      expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([404, 'NOT_FOUND']);
     }
   });
 
@@ -154,7 +154,7 @@ describe('live status', () => {
     const streams = (await Promise.all([open(id), open(id), open(id)])) as Stream[];
     await expect.poll(() => streams.every((s) => s.events.length === 1)).toBe(true);
     const over = (await open(id)) as Response;
-    expect([over.status, (await over.json()).code]).toEqual([503, 'SERVER_BUSY']);
+    expect([over.status, ((await over.json()) as { code: string }).code]).toEqual([503, 'SERVER_BUSY']);
     streams[0]?.close();
     await expect.poll(() => h.app.liveStatus.subscribers).toBe(2);
     const next = (await open(id)) as Stream;
