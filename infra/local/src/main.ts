@@ -1,6 +1,10 @@
 // The TypeScript half of ./reelforge (the bash half bootstraps Node and pnpm, then runs this).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { ReelforgeError } from '@reelforge/client';
+import { authCommand, deleteCommand, showCommand, videosCommand } from './client/api.commands.js';
+import { UsageError } from './client/cli.config.js';
+import { uploadCommand } from './client/upload.command.js';
 import { ROOT } from './stack.config.js';
 import { down, status, up } from './stack.js';
 import { test } from './test.command.js';
@@ -12,6 +16,20 @@ const usage = `usage: ./reelforge <command>
   status                  show each part, its health, address and log
   test [vitest args]      lint, typecheck, start the stack if needed, run every test
   transcode <in> <outdir> transcode a file into an HLS + MP4 ladder with thumbnails, without the pipeline
+
+API commands (--api URL, or REELFORGE_API_URL; default http://127.0.0.1:8080; the token is kept in
+$XDG_CONFIG_HOME/reelforge):
+  register --email E --password-stdin    create an account and sign in
+  login --email E --password-stdin       sign in
+  upload FILE [--title T] [--public] [--wait] [--json] [--resume]
+                          direct multipart upload with progress; --resume continues an interrupted one;
+                          --wait follows the transcode; --json prints the final video resource
+  videos [--json]         your videos
+  show ID [--json]        one video: status and URLs
+  delete ID               delete a video and its files
+
+exit codes: 0 done; 1 refused by the API (its problem code is printed) or a failure; 2 usage; 3 the video
+failed to transcode; 4 not signed in; 130 interrupted (Ctrl-C; an upload can --resume)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -33,6 +51,17 @@ async function main(argv: string[]): Promise<number> {
       });
       return r.status ?? 1;
     }
+    case 'login':
+    case 'register':
+      return authCommand(command, rest);
+    case 'upload':
+      return uploadCommand(rest);
+    case 'videos':
+      return videosCommand(rest);
+    case 'show':
+      return showCommand(rest);
+    case 'delete':
+      return deleteCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -48,6 +77,14 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(err.exitCode);
+    }
+    if (err instanceof ReelforgeError) {
+      process.stderr.write(`\x1b[1;31mreelforge: ${err.code}: ${err.message}\x1b[0m\n`);
+      process.exit(1);
+    }
     process.stderr.write(`\x1b[1;31mreelforge: ${err instanceof Error ? err.message : String(err)}\x1b[0m\n`);
     process.exit(1);
   },

@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { authPlugin } from './auth/auth.plugin.js';
 import { authRoutes } from './auth/auth.routes.js';
-import { createApiMetrics } from './http/api.metrics.js';
+import { createApiMetrics, liveSubscribersGauge } from './http/api.metrics.js';
 import { installErrorHandling } from './http/error.handler.js';
 import { swaggerOptions } from './http/openapi.js';
 import { opsRoutes } from './http/ops.routes.js';
@@ -32,12 +32,14 @@ import { MultipartStore } from './upload/multipart.store.js';
 import { StreamUploadService } from './upload/stream-upload.service.js';
 import type { QuotaLimits } from './upload/upload-quota.policy.js';
 import { UploadQuotaService } from './upload/upload-quota.service.js';
+import { LiveStatusHub } from './videos/live-status.hub.js';
 import { type PlaybackAccess, StoreMarkerAccess } from './videos/playback.access.js';
 import { type PlaybackSessionConfig, PlaybackSessionIssuer } from './videos/playback-session.issuer.js';
 import { playbackSessionRoutes } from './videos/playback-session.routes.js';
 import { playbackLinks } from './videos/video.presenter.js';
 import { videoRoutes } from './videos/video.routes.js';
 import { VideoService } from './videos/video.service.js';
+import { videoEventsRoutes } from './videos/video-events.routes.js';
 
 export interface AppConfig {
   jwtSecret: string;
@@ -61,6 +63,8 @@ export interface AppConfig {
   maxConcurrentUploads: number;
   /** A streamed upload body silent for this long is cut off. */
   uploadIdleTimeoutMs: number;
+  /** Live status streams (GET /v1/videos/:id/events) of this instance. */
+  live: { maxSubscribers: number; heartbeatMs: number; resyncMs: number };
 }
 
 export interface AppDeps {
@@ -75,6 +79,12 @@ export interface AppDeps {
   readiness?: Record<string, ReadinessCheck>;
   /** Reported by /readyz without failing it (Kafka). */
   optionalReadiness?: Record<string, ReadinessCheck>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    liveStatus: LiveStatusHub;
+  }
 }
 
 export async function buildApp(deps: AppDeps) {
@@ -175,6 +185,16 @@ export async function buildApp(deps: AppDeps) {
     }),
   });
 
+  // Fed by main.ts's live status consumer (app.liveStatus); without one it still follows videos by re-reading them.
+  const liveStatus = new LiveStatusHub({
+    videos,
+    present: (video) => videoService.present(video),
+    logger: logger.child({ component: 'live-status' }),
+    ...config.live,
+  });
+  app.decorate('liveStatus', liveStatus);
+  liveSubscribersGauge(registry, () => liveStatus.subscribers);
+
   // Routes.
   await app.register(opsRoutes, {
     registry,
@@ -202,6 +222,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(playbackSessionRoutes, {
     sessions: new PlaybackSessionIssuer(videos, config.playbackSession),
   });
+  await app.register(videoEventsRoutes, { live: liveStatus });
   await app.ready();
   return app;
 }

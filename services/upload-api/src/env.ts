@@ -76,6 +76,12 @@ const uploadApiFields = z.object({
   MAX_CONCURRENT_UPLOADS: z.coerce.number().int().positive().default(32),
   /** A streamed upload whose body sends nothing for this long is cut with 408 (not a cap on its total time). */
   UPLOAD_IDLE_TIMEOUT_SEC: seconds(30),
+  /** Live status streams (GET /v1/videos/:id/events) one instance holds; more are refused with 503 SERVER_BUSY. */
+  LIVE_MAX_SUBSCRIBERS: z.coerce.number().int().positive().default(1000),
+  /** A comment line on every live stream this often, so proxies keep it open. */
+  LIVE_HEARTBEAT_SEC: seconds(15),
+  /** Every watched video is re-read this often, for changes that announce themselves on no topic. */
+  LIVE_RESYNC_SEC: seconds(30),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(25_000),
 });
 
@@ -121,5 +127,10 @@ export function appConfigFromEnv(env: UploadApiEnv): AppConfig {
     },
     maxConcurrentUploads: env.MAX_CONCURRENT_UPLOADS,
     uploadIdleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_SEC * 1000,
+    live: {
+      maxSubscribers: env.LIVE_MAX_SUBSCRIBERS,
+      heartbeatMs: env.LIVE_HEARTBEAT_SEC * 1000,
+      resyncMs: env.LIVE_RESYNC_SEC * 1000,
+    },
   };
 }

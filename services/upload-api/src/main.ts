@@ -12,6 +12,7 @@ import { ExpiredUploadsQuery } from './upload/expired-uploads.query.js';
 import { MultipartStore } from './upload/multipart.store.js';
 import { skipPayloadSigning } from './upload/unsigned-payload.middleware.js';
 import { UploadSweeper } from './upload/upload.sweeper.js';
+import { startLiveStatusConsumer } from './videos/live-status.consumer.js';
 import { CloudFrontAccess } from './videos/playback.access.js';
 
 const env = loadEnv(uploadApiEnv);
@@ -84,6 +85,16 @@ ensureTopics(kafka, {
   replicationFactor: env.KAFKA_REPLICATION_FACTOR,
 }).catch((err: unknown) => logger.warn({ err }, 'could not ensure Kafka topics; the relay will retry publishing'));
 
+// Not awaited either: without Kafka the live streams still follow their videos by re-reading them.
+const live = startLiveStatusConsumer({
+  kafka,
+  hub: app.liveStatus,
+  logger: logger.child({ component: 'live-status-consumer' }),
+  registry,
+  topicPrefix: env.KAFKA_TOPIC_PREFIX,
+});
+live.catch((err: unknown) => logger.error({ err }, 'could not start the live status consumer'));
+
 if (env.OUTBOX_RELAY_ENABLED) relay.start();
 sweeper.start();
 await app.listen({ port: env.PORT, host: env.HOST });
@@ -94,6 +105,7 @@ onShutdown(
     () => sweeper.stop(),
     // Stops accepting, then waits for requests in flight: an upload that is streaming finishes and is recorded.
     () => app.close(),
+    async () => (await live.catch(() => undefined))?.stop(),
     // The last writer of the outbox gone: the batch in flight is marked sent; the rest waits for the next relay.
     () => relay.stop(),
     () => admin.disconnect(),

@@ -21,6 +21,7 @@ export const placeholderConfig: AppConfig = {
   quotas: { streamingUploads: 2, openDirectUploads: 5, unfinishedVideos: 20, dailyUploadBytes: 50 * 1024 ** 3 },
   maxConcurrentUploads: 32,
   uploadIdleTimeoutMs: 30_000,
+  live: { maxSubscribers: 1000, heartbeatMs: 15_000, resyncMs: 30_000 },
 };
 
 /** An app on clients that point nowhere: enough for inject() on routes that touch no dependency. */

@@ -1,5 +1,5 @@
 // The upload API's own metrics, on the process registry from @reelforge/observability.
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type UploadPath = 'api' | 'direct';
 
@@ -32,4 +32,16 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
       registers: [registry],
     }),
   };
+}
+
+/** Live status streams open on this instance, read when scraped. */
+export function liveSubscribersGauge(registry: Registry, count: () => number): Gauge {
+  return new Gauge({
+    name: 'reelforge_live_status_subscribers',
+    help: 'Open live status streams (GET /v1/videos/:id/events) on this instance',
+    registers: [registry],
+    collect() {
+      this.set(count());
+    },
+  });
 }
