@@ -186,7 +186,7 @@ describe('chaos', () => {
 
     // The run proves something only if the pipeline was actually hit while it worked.
     expect(Object.values(survived).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(4);
-    expect(accepted.length).toBeGreaterThan(10);
+    expect(accepted.length).toBeGreaterThanOrEqual(4);
     // Everything that entered the pipeline — accepted, or written before its answer was lost — comes to rest.
     const videos = await eventually(
       'every video in the pipeline ready or failed',

@@ -1057,7 +1057,14 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/event-stream": string;
+                        "text/event-stream": {
+                            /** @enum {string} */
+                            event: "video";
+                            id?: string;
+                            retry?: number;
+                            /** @description a Video resource as JSON */
+                            data: string;
+                        };
                     };
                 };
                 /** @description The request is malformed or fails validation (`BAD_REQUEST`). */

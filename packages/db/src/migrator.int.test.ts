@@ -77,9 +77,9 @@ describe('migrations', () => {
 
     const none = await migrateToNone(db);
     expect(none.map((s) => s.name)).toEqual([
-      '0009_launch_capacity',
-      '0010_video_views',
       '0011_job_token',
+      '0010_video_views',
+      '0009_launch_capacity',
       '0008_upload_quotas',
       '0007_upload_expiry_index',
       '0006_engagement',

@@ -22,6 +22,8 @@ describe('upload-api env', () => {
       cdnBaseUrl: undefined,
       readUrlTtlSec: 3600,
       playbackSession: { secrets: ['s'.repeat(32)], ttlSec: 4 * 3600 },
+      playbackTokenSecrets: undefined,
+      live: { heartbeatMs: 15_000, maxSubscribers: 1000, resyncMs: 30_000 },
       maxUploadBytes: 20 * 1024 ** 3,
       directUploadTtlSec: 86400,
       bodyLimitBytes: 65536,

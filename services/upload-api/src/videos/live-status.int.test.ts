@@ -156,7 +156,7 @@ describe('live status', () => {
     const over = (await open(id)) as Response;
     expect([over.status, ((await over.json()) as { code: string }).code]).toEqual([503, 'SERVER_BUSY']);
     streams[0]?.close();
-    await expect.poll(() => h.app.liveStatus.subscribers).toBe(2);
+    await expect.poll(() => h.app.liveStatus.subscribers, { timeout: 15_000 }).toBe(2);
     const next = (await open(id)) as Stream;
     await expect.poll(() => next.events.length).toBe(1);
     for (const s of [...streams, next]) s.close();

@@ -19,6 +19,15 @@ export const EVENT_STREAM_DESCRIPTION =
   'a video already there). Comment lines (`: ping`) keep idle connections open. A reconnecting client needs no ' +
   '`Last-Event-ID`: every stream starts with the current state.';
 
+const VideoStatusEvent = z
+  .object({
+    event: z.literal('video'),
+    id: z.string().regex(/^\d+$/).optional(),
+    retry: z.number().int().optional(),
+    data: z.string().meta({ contentMediaType: 'application/json', description: 'a Video resource as JSON' }),
+  })
+  .meta({ title: 'VideoStatusEvent' });
+
 export const videoEventsRoutes: FastifyPluginAsyncZod<VideoEventsRoutesOptions> = async (app, opts) => {
   app.addHook('preClose', () => opts.live.close());
 
@@ -35,7 +44,9 @@ export const videoEventsRoutes: FastifyPluginAsyncZod<VideoEventsRoutesOptions> 
         response: {
           200: {
             description: 'The event stream; it ends after `ready` or `failed`.',
-            content: { 'text/event-stream': { schema: z.string() } },
+            // One schema per event, as SSE clients and contract fuzzers read the stream: an `event: video` whose `data`
+            // is a Video resource as JSON.
+            content: { 'text/event-stream': { schema: VideoStatusEvent } },
           },
           ...problemResponses(400, 401, 404, 429, 503),
         },
