@@ -80,10 +80,22 @@ const config = async () =>
     uploads?: Record<string, { id: string }>;
   };
 
-/** Part numbers of the PUTs a CLI run sent to storage (presigned part URLs carry `partNumber`). */
-async function partPuts(fetchLog: string): Promise<number[]> {
-  const lines = (await readFile(fetchLog, 'utf8').catch(() => '')).split('\n').filter((l) => l.startsWith('PUT '));
-  return lines.map((l) => Number(new URL(l.slice(4)).searchParams.get('partNumber'))).sort((a, b) => a - b);
+async function fetchLog(path: string): Promise<string[]> {
+  return (await readFile(path, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+}
+
+/** Part numbers of the PUTs a CLI run sent to storage (presigned part URLs carry `partNumber`), in order. */
+async function partPuts(path: string): Promise<number[]> {
+  return (await fetchLog(path))
+    .filter((l) => l.startsWith('PUT '))
+    .map((l) => Number(new URL(l.slice(4)).searchParams.get('partNumber')))
+    .sort((a, b) => a - b);
+}
+
+interface UploadState {
+  partCount: number;
+  uploadedParts: { partNumber: number; bytes: number }[];
+  missingParts: { partNumber: number }[];
 }
 
 describe('./reelforge API commands', () => {
@@ -169,29 +181,36 @@ describe('./reelforge API commands', () => {
 
     const uploadId = (await config()).uploads?.[big]?.id as string;
     expect(uploadId).toBeTruthy();
-    // What storage holds now, as the API reads it from S3.
+    // What storage holds after the kill, as the API reads it from S3. A PUT whose body had left before the kill may
+    // still land after this, so the resume's own view is what its PUTs are checked against.
     const token = (await config()).token as string;
-    const before = (await (
-      await fetch(`${pipeline.apiUrl}/v1/uploads/${uploadId}`, { headers: { authorization: `Bearer ${token}` } })
-    ).json()) as {
-      partCount: number;
-      uploadedParts: { partNumber: number; bytes: number }[];
-      missingParts: { partNumber: number }[];
-    };
+    const read = await fetch(`${pipeline.apiUrl}/v1/uploads/${uploadId}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const before = (await read.json()) as UploadState;
     const held = before.uploadedParts.map((p) => p.partNumber);
     expect(held.length).toBeGreaterThan(0);
     expect(held.length).toBeLessThan(before.partCount);
-    expect((await partPuts(firstLog)).length).toBeGreaterThanOrEqual(held.length);
+    expect(await partPuts(firstLog)).toEqual(expect.arrayContaining(held));
 
     const secondLog = join(dir, 'second.log');
     const resumed = await cli(['upload', big, '--resume', '--json'], { fetchLog: secondLog });
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ id: uploadId, title: 'resumed' });
-    expect(await partPuts(secondLog)).toEqual(before.missingParts.map((p) => p.partNumber));
-    expect((await partPuts(secondLog)).some((n) => held.includes(n))).toBe(false);
+
+    const seen = (await fetchLog(secondLog)).find((l) =>
+      l.startsWith(`JSON ${pipeline.apiUrl}/v1/uploads/${uploadId} `),
+    );
+    const atResume = JSON.parse((seen as string).split(' ').slice(2).join(' ')) as UploadState;
+    const sent = await partPuts(secondLog);
+    // Exactly the parts storage lacked when the resume asked: none of the finished ones again, each missing one once.
+    expect(sent).toEqual(atResume.missingParts.map((p) => p.partNumber));
+    expect(sent.some((n) => held.includes(n))).toBe(false);
+    expect(atResume.uploadedParts.map((p) => p.partNumber)).toEqual(expect.arrayContaining(held));
+    expect(sent.length + atResume.uploadedParts.length).toBe(before.partCount);
     // Its first line counts what storage already held.
+    const heldBytes = atResume.uploadedParts.reduce((n, p) => n + p.bytes, 0);
     const firstLine = resumed.stderr.split('\n')[0] as string;
-    const heldBytes = before.uploadedParts.reduce((n, p) => n + p.bytes, 0);
     expect(Number(/^upload: (\d+)%/.exec(firstLine)?.[1])).toBe(Math.floor((heldBytes / (await stat(big)).size) * 100));
     expect((await config()).uploads?.[big]).toBeUndefined();
   });

@@ -1,14 +1,19 @@
-// Loaded into a CLI under test with `node --import`: appends `METHOD url` of every fetch it sends to $FETCH_LOG, so
-// a test counts the part PUTs a real CLI process made without changing the CLI.
+// Loaded into a CLI under test with `node --import`: appends to $FETCH_LOG a `METHOD url` line for every fetch it
+// sends and a `JSON url body` line for every JSON answer to a GET, so a test sees what a real CLI process sent and
+// what it was told (which parts a resume found in storage) without changing the CLI.
 import { appendFileSync } from 'node:fs';
 
 const log = process.env.FETCH_LOG;
 const send = globalThis.fetch;
 if (log) {
-  globalThis.fetch = (input, init) => {
+  globalThis.fetch = async (input, init) => {
     const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
     const url = input instanceof Request ? input.url : String(input);
     appendFileSync(log, `${method} ${url}\n`);
-    return send(input, init);
+    const res = await send(input, init);
+    if (method === 'GET' && res.headers.get('content-type')?.startsWith('application/json')) {
+      appendFileSync(log, `JSON ${url} ${JSON.stringify(await res.clone().json())}\n`);
+    }
+    return res;
   };
 }
