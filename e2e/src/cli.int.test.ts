@@ -13,7 +13,7 @@ import { Pipeline } from './pipeline.stack.js';
 import { repoRoot } from './service.process.js';
 
 const cliEntry = join(repoRoot, 'infra/local/dist/main.js');
-const recorder = join(repoRoot, 'e2e/src/fetch-recorder.preload.ts');
+const recorder = join(repoRoot, 'e2e/src/fetch-recorder.preload.mjs');
 const ANSI = '\x1b[';
 
 let pipeline: Pipeline;

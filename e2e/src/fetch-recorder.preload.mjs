@@ -1,6 +1,7 @@
 // Loaded into a CLI under test with `node --import`: appends to $FETCH_LOG a `METHOD url` line for every fetch it
 // sends and a `JSON url body` line for every JSON answer to a GET, so a test sees what a real CLI process sent and
 // what it was told (which parts a resume found in storage) without changing the CLI.
+// Plain JavaScript so any Node the wrapper accepts (22+) loads it without type stripping.
 import { appendFileSync } from 'node:fs';
 
 const log = process.env.FETCH_LOG;
