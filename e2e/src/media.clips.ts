@@ -48,13 +48,13 @@ export const audioOnlyMp4 = (seconds: number) =>
   ffmpeg(['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-c:a', 'aac', '-f', 'mp4'], 'audio.mp4');
 
 /**
- * Lossless H.264 of a noisy pattern: ~20 MB for two seconds of 640x360, so a direct upload has several 5 MiB parts
- * while its transcode stays short.
+ * Lossless H.264 of a noisy pattern: ~10 MB a second of 640x360, so a direct upload has several 5 MiB parts while
+ * its transcode stays short.
  */
-export const bigClip = () =>
+export const bigClip = (seconds = 2) =>
   ffmpeg(
     [
-      ...['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=2,noise=alls=60:allf=t'],
+      ...['-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=25:duration=${seconds},noise=alls=60:allf=t`],
       ...['-c:v', 'libx264', '-preset', 'ultrafast', '-qp', '0', '-pix_fmt', 'yuv420p'],
     ],
     'big.mp4',

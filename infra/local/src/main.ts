@@ -74,6 +74,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Red on a terminal; a plain line on a pipe, where scripts read it.
+const fail = (line: string) => process.stderr.write(process.stderr.isTTY ? `\x1b[1;31m${line}\x1b[0m\n` : `${line}\n`);
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
@@ -82,10 +85,10 @@ main(process.argv.slice(2)).then(
       process.exit(err.exitCode);
     }
     if (err instanceof ReelforgeError) {
-      process.stderr.write(`\x1b[1;31mreelforge: ${err.code}: ${err.message}\x1b[0m\n`);
+      fail(`reelforge: ${err.code}: ${err.message}`);
       process.exit(1);
     }
-    process.stderr.write(`\x1b[1;31mreelforge: ${err instanceof Error ? err.message : String(err)}\x1b[0m\n`);
+    fail(`reelforge: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },
 );

@@ -26,18 +26,25 @@ function reporter(label: string, unit: 'bytes' | 'percent') {
       )
     : undefined;
   const started = Date.now();
-  let lastLine = -1;
+  // The rate counts this run's bytes only: a resumed upload starts with the parts storage already held.
+  let first: number | undefined;
+  let lastLine = '';
   const mb = (n: number) => (n / 1e6).toFixed(1);
   return {
     start(total: number, value: number, payload: Record<string, string> = {}) {
+      first ??= value;
       bar?.start(total, value, { done: mb(value), size: mb(total), rate: '0.0', ...payload });
     },
     update(value: number, total: number, payload: Record<string, string> = {}) {
-      const rate = unit === 'bytes' ? mb((value / Math.max(1, Date.now() - started)) * 1000) : '';
+      if (first === undefined) this.start(total, value, payload);
+      const sent = value - (first ?? 0);
+      const rate = unit === 'bytes' ? mb((sent / Math.max(1, Date.now() - started)) * 1000) : '';
       if (bar) return bar.update(value, { done: mb(value), size: mb(total), rate, ...payload });
+      // One line per percent (and per status while transcoding), not one per callback.
       const pct = Math.floor((value / Math.max(1, total)) * 100);
-      if (pct === lastLine) return;
-      lastLine = pct;
+      const key = `${pct} ${payload.status ?? ''}`;
+      if (key === lastLine) return;
+      lastLine = key;
       process.stderr.write(
         unit === 'bytes'
           ? `${label}: ${pct}% (${mb(value)}/${mb(total)} MB, ${rate} MB/s)\n`
@@ -93,7 +100,6 @@ export async function uploadCommand(argv: string[]): Promise<number> {
           c.uploads = { ...c.uploads, [key]: { id: u.id, bytes: u.bytes, apiUrl: apiUrl(values.api) } };
         }),
       onProgress: (p) => {
-        if (p.partsDone === 0 || !resumeId) bytes.start(p.totalBytes, p.sentBytes);
         bytes.update(p.sentBytes, p.totalBytes);
       },
     });
