@@ -20,6 +20,7 @@ export * from './database.js';
 export * from './db.client.js';
 export * from './job.repository.js';
 export * from './job.state.js';
+export * from './like.repository.js';
 export * from './migrator.js';
 export * from './mysql.errors.js';
 export * from './outbox.repository.js';

@@ -10,6 +10,7 @@ import * as outbox from './migrations/0005-outbox.migration.js';
 import * as engagement from './migrations/0006-engagement.migration.js';
 import * as uploadExpiryIndex from './migrations/0007-upload-expiry-index.migration.js';
 import * as uploadQuotas from './migrations/0008-upload-quotas.migration.js';
+import * as viewer from './migrations/0009-viewer.migration.js';
 
 /** Every migration, by the name recorded in `kysely_migration`. Names sort in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -21,6 +22,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006_engagement': engagement,
   '0007_upload_expiry_index': uploadExpiryIndex,
   '0008_upload_quotas': uploadQuotas,
+  '0009_viewer': viewer,
 };
 
 export interface MigrationStep {

@@ -20,6 +20,9 @@ export const placeholderConfig: AppConfig = {
   quotas: { streamingUploads: 2, openDirectUploads: 5, unfinishedVideos: 20, dailyUploadBytes: 50 * 1024 ** 3 },
   maxConcurrentUploads: 32,
   uploadIdleTimeoutMs: 30_000,
+  cache: { keyPrefix: 'openapi:', ttlSec: 30 },
+  // The default, which the trending route's description names.
+  trendingWindowSec: 72 * 3600,
 };
 
 /** An app on clients that point nowhere: enough for inject() on routes that touch no dependency. */

@@ -57,7 +57,7 @@ export const Video = z
         "Players' `view_complete` events for this video, each event_id counted once. Counted when the engagement " +
           'lake writes them, so they trail the events by up to its flush interval (about a minute by default).',
       ),
-    likes: z.number().int().min(0).describe('`like` events less `unlike` events, counted like views; never below 0.'),
+    likes: z.number().int().min(0).describe('How many users like it (`PUT /v1/videos/{id}/like`).'),
     error: z.object({ code: z.string(), message: z.string() }).optional().describe('Present when status is failed.'),
     hls: z
       .url()
