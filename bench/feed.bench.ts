@@ -258,8 +258,10 @@ async function main() {
         .map((l) => l.toFixed(2))
         .join(' ')} · ${ROUNDS} rounds × ${SECONDS} s, ${CONNECTIONS} connections, ${VIDEOS} videos\n`,
   );
-  console.log('| read | side | req/s | p50 ms | p99 ms | CPU s (API+MariaDB+Redis) / wall s | errors |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log(
+    '| read | side | req/s | p50 ms | p99 ms | CPU s (API+MariaDB+Redis) / wall s | CPU ms per request | errors |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   const verdicts: string[] = [];
   for (const target of Object.keys(targets)) {
     const row = (side: string) => {
@@ -280,7 +282,8 @@ async function main() {
       ['uncached', u],
     ] as const) {
       console.log(
-        `| ${target} | ${side} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpu.toFixed(1)} / ${r.wall.toFixed(1)} | ${r.errors} |`,
+        `| ${target} | ${side} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpu.toFixed(1)} / ${r.wall.toFixed(1)} | ` +
+          `${((r.cpu * 1000) / (r.rps * r.wall)).toFixed(2)} | ${r.errors} |`,
       );
     }
     const speedup = c.rps / u.rps;
