@@ -132,7 +132,7 @@ describe('GET /v1/feed', () => {
 
   it('pages newest first with opaque cursors, and refuses malformed paging', async () => {
     const carol = await register(h.app, 'carol@example.com');
-    const mine = [];
+    const mine: string[] = [];
     for (const title of ['c1', 'c2', 'c3']) mine.push(await readyVideo(carol.userId, { title }));
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -156,9 +156,9 @@ describe('GET /v1/feed', () => {
 describe('GET /v1/feed/trending', () => {
   it('ranks videos ready within the window by views + 3 × likes, pages them, and leaves older ones out', async () => {
     const dan = await register(h.app, 'dan@example.com');
-    const [low, mid, top, old] = await Promise.all(
+    const [low, mid, top, old] = (await Promise.all(
       ['low', 'mid', 'top', 'old'].map((title) => readyVideo(dan.userId, { title })),
-    );
+    )) as [string, string, string, string];
     await h.db
       .insertInto('videoEngagement')
       .values([
