@@ -129,7 +129,7 @@ async function seed(url: string): Promise<string> {
       .execute();
     await db
       .insertInto('videoEngagement')
-      .values({ videoId: id, views: i * 7, likes: 0 })
+      .values({ videoId: id, views: i * 7 })
       .execute();
     await db
       .insertInto('videoLikes')

@@ -50,7 +50,8 @@ export class Cache extends Construct {
     Validations.of(this.group).acknowledge(
       {
         id: 'AwsSolutions-AEC5',
-        reason: 'The port is no secret worth hiding: only the upload API security group can reach the isolated subnets.',
+        reason:
+          'The port is no secret worth hiding: only the upload API security group can reach the isolated subnets.',
       },
       {
         id: 'AwsSolutions-AEC6',
@@ -60,7 +61,12 @@ export class Cache extends Construct {
       },
       ...(props.multiAz
         ? []
-        : [{ id: 'AwsSolutions-AEC4', reason: 'A lost cache node only costs misses; set -c cacheMultiAz=true to keep a replica.' }]),
+        : [
+            {
+              id: 'AwsSolutions-AEC4',
+              reason: 'A lost cache node only costs misses; set -c cacheMultiAz=true to keep a replica.',
+            },
+          ]),
     );
   }
 

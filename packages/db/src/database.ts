@@ -100,15 +100,11 @@ export interface OutboxTable {
   lastError: string | null;
 }
 
-/**
- * Per-video engagement counts: written by events-lake as it makes chunks durable, read by the upload-api (views only:
- * likes are rows of video_likes).
- */
+/** Per-video view counts: written by events-lake as it makes chunks durable, read by the upload-api. */
 export interface VideoEngagementTable {
   videoId: string;
   /** BIGINT UNSIGNED: mysql2 gives numbers up to 2^53 and strings beyond. */
   views: number | string;
-  likes: number | string;
   updatedAt: Generated<Date>;
 }
 

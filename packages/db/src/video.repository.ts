@@ -146,18 +146,15 @@ export class VideoRepository {
     return row ?? null;
   }
 
-  /**
-   * The lake's counts (table video_engagement) of each of `ids` that has any; a video nobody watched has no row. Its
-   * `likes` are like events less unlike events as players sent them; the API shows users' likes (LikeRepository).
-   */
-  async engagementOf(ids: readonly string[], tx?: Transaction<Database>): Promise<Map<string, Engagement>> {
+  /** The views the lake counted (table video_engagement) of each of `ids` that has any; unwatched ones are absent. */
+  async viewsOf(ids: readonly string[], tx?: Transaction<Database>): Promise<Map<string, number>> {
     if (ids.length === 0) return new Map();
     const rows = await (tx ?? this.db)
       .selectFrom('videoEngagement')
-      .select(['videoId', 'views', 'likes'])
+      .select(['videoId', 'views'])
       .where('videoId', 'in', ids)
       .execute();
-    return new Map(rows.map((r) => [r.videoId, { views: Number(r.views), likes: Number(r.likes) }]));
+    return new Map(rows.map((r) => [r.videoId, Number(r.views)]));
   }
 
   /** Newest first. Keyset pagination: a page is stable however many videos are added in front of it. */

@@ -10,9 +10,8 @@ const videoB = '7c0e4a52-1d3f-4c53-9a3e-8f0f3c1f2a22';
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Kysely<Database>;
 
-/** The video's counts as the read API shows them (zeros for a video nobody watched). */
-const countsOf = async (id: string) =>
-  (await new VideoRepository(db).engagementOf([id])).get(id) ?? { views: 0, likes: 0 };
+/** The video's views as the read API shows them (0 for a video nobody watched). */
+const viewsOf = async (id: string) => (await new VideoRepository(db).viewsOf([id])).get(id) ?? 0;
 let registry: ChunkRegistry;
 
 beforeAll(async () => {
@@ -42,8 +41,8 @@ describe('ChunkRegistry', () => {
     await registry.claim('t', 2, 0n, 9n, 10);
     await registry.claim('t', 2, 10n, 19n, 10);
     const first = [
-      { videoId: videoA, views: 3, likes: 1 },
-      { videoId: videoB, views: 0, likes: 2 },
+      { videoId: videoA, views: 3 },
+      { videoId: videoB, views: 1 },
     ];
     const results = await Promise.all([
       registry.applyCounts('t', 2, 0n, first),
@@ -51,28 +50,11 @@ describe('ChunkRegistry', () => {
       registry.applyCounts('t', 2, 0n, first),
     ]);
     expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await registry.applyCounts('t', 2, 10n, [{ videoId: videoA, views: 2, likes: 0 }])).toBe(true);
-    expect(await registry.applyCounts('t', 2, 10n, [{ videoId: videoA, views: 2, likes: 0 }])).toBe(false);
-    expect(await countsOf(videoA)).toEqual({ views: 5, likes: 1 });
-    expect(await countsOf(videoB)).toEqual({ views: 0, likes: 2 });
-    expect(await countsOf('00000000-0000-4000-8000-000000000000')).toEqual({ views: 0, likes: 0 });
-  });
-
-  it('takes likes back, never below zero', async () => {
-    const video = crypto.randomUUID();
-    await registry.claim('t', 3, 0n, 9n, 10);
-    await registry.claim('t', 3, 10n, 19n, 10);
-    await registry.claim('t', 3, 20n, 29n, 10);
-    await registry.applyCounts('t', 3, 0n, [{ videoId: video, views: 1, likes: 3 }]);
-    await registry.applyCounts('t', 3, 10n, [{ videoId: video, views: 0, likes: -1 }]);
-    expect(await countsOf(video)).toEqual({ views: 1, likes: 2 });
-    await registry.applyCounts('t', 3, 20n, [{ videoId: video, views: 2, likes: -5 }]);
-    expect(await countsOf(video)).toEqual({ views: 3, likes: 0 });
-    // A first chunk for a video that only takes likes back creates its row at zero.
-    const other = crypto.randomUUID();
-    await registry.claim('t', 4, 0n, 0n, 1);
-    await registry.applyCounts('t', 4, 0n, [{ videoId: other, views: 0, likes: -1 }]);
-    expect(await countsOf(other)).toEqual({ views: 0, likes: 0 });
+    expect(await registry.applyCounts('t', 2, 10n, [{ videoId: videoA, views: 2 }])).toBe(true);
+    expect(await registry.applyCounts('t', 2, 10n, [{ videoId: videoA, views: 2 }])).toBe(false);
+    expect(await viewsOf(videoA)).toBe(5);
+    expect(await viewsOf(videoB)).toBe(1);
+    expect(await viewsOf('00000000-0000-4000-8000-000000000000')).toBe(0);
   });
 
   it('refuses to count a chunk that was never registered', async () => {

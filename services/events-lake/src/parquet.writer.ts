@@ -30,8 +30,6 @@ export interface ParquetFile {
 export interface VideoCounts {
   videoId: string;
   views: number;
-  /** Likes minus unlikes in the chunk: negative when more were taken back than given. */
-  likes: number;
 }
 
 export interface WrittenChunk {
@@ -66,8 +64,11 @@ export const LAKE_COLUMNS = [
   'kafka_offset',
 ] as const;
 
-/** Which events move the counters on the video resource: a view is a completed view; an unlike takes a like back. */
-export const COUNTED = { views: 'view_complete', likes: 'like', unlikes: 'unlike' } as const;
+/**
+ * Which events move the counters on the video resource: a view is a completed view. Likes are not counted here: they
+ * are users' rows in MySQL (video_likes), and the lake only records their changes.
+ */
+export const COUNTED = { views: 'view_complete' } as const;
 
 // A JSON merge patch that deletes every field the V1 contract names: what is left of an event is its extras.
 const REMOVE_KNOWN = JSON.stringify({
@@ -204,18 +205,14 @@ export class ParquetChunkWriter {
 
       const counts = await connection.runAndReadAll(`
         SELECT content_id AS video_id,
-               count(*) FILTER (WHERE event_type = '${COUNTED.views}') AS views,
-               count(*) FILTER (WHERE event_type = '${COUNTED.likes}')
-                 - count(*) FILTER (WHERE event_type = '${COUNTED.unlikes}') AS likes
-        FROM events GROUP BY content_id HAVING views > 0 OR likes <> 0 ORDER BY content_id`);
+               count(*) FILTER (WHERE event_type = '${COUNTED.views}') AS views
+        FROM events GROUP BY content_id HAVING views > 0 ORDER BY content_id`);
       await connection.run(
         `CREATE OR REPLACE TABLE ${windowTable(partition, chunk.last + 1n)} AS SELECT DISTINCT event_id FROM candidates`,
       );
       return {
         files,
-        counts: counts
-          .getRowObjectsJS()
-          .map((c) => ({ videoId: String(c.video_id), views: Number(c.views), likes: Number(c.likes) })),
+        counts: counts.getRowObjectsJS().map((c) => ({ videoId: String(c.video_id), views: Number(c.views) })),
         duplicates: readable - kept,
         invalid: chunk.records.length - readable,
         cleanup,

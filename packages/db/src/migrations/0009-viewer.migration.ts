@@ -1,5 +1,6 @@
 // The viewer side: users' display names (shown on feeds instead of anything about their account), one row per user
-// and liked video (the like count is the number of rows), and the indexes the public feeds read by.
+// and liked video (the like count is the number of rows, so the lake's count of like events goes), and the indexes
+// the public feeds read by.
 import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -21,6 +22,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       CONSTRAINT video_likes_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
     ) ENGINE=InnoDB
   `.execute(db);
+  await sql`ALTER TABLE video_engagement DROP COLUMN likes`.execute(db);
   // GET /v1/feed: public ready videos, newest first, by (created_at, id) keyset cursors.
   await sql`CREATE INDEX videos_feed_idx ON videos (visibility, status, created_at DESC, id DESC)`.execute(db);
   // GET /v1/feed/trending: public ready videos that became ready within the window; and the feed cache's version.
@@ -30,6 +32,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP INDEX videos_trending_idx ON videos`.execute(db);
   await sql`DROP INDEX videos_feed_idx ON videos`.execute(db);
+  await sql`ALTER TABLE video_engagement ADD COLUMN likes BIGINT UNSIGNED NOT NULL DEFAULT 0 AFTER views`.execute(db);
   await sql`DROP TABLE IF EXISTS video_likes`.execute(db);
   await sql`ALTER TABLE users DROP COLUMN display_name`.execute(db);
 }

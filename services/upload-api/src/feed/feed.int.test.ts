@@ -162,10 +162,10 @@ describe('GET /v1/feed/trending', () => {
     await h.db
       .insertInto('videoEngagement')
       .values([
-        { videoId: low, views: 1_000_001, likes: 0 },
-        { videoId: mid, views: 1_000_000, likes: 0 },
-        { videoId: top, views: 999_999, likes: 0 },
-        { videoId: old, views: 5_000_000, likes: 0 },
+        { videoId: low, views: 1_000_001 },
+        { videoId: mid, views: 1_000_000 },
+        { videoId: top, views: 999_999 },
+        { videoId: old, views: 5_000_000 },
       ])
       .execute();
     // One like is worth three views: 999_999 + 3 beats 1_000_001.

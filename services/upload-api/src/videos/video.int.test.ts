@@ -78,11 +78,11 @@ describe('visibility', () => {
 });
 
 describe('engagement', () => {
-  it("shows the views the lake counted and users' likes (not the lake's like events), 0 when none, in a page too", async () => {
+  it("shows the views the lake counted and users' likes, 0 when none, in a page too", async () => {
     const dave = await register(h.app, 'dave@example.com');
     const watched = await uploadAs(dave.auth, 'watched');
     const unwatched = await uploadAs(dave.auth, 'unwatched');
-    await h.db.insertInto('videoEngagement').values({ videoId: watched, views: 12, likes: 7 }).execute();
+    await h.db.insertInto('videoEngagement').values({ videoId: watched, views: 12 }).execute();
     for (const user of [dave, await register(h.app, 'erin@example.com')]) {
       await h.db.insertInto('videoLikes').values({ videoId: watched, userId: user.userId }).execute();
     }

@@ -37,11 +37,11 @@ export class VideoService {
   /** One query for the views of all of them and one for their likes. */
   async presentAll(videos: Video[]): Promise<VideoResource[]> {
     const ids = videos.map((v) => v.id);
-    const [views, likes] = await Promise.all([this.deps.videos.engagementOf(ids), this.deps.likes.countsOf(ids)]);
+    const [views, likes] = await Promise.all([this.deps.videos.viewsOf(ids), this.deps.likes.countsOf(ids)]);
     return Promise.all(
       videos.map(async (video) => {
         const renditions = video.status === 'ready' ? await this.deps.renditions.listForVideo(video.id) : [];
-        const engagement = { views: views.get(video.id)?.views ?? 0, likes: likes.get(video.id) ?? 0 };
+        const engagement = { views: views.get(video.id) ?? 0, likes: likes.get(video.id) ?? 0 };
         return presentVideo(video, renditions, engagement, this.deps.links(video), [
           this.deps.rawBucket,
           this.deps.processedBucket,
