@@ -160,7 +160,7 @@ try {
   const ownerId = randomUUID();
   await db
     .insertInto('users')
-    .values({ id: ownerId, email: `${ownerId}@bench`, passwordHash: 'x', createdAt: new Date() })
+    .values({ id: ownerId, email: `${ownerId}@bench`, passwordHash: 'x', displayName: 'bench', createdAt: new Date() })
     .execute();
 
   // --- pipeline: the service process ----------------------------------------------------------------------------

@@ -36,6 +36,7 @@ const variants: Record<string, [Record<string, unknown>, string?]> = {
       kafkaSasl: 'aws-msk-iam',
       kafkaClusterArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/shared/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2',
       dbMultiAz: 'true',
+      cacheMultiAz: 'true',
       retainData: 'false',
       uploadCorsOrigins: 'https://app.example.com',
     },

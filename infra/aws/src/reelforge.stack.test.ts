@@ -390,6 +390,26 @@ describe('ECS', () => {
     });
   });
 
+  it('gives upload-api (alone) a TLS Valkey cache in the isolated subnets, as REDIS_URL', () => {
+    s.template.resourceCountIs('AWS::ElastiCache::ReplicationGroup', 1);
+    s.template.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      Engine: 'valkey',
+      CacheNodeType: 'cache.t4g.micro',
+      TransitEncryptionEnabled: true,
+      AtRestEncryptionEnabled: true,
+    });
+    const [groupId] = Object.keys(s.template.findResources('AWS::ElastiCache::ReplicationGroup'));
+    const env = (name: 'upload-api' | 'dispatcher' | 'completion') =>
+      containerEnv(s.json, s.stack.services[name].taskDefinition);
+    expect(JSON.stringify(env('upload-api').REDIS_URL)).toContain(`${groupId}`);
+    expect(JSON.stringify(env('upload-api').REDIS_URL)).toContain('rediss://');
+    expect(env('dispatcher').REDIS_URL).toBeUndefined();
+    const ingress = Object.values(s.template.findResources('AWS::EC2::SecurityGroupIngress')).filter(
+      (r) => r.Properties.FromPort === 6379,
+    );
+    expect(ingress).toHaveLength(1);
+  });
+
   it('puts upload-api behind the ALB, health-checked on /healthz of its port', () => {
     expect(HEALTH_CHECK_PATH).toBe('/healthz');
     s.template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1);

@@ -9,6 +9,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ApiEndpoint } from './api-endpoint.construct.js';
+import { Cache } from './cache.construct.js';
 import { Cdn } from './cdn.construct.js';
 import { DATABASE_NAME, Database } from './database.construct.js';
 import { Kafka } from './kafka.construct.js';
@@ -89,6 +90,12 @@ export class ReelforgeStack extends Stack {
       multiAz: s.dbMultiAz,
       backupRetentionDays: s.dbBackupRetentionDays,
       retainData: s.retainData,
+    });
+    const cache = new Cache(this, 'Cache', {
+      vpc,
+      prefix: s.prefix,
+      nodeType: s.cacheNodeType,
+      multiAz: s.cacheMultiAz,
     });
     const kafka = new Kafka(this, 'Kafka', {
       vpc,
@@ -193,6 +200,7 @@ export class ReelforgeStack extends Stack {
           CDN_BASE_URL: cdn.baseUrl,
           CDN_ACCESS_STORE_ARN: cdn.accessStore.keyValueStoreArn,
           CDN_DISTRIBUTION_ID: cdn.distribution.distributionId,
+          REDIS_URL: cache.url,
           MAX_UPLOAD_BYTES: maxInputBytes,
           // The ALB appends the client's address to X-Forwarded-For.
           TRUST_PROXY_HOPS: '1',
@@ -240,6 +248,7 @@ export class ReelforgeStack extends Stack {
     };
     this.transcoder.grantLaunch(this.services.dispatcher.taskDefinition.taskRole);
     cdn.grantAccessWriter(this.services['upload-api'].taskDefinition.taskRole);
+    cache.allowFrom(this.services['upload-api'].service);
 
     const api = new ApiEndpoint(this, 'Api', {
       vpc,

@@ -29,6 +29,8 @@ describe('settingsFromContext', () => {
       dbInstanceClass: 't4g.small',
       dbAllocatedStorageGiB: 20,
       dbMultiAz: false,
+      cacheNodeType: 't4g.micro',
+      cacheMultiAz: false,
       dbBackupRetentionDays: 7,
       kafkaSsl: false,
       kafkaSasl: 'none',

@@ -64,6 +64,12 @@ export const DeploySettings = z
     dbAllocatedStorageGiB: count(20, 16384, 20),
     dbMultiAz: envBool.default(false),
     dbBackupRetentionDays: count(1, 35, 7),
+    /** The upload API's cache of hot reads (ElastiCache for Valkey). */
+    cacheNodeType: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'a cache node type without the cache. prefix, e.g. t4g.micro')
+      .default('t4g.micro'),
+    cacheMultiAz: envBool.default(false),
     /** Existing brokers instead of an MSK Serverless cluster. */
     kafkaBrokers: envList.optional(),
     kafkaSsl: envBool.default(false),

@@ -1,6 +1,6 @@
 // Installs what the local stack needs, once, from the registries this project may use: Debian packages (FFmpeg,
-// MariaDB, Prometheus, Java, Maven), Kafka's and s3proxy's jars from Maven Central, moto and schemathesis from PyPI
-// (each in its own virtualenv). Cached for the next run.
+// MariaDB, Redis, Prometheus, Java, Maven), Kafka's and s3proxy's jars from Maven Central, moto and schemathesis from
+// PyPI (each in its own virtualenv). Cached for the next run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ const debianPackages: Record<string, string> = {
   mariadbd: 'mariadb-server',
   'mariadb-install-db': 'mariadb-server',
   mariadb: 'mariadb-client',
+  'redis-server': 'redis-server',
   prometheus: 'prometheus',
   promtool: 'prometheus',
   java: 'openjdk-17-jre-headless',

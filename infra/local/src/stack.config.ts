@@ -19,6 +19,7 @@ export const ports = {
   kafka: port('REELFORGE_KAFKA_PORT', 9092),
   kafkaController: port('REELFORGE_KAFKA_CONTROLLER_PORT', 9093),
   mysql: port('REELFORGE_MYSQL_PORT', 3306),
+  redis: port('REELFORGE_REDIS_PORT', 6379),
   moto: port('REELFORGE_MOTO_PORT', 4566),
   s3: port('REELFORGE_S3_PORT', 9000),
   prometheus: port('REELFORGE_PROMETHEUS_PORT', 9090),
@@ -38,6 +39,7 @@ export function stackEnv(): Record<string, string> {
   return {
     KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
     MYSQL_URL: `mysql://reelforge:reelforge@127.0.0.1:${ports.mysql}/reelforge`,
+    REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
     // Objects live in s3proxy (on disk, survives restarts); moto stays only for the ECS API.
     S3_ENDPOINT: `http://127.0.0.1:${ports.s3}`,
     S3_FORCE_PATH_STYLE: 'true',

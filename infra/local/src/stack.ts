@@ -6,13 +6,14 @@ import { kafka } from './components/kafka.component.js';
 import { mariadb } from './components/mariadb.component.js';
 import { moto } from './components/moto.component.js';
 import { prometheus, removeScrapeTarget, writeScrapeTarget } from './components/prometheus.component.js';
+import { redis } from './components/redis.component.js';
 import { s3proxy } from './components/s3proxy.component.js';
 import { ensureSchemathesis, ensureSystemPackages } from './installer.js';
 import { logFile, portOpen, running, startDetached, stopDetached, waitFor } from './process.supervisor.js';
 import { type ServiceSpec, services } from './services.js';
 import { ENV_FILE, ROOT, STATE_DIR, stackEnv } from './stack.config.js';
 
-export const components: Component[] = [kafka, mariadb, s3proxy, moto, prometheus];
+export const components: Component[] = [kafka, mariadb, redis, s3proxy, moto, prometheus];
 const log = (s: string) => process.stderr.write(`\x1b[1mreelforge\x1b[0m ${s}\n`);
 
 export function writeEnvFile(): Record<string, string> {

@@ -190,7 +190,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": components["schemas"]["CredentialsInput"];
+                    "application/json": components["schemas"]["RegisterRequestInput"];
                 };
             };
             responses: {
@@ -1122,49 +1122,387 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your account */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Me"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change your display name */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateMeRequestInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Me"];
+                    };
+                };
+                /** @description The request is malformed or fails validation (`BAD_REQUEST`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Public ready videos, newest first
+         * @description Anyone may read it; with a bearer token each item also says whether you like it.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description `nextCursor` of the previous page, as it was. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FeedPage"];
+                    };
+                };
+                /** @description The request is malformed or fails validation (`BAD_REQUEST`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feed/trending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Public videos of the trending window, most watched and liked first
+         * @description Videos that became ready within the last 72 h (TRENDING_WINDOW_SEC), ranked by score = views + 3 × likes, then newest. The first page fixes the window; later pages continue the same ranking, so a video whose score moves meanwhile may show twice or not at all.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description `nextCursor` of the previous page, as it was. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FeedPage"];
+                    };
+                };
+                /** @description The request is malformed or fails validation (`BAD_REQUEST`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/videos/{id}/like": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Like a video you can see (again: no change) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["schemas"]["VideoIdInput"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LikeState"];
+                    };
+                };
+                /** @description The request is malformed or fails validation (`BAD_REQUEST`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such video, or not yours (`NOT_FOUND`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Take your like back (none: no change) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["schemas"]["VideoIdInput"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["LikeState"];
+                    };
+                };
+                /** @description The request is malformed or fails validation (`BAD_REQUEST`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such video, or not yours (`NOT_FOUND`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        CredentialsInput: {
-            /** Format: email */
-            email: string;
-            password: string;
-        };
-        TokenResponseInput: {
-            /** @description A JWT to send as `Authorization: Bearer <token>`. */
-            token: string;
-            expiresInSec: number;
-        };
-        PlaybackSessionInput: {
-            /** @description Send as `Authorization: Bearer {token}` with every `POST /v1/events` of this playback. It names the video, the session and the viewer; the events ingest trusts it, not the event bodies. */
-            token: string;
-            /**
-             * Format: uuid
-             * @description Put in each event's `session_id`. One session counts at most one view.
-             */
-            sessionId: string;
-            /**
-             * Format: date-time
-             * @description After this the ingest refuses the token; ask for a new session.
-             */
-            expiresAt: string;
-        };
-        ProblemInput: {
-            /** @description A URI naming the kind of problem; stable per `code`. */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @description The request path the problem happened on. */
-            instance: string;
-            /** @enum {string} */
-            code: "UNSUPPORTED_INPUT" | "NO_VIDEO_STREAM" | "CORRUPT_INPUT" | "EMPTY_INPUT" | "TOO_LARGE" | "TOO_LONG" | "TOO_MANY_PIXELS" | "TOO_MANY_STREAMS" | "UNSUPPORTED_CODEC" | "UNSUPPORTED_DIMENSIONS" | "DECODE_ERROR" | "INPUT_BUDGET_EXCEEDED" | "BAD_REQUEST" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_INVALID" | "SESSION_EXPIRED" | "QUOTA_EXCEEDED" | "REQUEST_TIMEOUT" | "UPLOAD_EXPIRED" | "PROCESSING_FAILED" | "TRANSCODE_FAILED" | "TRANSCODE_TIMEOUT" | "INTERRUPTED" | "TASK_LOST" | "LAUNCH_FAILED" | "LAUNCH_CAPACITY" | "STORAGE_ERROR" | "SERVER_BUSY" | "INTERNAL";
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-        };
         /** Format: uuid */
         VideoIdInput: string;
         VideoInput: {
@@ -1193,7 +1531,7 @@ export interface components {
             progressPct: number;
             /** @description Playback sessions of this video that sent a `view_complete` (POST /v1/videos/{id}/playback-sessions), each counted once. Counted when the engagement lake writes the events, so they trail them by up to its flush interval (about a minute by default). */
             views: number;
-            /** @description `like` events less `unlike` events, counted like views; never below 0. */
+            /** @description How many users like it (`PUT /v1/videos/{id}/like`). */
             likes: number;
             /** @description Present when status is failed. */
             error?: {
@@ -1239,6 +1577,110 @@ export interface components {
             /** @enum {string} */
             visibility?: "private" | "public";
         };
+        CredentialsInput: {
+            /** Format: email */
+            email: string;
+            password: string;
+        };
+        TokenResponseInput: {
+            /** @description A JWT to send as `Authorization: Bearer <token>`. */
+            token: string;
+            expiresInSec: number;
+        };
+        RegisterRequestInput: {
+            /** Format: email */
+            email: string;
+            password: string;
+            /** @description Shown on feeds; defaults to the email's local part. */
+            displayName?: string;
+        };
+        MeInput: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            displayName: string;
+        };
+        UpdateMeRequestInput: {
+            displayName: string;
+        };
+        FeedItemInput: {
+            id: components["schemas"]["VideoIdInput"];
+            title: string;
+            /** @description The owner's display name. */
+            ownerName: string;
+            durationSec: number | null;
+            /** @description Playback sessions of this video that sent a `view_complete` (POST /v1/videos/{id}/playback-sessions), each counted once. Counted when the engagement lake writes the events, so they trail them by up to its flush interval (about a minute by default). */
+            views: number;
+            /** @description How many users like it (`PUT /v1/videos/{id}/like`). */
+            likes: number;
+            /** @description Present when the request is signed in. */
+            likedByMe?: boolean;
+            /** Format: uri */
+            poster?: string;
+            /**
+             * Format: uri
+             * @description HLS master playlist (when ready). Its variant playlists are relative paths, so the master only plays when the processed files are served under CDN_BASE_URL; without one this is a presigned link to the file itself.
+             */
+            hls?: string;
+            renditions: {
+                name: string;
+                width: number;
+                height: number;
+                bitrateKbps: number;
+                /**
+                 * Format: uri
+                 * @description Progressive MP4 of this rendition.
+                 */
+                mp4: string;
+            }[];
+            /** @description Thumbnail sprite and the WebVTT that maps times to its tiles. */
+            storyboard?: {
+                /** Format: uri */
+                image: string;
+                /** Format: uri */
+                vtt: string;
+            };
+        };
+        FeedPageInput: {
+            items: components["schemas"]["FeedItemInput"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        LikeStateInput: {
+            videoId: components["schemas"]["VideoIdInput"];
+            /** @description How many users like it (`PUT /v1/videos/{id}/like`). */
+            likes: number;
+            likedByMe: boolean;
+        };
+        PlaybackSessionInput: {
+            /** @description Send as `Authorization: Bearer {token}` with every `POST /v1/events` of this playback. It names the video, the session and the viewer; the events ingest trusts it, not the event bodies. */
+            token: string;
+            /**
+             * Format: uuid
+             * @description Put in each event's `session_id`. One session counts at most one view.
+             */
+            sessionId: string;
+            /**
+             * Format: date-time
+             * @description After this the ingest refuses the token; ask for a new session.
+             */
+            expiresAt: string;
+        };
+        ProblemInput: {
+            /** @description A URI naming the kind of problem; stable per `code`. */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @description The request path the problem happened on. */
+            instance: string;
+            /** @enum {string} */
+            code: "UNSUPPORTED_INPUT" | "NO_VIDEO_STREAM" | "CORRUPT_INPUT" | "EMPTY_INPUT" | "TOO_LARGE" | "TOO_LONG" | "TOO_MANY_PIXELS" | "TOO_MANY_STREAMS" | "UNSUPPORTED_CODEC" | "UNSUPPORTED_DIMENSIONS" | "DECODE_ERROR" | "INPUT_BUDGET_EXCEEDED" | "BAD_REQUEST" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_INVALID" | "SESSION_EXPIRED" | "QUOTA_EXCEEDED" | "REQUEST_TIMEOUT" | "UPLOAD_EXPIRED" | "PROCESSING_FAILED" | "TRANSCODE_FAILED" | "TRANSCODE_TIMEOUT" | "INTERRUPTED" | "TASK_LOST" | "LAUNCH_FAILED" | "LAUNCH_CAPACITY" | "STORAGE_ERROR" | "SERVER_BUSY" | "INTERNAL";
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+        };
         CreateUploadRequestInput: {
             filename: string;
             bytes: number;
@@ -1272,45 +1714,6 @@ export interface components {
                 url: string;
             }[];
         };
-        Credentials: {
-            /** Format: email */
-            email: string;
-            password: string;
-        };
-        TokenResponse: {
-            /** @description A JWT to send as `Authorization: Bearer <token>`. */
-            token: string;
-            expiresInSec: number;
-        };
-        PlaybackSession: {
-            /** @description Send as `Authorization: Bearer {token}` with every `POST /v1/events` of this playback. It names the video, the session and the viewer; the events ingest trusts it, not the event bodies. */
-            token: string;
-            /**
-             * Format: uuid
-             * @description Put in each event's `session_id`. One session counts at most one view.
-             */
-            sessionId: string;
-            /**
-             * Format: date-time
-             * @description After this the ingest refuses the token; ask for a new session.
-             */
-            expiresAt: string;
-        };
-        Problem: {
-            /** @description A URI naming the kind of problem; stable per `code`. */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /** @description The request path the problem happened on. */
-            instance: string;
-            /** @enum {string} */
-            code: "UNSUPPORTED_INPUT" | "NO_VIDEO_STREAM" | "CORRUPT_INPUT" | "EMPTY_INPUT" | "TOO_LARGE" | "TOO_LONG" | "TOO_MANY_PIXELS" | "TOO_MANY_STREAMS" | "UNSUPPORTED_CODEC" | "UNSUPPORTED_DIMENSIONS" | "DECODE_ERROR" | "INPUT_BUDGET_EXCEEDED" | "BAD_REQUEST" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_INVALID" | "SESSION_EXPIRED" | "QUOTA_EXCEEDED" | "REQUEST_TIMEOUT" | "UPLOAD_EXPIRED" | "PROCESSING_FAILED" | "TRANSCODE_FAILED" | "TRANSCODE_TIMEOUT" | "INTERRUPTED" | "TASK_LOST" | "LAUNCH_FAILED" | "LAUNCH_CAPACITY" | "STORAGE_ERROR" | "SERVER_BUSY" | "INTERNAL";
-            errors?: {
-                path: string;
-                message: string;
-            }[];
-        };
         /** Format: uuid */
         VideoId: string;
         Video: {
@@ -1339,7 +1742,7 @@ export interface components {
             progressPct: number;
             /** @description Playback sessions of this video that sent a `view_complete` (POST /v1/videos/{id}/playback-sessions), each counted once. Counted when the engagement lake writes the events, so they trail them by up to its flush interval (about a minute by default). */
             views: number;
-            /** @description `like` events less `unlike` events, counted like views; never below 0. */
+            /** @description How many users like it (`PUT /v1/videos/{id}/like`). */
             likes: number;
             /** @description Present when status is failed. */
             error?: {
@@ -1384,6 +1787,110 @@ export interface components {
             description?: string;
             /** @enum {string} */
             visibility?: "private" | "public";
+        };
+        Credentials: {
+            /** Format: email */
+            email: string;
+            password: string;
+        };
+        TokenResponse: {
+            /** @description A JWT to send as `Authorization: Bearer <token>`. */
+            token: string;
+            expiresInSec: number;
+        };
+        RegisterRequest: {
+            /** Format: email */
+            email: string;
+            password: string;
+            /** @description Shown on feeds; defaults to the email's local part. */
+            displayName?: string;
+        };
+        Me: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            displayName: string;
+        };
+        UpdateMeRequest: {
+            displayName: string;
+        };
+        FeedItem: {
+            id: components["schemas"]["VideoId"];
+            title: string;
+            /** @description The owner's display name. */
+            ownerName: string;
+            durationSec: number | null;
+            /** @description Playback sessions of this video that sent a `view_complete` (POST /v1/videos/{id}/playback-sessions), each counted once. Counted when the engagement lake writes the events, so they trail them by up to its flush interval (about a minute by default). */
+            views: number;
+            /** @description How many users like it (`PUT /v1/videos/{id}/like`). */
+            likes: number;
+            /** @description Present when the request is signed in. */
+            likedByMe?: boolean;
+            /** Format: uri */
+            poster?: string;
+            /**
+             * Format: uri
+             * @description HLS master playlist (when ready). Its variant playlists are relative paths, so the master only plays when the processed files are served under CDN_BASE_URL; without one this is a presigned link to the file itself.
+             */
+            hls?: string;
+            renditions: {
+                name: string;
+                width: number;
+                height: number;
+                bitrateKbps: number;
+                /**
+                 * Format: uri
+                 * @description Progressive MP4 of this rendition.
+                 */
+                mp4: string;
+            }[];
+            /** @description Thumbnail sprite and the WebVTT that maps times to its tiles. */
+            storyboard?: {
+                /** Format: uri */
+                image: string;
+                /** Format: uri */
+                vtt: string;
+            };
+        };
+        FeedPage: {
+            items: components["schemas"]["FeedItem"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
+            nextCursor: string | null;
+        };
+        LikeState: {
+            videoId: components["schemas"]["VideoId"];
+            /** @description How many users like it (`PUT /v1/videos/{id}/like`). */
+            likes: number;
+            likedByMe: boolean;
+        };
+        PlaybackSession: {
+            /** @description Send as `Authorization: Bearer {token}` with every `POST /v1/events` of this playback. It names the video, the session and the viewer; the events ingest trusts it, not the event bodies. */
+            token: string;
+            /**
+             * Format: uuid
+             * @description Put in each event's `session_id`. One session counts at most one view.
+             */
+            sessionId: string;
+            /**
+             * Format: date-time
+             * @description After this the ingest refuses the token; ask for a new session.
+             */
+            expiresAt: string;
+        };
+        Problem: {
+            /** @description A URI naming the kind of problem; stable per `code`. */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @description The request path the problem happened on. */
+            instance: string;
+            /** @enum {string} */
+            code: "UNSUPPORTED_INPUT" | "NO_VIDEO_STREAM" | "CORRUPT_INPUT" | "EMPTY_INPUT" | "TOO_LARGE" | "TOO_LONG" | "TOO_MANY_PIXELS" | "TOO_MANY_STREAMS" | "UNSUPPORTED_CODEC" | "UNSUPPORTED_DIMENSIONS" | "DECODE_ERROR" | "INPUT_BUDGET_EXCEEDED" | "BAD_REQUEST" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_INVALID" | "SESSION_EXPIRED" | "QUOTA_EXCEEDED" | "REQUEST_TIMEOUT" | "UPLOAD_EXPIRED" | "PROCESSING_FAILED" | "TRANSCODE_FAILED" | "TRANSCODE_TIMEOUT" | "INTERRUPTED" | "TASK_LOST" | "LAUNCH_FAILED" | "LAUNCH_CAPACITY" | "STORAGE_ERROR" | "SERVER_BUSY" | "INTERNAL";
+            errors?: {
+                path: string;
+                message: string;
+            }[];
         };
         CreateUploadRequest: {
             filename: string;

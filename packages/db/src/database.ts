@@ -9,6 +9,8 @@ export interface User {
   /** Always lower-cased and trimmed before it is stored or looked up. */
   email: string;
   passwordHash: string;
+  /** What others see of the user (feeds); never derived from more than the email's local part. */
+  displayName: string;
   createdAt: Date;
 }
 
@@ -107,13 +109,19 @@ export interface OutboxTable {
   lastError: string | null;
 }
 
-/** Per-video engagement counts: written by events-lake as it makes chunks durable, read by the upload-api. */
+/** Per-video view counts: written by events-lake as it makes chunks durable, read by the upload-api. */
 export interface VideoEngagementTable {
   videoId: string;
   /** BIGINT UNSIGNED: mysql2 gives numbers up to 2^53 and strings beyond. */
   views: number | string;
-  likes: number | string;
   updatedAt: Generated<Date>;
+}
+
+/** One user likes one video; a video's likes are its rows. */
+export interface VideoLikeTable {
+  videoId: string;
+  userId: string;
+  createdAt: Generated<Date>;
 }
 
 /** A streamed upload in flight; it counts against its user's concurrency quota until `leaseUntil`. */
@@ -140,6 +148,7 @@ export interface Database {
   transcodeJobs: TranscodeJob;
   outbox: OutboxTable;
   videoEngagement: VideoEngagementTable;
+  videoLikes: VideoLikeTable;
   uploadLeases: UploadLease;
   uploadUsage: UploadUsageTable;
   launchCapacity: { id: number };

@@ -21,6 +21,7 @@ export * from './db.client.js';
 export * from './job.repository.js';
 export * from './job.state.js';
 export * from './job.token.js';
+export * from './like.repository.js';
 export * from './migrator.js';
 export * from './mysql.errors.js';
 export * from './outbox.repository.js';

@@ -24,9 +24,10 @@ const appTables = [
   'users',
   'videos',
   'video_engagement',
+  'video_likes',
   'video_views',
 ];
-const before0010 = appTables.filter((t) => t !== 'video_views');
+const before0012 = appTables.filter((t) => t !== 'video_likes');
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Kysely<Database>;
@@ -56,6 +57,14 @@ async function jobColumns(): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
+async function videoIndexes(): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    SELECT DISTINCT index_name AS name FROM information_schema.statistics
+    WHERE table_schema = ${testDb.name} AND table_name = 'videos'
+  `.execute(db);
+  return rows.map((r) => r.name);
+}
+
 describe('migrations', () => {
   it('go up, down one, down to none and up again', async () => {
     const up = await migrateToLatest(db);
@@ -65,18 +74,21 @@ describe('migrations', () => {
     expect(await tables()).toEqual(appTables);
     expect(await migrateToLatest(db)).toEqual([]);
 
+    const down = await migrateDown(db);
+    expect(down).toEqual([{ name: '0012_viewer', direction: 'Down', status: 'Success' }]);
+    expect(await tables()).toEqual(before0012);
+    expect(await videoIndexes()).not.toContain('videos_feed_idx');
     expect(await jobColumns()).toContain('job_token');
     expect(await migrateDown(db)).toEqual([{ name: '0011_job_token', direction: 'Down', status: 'Success' }]);
     expect(await jobColumns()).not.toContain('job_token');
-    const down = await migrateDown(db);
-    expect(down).toEqual([{ name: '0010_video_views', direction: 'Down', status: 'Success' }]);
-    expect(await tables()).toEqual(before0010);
     await migrateToLatest(db);
     expect(await tables()).toEqual(appTables);
-    expect(await jobColumns()).toEqual(expect.arrayContaining(['launch_after', 'capacity_waits']));
+    expect(await videoIndexes()).toEqual(expect.arrayContaining(['videos_feed_idx', 'videos_trending_idx']));
+    expect(await jobColumns()).toEqual(expect.arrayContaining(['launch_after', 'capacity_waits', 'job_token']));
 
     const none = await migrateToNone(db);
     expect(none.map((s) => s.name)).toEqual([
+      '0012_viewer',
       '0011_job_token',
       '0010_video_views',
       '0009_launch_capacity',
@@ -115,7 +127,8 @@ describe('migrations', () => {
   });
 
   it('gives jobs that exist already a token of their own', async () => {
-    await migrateDown(db);
+    await migrateDown(db); // 0012_viewer
+    await migrateDown(db); // 0011_job_token
     const userId = randomUUID();
     await sql`INSERT INTO users (id, email, password_hash) VALUES (${userId}, ${`${userId}@example.com`}, 'x')`.execute(
       db,
@@ -141,11 +154,11 @@ describe('migrations', () => {
 
   it('reports through the CLI command as lines for the operator', async () => {
     expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
-    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0011_job_token']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0012_viewer']);
     const status = await runMigrateCommand(db, 'status');
-    expect(status.at(-1)).toBe('pending  0011_job_token');
+    expect(status.at(-1)).toBe('pending  0012_viewer');
     expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
-    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0011_job_token']);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0012_viewer']);
   });
 
   it('fails with the migration name and the server’s reason', async () => {

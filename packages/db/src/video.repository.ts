@@ -2,7 +2,7 @@
 // and, where results of a transcode are concerned, by the attempt number.
 import { randomUUID } from 'node:crypto';
 import { ownerSafeMessage } from '@reelforge/contracts';
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, Video } from './database.js';
 import { clipText } from './text.limits.js';
 import { decodeCursor, encodeCursor } from './video.cursor.js';
@@ -71,11 +71,14 @@ const retryableFrom: VideoStatus[] = ['queued', 'processing'];
 /** The owner reads `error_message`: no storage locations in it (the job row and the logs keep the full text). */
 const ownerText = (message: string) => clipText(ownerSafeMessage(message));
 
-/** What players did with a video, as the engagement lake writer counted it (table video_engagement). */
+/** What viewers did with a video: views as the engagement lake writer counted them, likes as users' rows. */
 export interface Engagement {
   views: number;
   likes: number;
 }
+
+/** A video on a feed: the row and what others see of its owner. */
+export type FeedVideo = Video & { ownerName: string };
 
 export class VideoRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -143,15 +146,15 @@ export class VideoRepository {
     return row ?? null;
   }
 
-  /** The counts of each of `ids` that has any; a video nobody watched has no row. */
-  async engagementOf(ids: readonly string[], tx?: Transaction<Database>): Promise<Map<string, Engagement>> {
+  /** The views the lake counted (table video_engagement) of each of `ids` that has any; unwatched ones are absent. */
+  async viewsOf(ids: readonly string[], tx?: Transaction<Database>): Promise<Map<string, number>> {
     if (ids.length === 0) return new Map();
     const rows = await (tx ?? this.db)
       .selectFrom('videoEngagement')
-      .select(['videoId', 'views', 'likes'])
+      .select(['videoId', 'views'])
       .where('videoId', 'in', ids)
       .execute();
-    return new Map(rows.map((r) => [r.videoId, { views: Number(r.views), likes: Number(r.likes) }]));
+    return new Map(rows.map((r) => [r.videoId, Number(r.views)]));
   }
 
   /** Newest first. Keyset pagination: a page is stable however many videos are added in front of it. */
@@ -180,6 +183,84 @@ export class VideoRepository {
     const items = rows.slice(0, limit);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Public ready videos, newest first, with their owner's display name: the feed. Keyset-paged like listByOwner, on
+   * videos_feed_idx.
+   */
+  async listPublic(page: {
+    limit: number;
+    cursor?: string | null;
+  }): Promise<{ items: FeedVideo[]; nextCursor: string | null }> {
+    const limit = Math.max(1, Math.floor(page.limit));
+    let query = this.db
+      .selectFrom('videos')
+      .innerJoin('users', 'users.id', 'videos.ownerId')
+      .selectAll('videos')
+      .select('users.displayName as ownerName')
+      .where('videos.visibility', '=', 'public')
+      .where('videos.status', '=', 'ready');
+    if (page.cursor) {
+      const after = decodeCursor(page.cursor);
+      query = query.where((eb) =>
+        eb.or([
+          eb('videos.createdAt', '<', after.createdAt),
+          eb.and([eb('videos.createdAt', '=', after.createdAt), eb('videos.id', '<', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('videos.createdAt', 'desc')
+      .orderBy('videos.id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Public videos that became ready at or after `since`, by score = views + likeWeight × likes (both as the API shows
+   * them), then newest; `offset` pages through that order.
+   */
+  async listTrending(opts: { since: Date; likeWeight: number; limit: number; offset: number }): Promise<FeedVideo[]> {
+    return (
+      this.db
+        .selectFrom('videos')
+        .innerJoin('users', 'users.id', 'videos.ownerId')
+        .leftJoin('videoEngagement', 'videoEngagement.videoId', 'videos.id')
+        .selectAll('videos')
+        .select('users.displayName as ownerName')
+        // Raw SQL is not renamed by the CamelCasePlugin: snake_case names here.
+        .select(
+          sql<number>`COALESCE(video_engagement.views, 0)
+          + ${opts.likeWeight} * (SELECT COUNT(*) FROM video_likes WHERE video_likes.video_id = videos.id)`.as('score'),
+        )
+        .where('videos.visibility', '=', 'public')
+        .where('videos.status', '=', 'ready')
+        .where('videos.readyAt', '>=', opts.since)
+        .orderBy('score', 'desc')
+        .orderBy('videos.readyAt', 'desc')
+        .orderBy('videos.id', 'desc')
+        .limit(Math.max(1, Math.floor(opts.limit)))
+        .offset(Math.max(0, Math.floor(opts.offset)))
+        .execute()
+    );
+  }
+
+  /**
+   * When the newest public video became ready (null when none is): part of the feed cache's key, so a video made
+   * ready by the completion service shows on cached feeds at once. One read of videos_trending_idx.
+   */
+  async newestPublicReadyAt(): Promise<Date | null> {
+    const row = await this.db
+      .selectFrom('videos')
+      .select((eb) => eb.fn.max('readyAt').as('at'))
+      .where('visibility', '=', 'public')
+      .where('status', '=', 'ready')
+      .executeTakeFirst();
+    return row?.at ? new Date(row.at) : null;
   }
 
   /** Title, description, visibility: not part of the lifecycle. Returns false if the video does not exist. */

@@ -66,3 +66,10 @@ function dockerAvailable(): boolean {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`.toLowerCase();
 }
+
+/** The Redis of the local stack (REDIS_URL); tests of the cache need a real one and say so when there is none. */
+export function redisUrl(): string {
+  const url = process.env.REDIS_URL;
+  if (!url) throw new Error('cache tests need REDIS_URL (run `./reelforge up`, which starts Redis)');
+  return url;
+}

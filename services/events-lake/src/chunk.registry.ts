@@ -83,24 +83,13 @@ export class ChunkRegistry {
       if (!chunk) throw new Error(`chunk ${topic}[${partition}]@${first} is not registered`);
       if (chunk.countedAt !== null) return false;
       const views = await this.countNewViews(tx, topic, partition, first, counts);
-      // Sorted by video (the writer's query orders them) so concurrent chunks lock rows in one order. The
-      // multi-row insert adds views and likes; a chunk that took likes back subtracts them after, never below 0.
+      // Sorted by video (the writer's query orders them) so concurrent chunks lock rows in one order.
       for (let i = 0; i < counts.length; i += COUNT_ROWS_PER_STATEMENT) {
         const rows = counts.slice(i, i + COUNT_ROWS_PER_STATEMENT);
         await sql`
-          INSERT INTO video_engagement (video_id, views, likes)
-          VALUES ${sql.join(rows.map((c) => sql`(${c.videoId}, ${views.get(c.videoId) ?? 0}, ${Math.max(c.likes, 0)})`))}
-          ON DUPLICATE KEY UPDATE
-            views = views + VALUES(views),
-            likes = likes + VALUES(likes),
-            updated_at = CURRENT_TIMESTAMP(3)
-        `.execute(tx);
-      }
-      for (const c of counts) {
-        if (c.likes >= 0) continue;
-        await sql`
-          UPDATE video_engagement SET likes = GREATEST(CAST(likes AS SIGNED) - ${-c.likes}, 0)
-          WHERE video_id = ${c.videoId}
+          INSERT INTO video_engagement (video_id, views)
+          VALUES ${sql.join(rows.map((c) => sql`(${c.videoId}, ${views.get(c.videoId) ?? 0})`))}
+          ON DUPLICATE KEY UPDATE views = views + VALUES(views), updated_at = CURRENT_TIMESTAMP(3)
         `.execute(tx);
       }
       await tx

@@ -120,7 +120,7 @@ describe('ParquetChunkWriter', () => {
     }
   });
 
-  it('keeps the first of a repeated event_id and counts views and net likes per video from what is kept', async () => {
+  it('keeps the first of a repeated event_id and counts views per video from what is kept (likes are not counted here)', async () => {
     const out = await write(0, [
       record(1, event('v1', { event_type: 'view_complete' })),
       record(2, event('v1', { event_type: 'view_complete' })),
@@ -135,8 +135,8 @@ describe('ParquetChunkWriter', () => {
     try {
       expect([out.duplicates, out.invalid]).toEqual([2, 0]);
       expect(out.counts).toEqual([
-        { videoId: videoA, viewSessions: ['s-1'], likes: 1 },
-        { videoId: videoB, viewSessions: ['s-1'], likes: -1 },
+        { videoId: videoA, viewSessions: ['s-1'] },
+        { videoId: videoB, viewSessions: ['s-1'] },
       ]);
       const rows = await readRows(out.files[0]?.path ?? '');
       expect(rows.map((r) => [r.event_id, r.kafka_offset])).toEqual([

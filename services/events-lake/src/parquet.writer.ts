@@ -31,8 +31,6 @@ export interface VideoCounts {
   videoId: string;
   /** The playback sessions that sent a view in the chunk, sorted: each counts one view at most, ever. */
   viewSessions: string[];
-  /** Likes minus unlikes in the chunk: negative when more were taken back than given. */
-  likes: number;
 }
 
 export interface WrittenChunk {
@@ -69,10 +67,10 @@ export const LAKE_COLUMNS = [
 
 /**
  * Which events move the counters on the video resource: a playback session that sent a `view_complete` is one view
- * (the player's duty: once the viewer has watched a meaningful part, docs in events-ingest's README); an unlike
- * takes a like back.
+ * (the player's duty: once the viewer has watched a meaningful part, docs in events-ingest's README). Likes are not
+ * counted here: they are users' rows in MySQL (video_likes), and the lake only records their changes.
  */
-export const COUNTED = { views: 'view_complete', likes: 'like', unlikes: 'unlike' } as const;
+export const COUNTED = { views: 'view_complete' } as const;
 
 // A JSON merge patch that deletes every field the V1 contract names: what is left of an event is its extras.
 const REMOVE_KNOWN = JSON.stringify({
@@ -210,10 +208,8 @@ export class ParquetChunkWriter {
       const counts = await connection.runAndReadAll(`
         SELECT content_id AS video_id,
                coalesce(list_sort(list(DISTINCT session_id) FILTER (WHERE event_type = '${COUNTED.views}')), [])
-                 AS view_sessions,
-               count(*) FILTER (WHERE event_type = '${COUNTED.likes}')
-                 - count(*) FILTER (WHERE event_type = '${COUNTED.unlikes}') AS likes
-        FROM events GROUP BY content_id HAVING len(view_sessions) > 0 OR likes <> 0 ORDER BY content_id`);
+                 AS view_sessions
+        FROM events GROUP BY content_id HAVING len(view_sessions) > 0 ORDER BY content_id`);
       await connection.run(
         `CREATE OR REPLACE TABLE ${windowTable(partition, chunk.last + 1n)} AS SELECT DISTINCT event_id FROM candidates`,
       );
@@ -222,7 +218,6 @@ export class ParquetChunkWriter {
         counts: counts.getRowObjectsJS().map((c) => ({
           videoId: String(c.video_id),
           viewSessions: (c.view_sessions as unknown[]).map(String),
-          likes: Number(c.likes),
         })),
         duplicates: readable - kept,
         invalid: chunk.records.length - readable,

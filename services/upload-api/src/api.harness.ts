@@ -14,6 +14,7 @@ import { createLogger, createRegistry } from '@reelforge/observability';
 import { OutboxRelay } from '@reelforge/outbox';
 import { createS3Client, getStream, listKeys } from '@reelforge/storage';
 import { createTestBuckets, createTestDatabase, createTestTopics, stackEnv } from '@reelforge/testkit';
+import type { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { type AppConfig, buildApp } from './app.js';
@@ -41,7 +42,7 @@ export interface Harness {
 
 const logger = createLogger({ service: 'upload-api-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-export async function startHarness(config: Partial<AppConfig> = {}): Promise<Harness> {
+export async function startHarness(config: Partial<AppConfig> = {}, deps: { redis?: Redis } = {}): Promise<Harness> {
   const env = await stackEnv();
   const [database, buckets, topics] = await Promise.all([
     createTestDatabase(),
@@ -65,6 +66,7 @@ export async function startHarness(config: Partial<AppConfig> = {}): Promise<Har
     registry,
     db,
     s3,
+    redis: deps.redis,
     readiness: {
       mysql: () => pingDb(db),
       s3: async () => void (await s3.send(new HeadBucketCommand({ Bucket: buckets.raw }))),
@@ -163,11 +165,12 @@ export function multipart(
 export async function register(
   app: App,
   email: string,
+  extra: { displayName?: string } = {},
 ): Promise<{ token: string; userId: string; auth: { authorization: string } }> {
   const res = await app.inject({
     method: 'POST',
     url: '/v1/auth/register',
-    payload: { email, password: 'a long enough password' },
+    payload: { email, password: 'a long enough password', ...extra },
   });
   if (res.statusCode !== 201) throw new Error(`register ${email}: ${res.statusCode} ${res.body}`);
   const { token } = res.json() as { token: string };

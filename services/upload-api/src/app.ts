@@ -8,6 +8,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import {
   type Database,
   type Kysely,
+  LikeRepository,
   OutboxRepository,
   RenditionRepository,
   UploadQuotaRepository,
@@ -17,15 +18,22 @@ import {
 import type { ReadinessCheck } from '@reelforge/observability';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { authPlugin } from './auth/auth.plugin.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { meRoutes } from './auth/me.routes.js';
+import { ReadCache } from './cache/read.cache.js';
+import { feedRoutes } from './feed/feed.routes.js';
+import { FeedService } from './feed/feed.service.js';
 import { createApiMetrics, liveSubscribersGauge } from './http/api.metrics.js';
 import { installErrorHandling } from './http/error.handler.js';
 import { swaggerOptions } from './http/openapi.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { rateLimitPlugin } from './http/rate-limit.plugin.js';
+import { likeRoutes } from './likes/like.routes.js';
+import { LikeService } from './likes/like.service.js';
 import { directUploadRoutes } from './upload/direct-upload.routes.js';
 import { DirectUploadService } from './upload/direct-upload.service.js';
 import { MultipartStore } from './upload/multipart.store.js';
@@ -65,6 +73,8 @@ export interface AppConfig {
   uploadIdleTimeoutMs: number;
   /** Live status streams (GET /v1/videos/:id/events) of this instance. */
   live: { maxSubscribers: number; heartbeatMs: number; resyncMs: number };
+  cache: { keyPrefix: string; ttlSec: number };
+  trendingWindowSec: number;
 }
 
 export interface AppDeps {
@@ -73,6 +83,8 @@ export interface AppDeps {
   registry: Registry;
   db: Kysely<Database>;
   s3: S3Client;
+  /** The cache of hot reads; absent: none. */
+  redis?: Redis | undefined;
   /** Where visibility reaches the playback edge; default: marker objects in the processed bucket (the local edge). */
   access?: PlaybackAccess;
   /** Must pass for /readyz (MySQL, S3). */
@@ -151,6 +163,8 @@ export async function buildApp(deps: AppDeps) {
   const videos = new VideoRepository(db);
   const outbox = new OutboxRepository(db);
   const renditions = new RenditionRepository(db);
+  const likes = new LikeRepository(db);
+  const cache = new ReadCache({ redis: deps.redis, ...config.cache, logger, registry });
   const objects = new MultipartStore(s3);
   const quotas = new UploadQuotaService({
     db,
@@ -171,6 +185,8 @@ export async function buildApp(deps: AppDeps) {
     db,
     access: deps.access ?? new StoreMarkerAccess(s3, config.processedBucket),
     videos,
+    likes,
+    cache,
     renditions,
     objects,
     s3,
@@ -194,6 +210,14 @@ export async function buildApp(deps: AppDeps) {
   });
   app.decorate('liveStatus', liveStatus);
   liveSubscribersGauge(registry, () => liveStatus.subscribers);
+  const likeService = new LikeService({ db, videos, likes, outbox, cache });
+  const feed = new FeedService({
+    videos,
+    likes,
+    present: videoService,
+    cache,
+    trendingWindowSec: config.trendingWindowSec,
+  });
 
   // Routes.
   await app.register(opsRoutes, {
@@ -223,6 +247,9 @@ export async function buildApp(deps: AppDeps) {
     sessions: new PlaybackSessionIssuer(videos, config.playbackSession),
   });
   await app.register(videoEventsRoutes, { live: liveStatus });
+  await app.register(meRoutes, { users, cache });
+  await app.register(feedRoutes, { feed, trendingWindowSec: config.trendingWindowSec });
+  await app.register(likeRoutes, { likes: likeService });
   await app.ready();
   return app;
 }

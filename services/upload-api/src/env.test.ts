@@ -32,8 +32,19 @@ describe('upload-api env', () => {
       quotas: { streamingUploads: 2, openDirectUploads: 5, unfinishedVideos: 20, dailyUploadBytes: 50 * 1024 ** 3 },
       maxConcurrentUploads: 32,
       uploadIdleTimeoutMs: 30_000,
+      cache: { keyPrefix: 'reelforge:', ttlSec: 30 },
+      trendingWindowSec: 72 * 3600,
     });
     expect(parseEnv(uploadApiEnv, minimal).PORT).toBe(8080);
+    expect(parseEnv(uploadApiEnv, minimal).REDIS_URL).toBeUndefined();
+  });
+
+  it('keeps cached presigned links valid: without a CDN an entry lives at most half of READ_URL_TTL_SEC', () => {
+    expect(() => parseEnv(uploadApiEnv, { ...minimal, READ_URL_TTL_SEC: '100', CACHE_TTL_SEC: '51' })).toThrow(
+      /CACHE_TTL_SEC/,
+    );
+    expect(parseEnv(uploadApiEnv, { ...minimal, READ_URL_TTL_SEC: '100', CACHE_TTL_SEC: '50' }).CACHE_TTL_SEC).toBe(50);
+    expect(() => parseEnv(uploadApiEnv, { ...minimal, REDIS_URL: 'http://cache:6379' })).toThrow(/REDIS_URL/);
   });
 
   it('drops a trailing slash from CDN_BASE_URL', () => {

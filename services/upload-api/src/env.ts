@@ -83,11 +83,28 @@ const uploadApiFields = z.object({
   /** Every watched video is re-read this often, for changes that announce themselves on no topic. */
   LIVE_RESYNC_SEC: seconds(30),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(25_000),
+  /** The cache of hot reads (feed pages, public videos). Unset: no cache. Down: the API answers uncached. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL')
+    .optional(),
+  /** Keeps deployments sharing one Redis apart. */
+  REDIS_KEY_PREFIX: z.string().max(64).default('reelforge:'),
+  /** A cache command slower than this is a miss: the request goes to MySQL rather than wait. */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(250),
+  /** How long a cache entry lives at most: what bounds staleness of counts the lake moves (views). */
+  CACHE_TTL_SEC: seconds(30),
+  /** GET /v1/feed/trending ranks videos that became ready within this. */
+  TRENDING_WINDOW_SEC: seconds(72 * 3600),
 });
 
 export const uploadApiEnv = uploadApiFields.superRefine((env, ctx) => {
   if (env.CDN_BASE_URL && !env.PLAYBACK_TOKEN_SECRETS) {
     ctx.addIssue({ code: 'custom', path: ['PLAYBACK_TOKEN_SECRETS'], message: 'required with CDN_BASE_URL' });
+  }
+  // Without a CDN the cached resources hold presigned links: they must stay valid for as long as an entry is served.
+  if (!env.CDN_BASE_URL && env.CACHE_TTL_SEC * 2 > env.READ_URL_TTL_SEC) {
+    ctx.addIssue({ code: 'custom', path: ['CACHE_TTL_SEC'], message: 'at most half of READ_URL_TTL_SEC' });
   }
   if (Boolean(env.CDN_ACCESS_STORE_ARN) !== Boolean(env.CDN_DISTRIBUTION_ID)) {
     ctx.addIssue({
@@ -132,5 +149,7 @@ export function appConfigFromEnv(env: UploadApiEnv): AppConfig {
       heartbeatMs: env.LIVE_HEARTBEAT_SEC * 1000,
       resyncMs: env.LIVE_RESYNC_SEC * 1000,
     },
+    cache: { keyPrefix: env.REDIS_KEY_PREFIX, ttlSec: env.CACHE_TTL_SEC },
+    trendingWindowSec: env.TRENDING_WINDOW_SEC,
   };
 }

@@ -7,6 +7,7 @@ import { createLogger, createRegistry, onShutdown } from '@reelforge/observabili
 import { outboxRelayFromEnv } from '@reelforge/outbox';
 import { createS3Client } from '@reelforge/storage';
 import { buildApp } from './app.js';
+import { createRedis } from './cache/redis.client.js';
 import { appConfigFromEnv, uploadApiEnv } from './env.js';
 import { ExpiredUploadsQuery } from './upload/expired-uploads.query.js';
 import { MultipartStore } from './upload/multipart.store.js';
@@ -27,6 +28,9 @@ const s3 = skipPayloadSigning(
   }),
 );
 const kafka = kafkaFromEnv(env, logger);
+const redis = env.REDIS_URL
+  ? createRedis(env.REDIS_URL, { commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS, logger })
+  : undefined;
 const admin = kafka.admin();
 let adminConnected: Promise<void> | undefined;
 
@@ -48,6 +52,7 @@ const app = await buildApp({
   registry,
   db,
   s3,
+  redis,
   access,
   readiness: {
     mysql: () => pingDb(db),
@@ -109,6 +114,9 @@ onShutdown(
     // The last writer of the outbox gone: the batch in flight is marked sent; the rest waits for the next relay.
     () => relay.stop(),
     () => admin.disconnect(),
+    async () => {
+      await redis?.quit();
+    },
     () => db.destroy(),
     async () => s3.destroy(),
   ],

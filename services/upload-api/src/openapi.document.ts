@@ -22,6 +22,9 @@ export const placeholderConfig: AppConfig = {
   maxConcurrentUploads: 32,
   uploadIdleTimeoutMs: 30_000,
   live: { maxSubscribers: 1000, heartbeatMs: 15_000, resyncMs: 30_000 },
+  cache: { keyPrefix: 'openapi:', ttlSec: 30 },
+  // The default, which the trending route's description names.
+  trendingWindowSec: 72 * 3600,
 };
 
 /** An app on clients that point nowhere: enough for inject() on routes that touch no dependency. */

@@ -1,5 +1,6 @@
 // Accounts: register and log in with an email and a password, get a bearer token.
 import { z } from 'zod';
+import { PRINTABLE } from './video.dto.js';
 
 export const Credentials = z
   .object({
@@ -22,3 +23,22 @@ export const TokenResponse = z
   })
   .meta({ id: 'TokenResponse' });
 export type TokenResponse = z.infer<typeof TokenResponse>;
+
+/** What others see of a user (on feeds): one printable line. */
+export const DisplayName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(PRINTABLE, 'display name must not contain control characters');
+
+export const RegisterRequest = Credentials.extend({
+  displayName: DisplayName.optional().describe("Shown on feeds; defaults to the email's local part."),
+}).meta({ id: 'RegisterRequest' });
+export type RegisterRequest = z.infer<typeof RegisterRequest>;
+
+export const Me = z.object({ id: z.uuid(), email: z.string(), displayName: z.string() }).meta({ id: 'Me' });
+export type Me = z.infer<typeof Me>;
+
+export const UpdateMeRequest = z.object({ displayName: DisplayName }).strict().meta({ id: 'UpdateMeRequest' });
+export type UpdateMeRequest = z.infer<typeof UpdateMeRequest>;

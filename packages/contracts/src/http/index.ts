@@ -1,4 +1,5 @@
 export * from './auth.dto.js';
+export * from './feed.dto.js';
 export * from './playback-session.dto.js';
 export * from './problem.dto.js';
 export * from './upload.dto.js';

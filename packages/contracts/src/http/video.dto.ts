@@ -58,7 +58,7 @@ export const Video = z
           'counted once. Counted when the engagement lake writes the events, so they trail them by up to its ' +
           'flush interval (about a minute by default).',
       ),
-    likes: z.number().int().min(0).describe('`like` events less `unlike` events, counted like views; never below 0.'),
+    likes: z.number().int().min(0).describe('How many users like it (`PUT /v1/videos/{id}/like`).'),
     error: z.object({ code: z.string(), message: z.string() }).optional().describe('Present when status is failed.'),
     hls: z
       .url()

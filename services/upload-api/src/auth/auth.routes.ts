@@ -1,5 +1,5 @@
 // POST /v1/auth/register and /v1/auth/login: credentials in, bearer token out.
-import { AppError, Credentials, TokenResponse } from '@reelforge/contracts';
+import { AppError, Credentials, RegisterRequest, TokenResponse } from '@reelforge/contracts';
 import type { UserRepository } from '@reelforge/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { problemResponses } from '../http/openapi.js';
@@ -23,12 +23,16 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       schema: {
         tags: ['auth'],
         summary: 'Create an account and get a token',
-        body: Credentials,
+        body: RegisterRequest,
         response: { 201: TokenResponse, ...problemResponses(400, 409, 429) },
       },
     },
     async (req, reply) => {
-      const user = await users.create({ email: req.body.email, passwordHash: await hashPassword(req.body.password) });
+      const user = await users.create({
+        email: req.body.email,
+        passwordHash: await hashPassword(req.body.password),
+        displayName: req.body.displayName,
+      });
       req.log.info({ userId: user.id }, 'user registered');
       return reply.code(201).send(issue(user.id));
     },

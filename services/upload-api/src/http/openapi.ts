@@ -84,8 +84,8 @@ export const swaggerOptions: FastifyDynamicSwaggerOptions = {
       title: 'Reelforge upload API',
       version: '1.0.0',
       description:
-        'Accounts, uploads (streamed through the API, or straight to S3 in presigned parts) and the video read ' +
-        'model. Every error is `application/problem+json` (RFC 9457) with a stable `code`.',
+        'Accounts, uploads (streamed through the API, or straight to S3 in presigned parts), the video read ' +
+        'model, public feeds and likes. Every error is `application/problem+json` (RFC 9457) with a stable `code`.',
     },
     components: {
       securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
@@ -94,6 +94,8 @@ export const swaggerOptions: FastifyDynamicSwaggerOptions = {
       { name: 'auth', description: 'Accounts and tokens' },
       { name: 'videos', description: 'Uploading through the API, reading, changing and deleting videos' },
       { name: 'uploads', description: 'Direct-to-S3 multipart uploads for big files' },
+      { name: 'feed', description: 'Public feeds of ready videos' },
+      { name: 'likes', description: "Signed-in users' likes" },
       { name: 'ops', description: 'Health, readiness, metrics and this document' },
     ],
   },

@@ -78,18 +78,21 @@ describe('visibility', () => {
 });
 
 describe('engagement', () => {
-  it('shows the views and likes the lake counted, 0 for a video nobody watched, in a page too', async () => {
+  it("shows the views the lake counted and users' likes, 0 when none, in a page too", async () => {
     const dave = await register(h.app, 'dave@example.com');
     const watched = await uploadAs(dave.auth, 'watched');
     const unwatched = await uploadAs(dave.auth, 'unwatched');
-    await h.db.insertInto('videoEngagement').values({ videoId: watched, views: 12, likes: 3 }).execute();
-    expect((await get(watched, dave.auth)).json()).toMatchObject({ views: 12, likes: 3 });
+    await h.db.insertInto('videoEngagement').values({ videoId: watched, views: 12 }).execute();
+    for (const user of [dave, await register(h.app, 'erin@example.com')]) {
+      await h.db.insertInto('videoLikes').values({ videoId: watched, userId: user.userId }).execute();
+    }
+    expect((await get(watched, dave.auth)).json()).toMatchObject({ views: 12, likes: 2 });
     expect((await get(unwatched, dave.auth)).json()).toMatchObject({ views: 0, likes: 0 });
     const page = (await h.app.inject({ method: 'GET', url: '/v1/videos', headers: dave.auth })).json();
     expect(page.items.map((v: { title: string; views: number; likes: number }) => [v.title, v.views, v.likes])).toEqual(
       [
         ['unwatched', 0, 0],
-        ['watched', 12, 3],
+        ['watched', 12, 2],
       ],
     );
   });

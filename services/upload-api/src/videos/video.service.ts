@@ -3,14 +3,17 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import { AppError, type UpdateVideoRequest, type VideoPage, type Video as VideoResource } from '@reelforge/contracts';
-import type { Database, Kysely, RenditionRepository, Video, VideoRepository } from '@reelforge/db';
+import type { Database, Kysely, LikeRepository, RenditionRepository, Video, VideoRepository } from '@reelforge/db';
 import { deletePrefix, sourceKey, videoPrefix } from '@reelforge/storage';
+import { FEED_SCOPE, type ReadCache, videoScope } from '../cache/read.cache.js';
 import type { MultipartStore } from '../upload/multipart.store.js';
 import type { PlaybackAccess } from './playback.access.js';
 import { type LinksFor, presentVideo } from './video.presenter.js';
 
 export interface VideoServiceDeps {
   videos: VideoRepository;
+  likes: LikeRepository;
+  cache: ReadCache;
   renditions: RenditionRepository;
   objects: MultipartStore;
   s3: S3Client;
@@ -21,7 +24,8 @@ export interface VideoServiceDeps {
   db: Kysely<Database>;
 }
 
-const NOT_WATCHED = { views: 0, likes: 0 };
+/** What everyone may read and nothing but a change can alter (progress moves until ready): what the cache keeps. */
+const cacheable = (v: VideoResource) => v.visibility === 'public' && v.status === 'ready';
 
 export class VideoService {
   constructor(private readonly deps: VideoServiceDeps) {}
@@ -30,13 +34,15 @@ export class VideoService {
     return (await this.presentAll([video]))[0] as VideoResource;
   }
 
-  /** One query for the engagement counts of all of them. */
-  private async presentAll(videos: Video[]): Promise<VideoResource[]> {
-    const counts = await this.deps.videos.engagementOf(videos.map((v) => v.id));
+  /** One query for the views of all of them and one for their likes. */
+  async presentAll(videos: Video[]): Promise<VideoResource[]> {
+    const ids = videos.map((v) => v.id);
+    const [views, likes] = await Promise.all([this.deps.videos.viewsOf(ids), this.deps.likes.countsOf(ids)]);
     return Promise.all(
       videos.map(async (video) => {
         const renditions = video.status === 'ready' ? await this.deps.renditions.listForVideo(video.id) : [];
-        return presentVideo(video, renditions, counts.get(video.id) ?? NOT_WATCHED, this.deps.links(video), [
+        const engagement = { views: views.get(video.id) ?? 0, likes: likes.get(video.id) ?? 0 };
+        return presentVideo(video, renditions, engagement, this.deps.links(video), [
           this.deps.rawBucket,
           this.deps.processedBucket,
         ]);
@@ -44,10 +50,18 @@ export class VideoService {
     );
   }
 
+  /** A public ready video is the same for every reader, so it comes from the cache when it can. */
   async get(id: string, viewerId: string | null): Promise<VideoResource> {
-    const video = await this.deps.videos.findVisible(id, viewerId);
-    if (!video) throw new AppError('NOT_FOUND', 'no such video');
-    return this.present(video);
+    return this.deps.cache.read(
+      videoScope(id),
+      'public',
+      async () => {
+        const video = await this.deps.videos.findVisible(id, viewerId);
+        if (!video) throw new AppError('NOT_FOUND', 'no such video');
+        return this.present(video);
+      },
+      cacheable,
+    );
   }
 
   async list(ownerId: string, page: { limit: number; cursor?: string | undefined }): Promise<VideoPage> {
@@ -69,6 +83,8 @@ export class VideoService {
       await this.deps.videos.updateDetails(id, changes, tx);
       if (visibility === 'public') await this.deps.access.publish(id, 'public');
     });
+    // Title and visibility show on feeds too.
+    await this.deps.cache.invalidate(videoScope(id), FEED_SCOPE);
     return this.present(await this.owned(id, ownerId));
   }
 
@@ -84,6 +100,7 @@ export class VideoService {
     await this.deps.objects.delete(raw);
     await deletePrefix(this.deps.s3, this.deps.processedBucket, videoPrefix(id));
     await this.deps.videos.delete(id);
+    await this.deps.cache.invalidate(videoScope(id), FEED_SCOPE);
   }
 
   private async owned(id: string, ownerId: string): Promise<Video> {
