@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-it('agrees with its OpenAPI document under schemathesis', { timeout: 300_000 }, async () => {
+it('agrees with its OpenAPI document under schemathesis', { timeout: 600_000 }, async () => {
   expect(
     bin,
     'SCHEMATHESIS_BIN is not set: run `./reelforge up` to install it and write .reelforge/local.env',

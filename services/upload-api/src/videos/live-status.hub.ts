@@ -81,11 +81,13 @@ export class LiveStatusHub {
       if (!watch) {
         const row = await this.opts.videos.findById(videoId);
         if (!row || row.ownerId !== ownerId) return false;
-        // Another subscriber may have started watching while this one read.
+        const last = await this.opts.present(row);
+        // Another subscriber may have started watching while this one read: after the last await, so two concurrent
+        // first subscribers share one watch instead of the second replacing the first's (orphaning its subscriber).
         watch = this.watches.get(videoId) ?? {
           ownerId: row.ownerId,
           attempt: row.attempt,
-          last: await this.opts.present(row),
+          last,
           subscribers: new Set(),
           again: false,
         };
