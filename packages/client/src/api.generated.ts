@@ -1242,8 +1242,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
-                    /** @description `nextCursor` of the previous page, as it was. */
-                    cursor?: string;
+                    cursor?: components["schemas"]["PageCursorInput"];
                 };
                 header?: never;
                 path?: never;
@@ -1312,7 +1311,7 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
-                    /** @description `nextCursor` of the previous page, as it was. */
+                    /** @description Opaque: the `nextCursor` of the previous trending page, unchanged. */
                     cursor?: string;
                 };
                 header?: never;

@@ -1,7 +1,7 @@
 // What the public feeds show of a video, and the per-user like state. A feed item carries the same links as the
 // public video resource, so a player can start from the feed without another request.
 import { z } from 'zod';
-import { RenditionLink, Video, VideoId } from './video.dto.js';
+import { PageCursor, RenditionLink, Video, VideoId } from './video.dto.js';
 
 export const FeedItem = z
   .object({
@@ -30,9 +30,24 @@ export type FeedPage = z.infer<typeof FeedPage>;
 
 export const FeedQuery = z.object({
   limit: z.coerce.number().int().min(1).max(50).default(20),
-  cursor: z.string().min(1).max(200).optional().describe('`nextCursor` of the previous page, as it was.'),
+  cursor: PageCursor.optional(),
 });
 export type FeedQuery = z.infer<typeof FeedQuery>;
+
+/**
+ * The trending feed's cursor: opaque to clients, of a fixed form (the window's start, then how far down the order)
+ * so the document can state it; every string of the form reads as a position (a depth past the bound is clamped).
+ */
+export const TRENDING_CURSOR = /^[0-9a-f]{15}$/;
+export const TrendingQuery = z.object({
+  limit: FeedQuery.shape.limit,
+  cursor: z
+    .string()
+    .regex(TRENDING_CURSOR, 'cursor must be a nextCursor from an earlier page')
+    .describe('Opaque: the `nextCursor` of the previous trending page, unchanged.')
+    .optional(),
+});
+export type TrendingQuery = z.infer<typeof TrendingQuery>;
 
 export const LikeState = z
   .object({

@@ -1,5 +1,5 @@
 // GET /v1/feed and /v1/feed/trending: public, paged by opaque cursors; signed-in readers also get `likedByMe`.
-import { FeedPage, FeedQuery } from '@reelforge/contracts';
+import { FeedPage, FeedQuery, TrendingQuery } from '@reelforge/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { bearerAuth, problemResponses } from '../http/openapi.js';
 import type { FeedService } from './feed.service.js';
@@ -36,7 +36,7 @@ export const feedRoutes: FastifyPluginAsyncZod<{ feed: FeedService; trendingWind
           'ranked by score = views + 3 × likes, then newest. The first page fixes the window; later pages ' +
           'continue the same ranking, so a video whose score moves meanwhile may show twice or not at all.',
         security: [...bearerAuth, {}],
-        querystring: FeedQuery,
+        querystring: TrendingQuery,
         response: { 200: FeedPage, ...problemResponses(400, 401, 429) },
       },
     },

@@ -1,6 +1,6 @@
 // The opaque cursor of the trending feed: how far down the order the next page starts, and the window's start the
 // first page fixed, so every page of one walk ranks the same candidates. Its shape is ours to change.
-import { AppError } from '@reelforge/contracts';
+import { AppError, TRENDING_CURSOR } from '@reelforge/contracts';
 
 export interface TrendingCursor {
   offset: number;
@@ -10,29 +10,18 @@ export interface TrendingCursor {
 /** Deeper than any person scrolls a trending list; bounds what one request makes MySQL sort past. */
 export const MAX_TRENDING_OFFSET = 1000;
 
+/** 12 hex digits of the window's start (ms, good past the year 10000) and 3 of the depth: TRENDING_CURSOR's form. */
 export function encodeTrendingCursor({ offset, sinceMs }: TrendingCursor): string {
-  return Buffer.from(JSON.stringify(['t', offset, sinceMs])).toString('base64url');
+  return `${sinceMs.toString(16).padStart(12, '0')}${offset.toString(16).padStart(3, '0')}`;
 }
 
-/** Throws AppError BAD_REQUEST for anything encodeTrendingCursor did not produce. */
+/**
+ * Reads any string of TRENDING_CURSOR's form (the route's schema has checked it) as a position: a depth outside
+ * 1…MAX_TRENDING_OFFSET is clamped, so no cursor the document admits is refused. Anything else is BAD_REQUEST.
+ */
 export function decodeTrendingCursor(cursor: string): TrendingCursor {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new AppError('BAD_REQUEST', 'invalid cursor');
-  }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 3 ||
-    parsed[0] !== 't' ||
-    !Number.isSafeInteger(parsed[1]) ||
-    (parsed[1] as number) < 1 ||
-    (parsed[1] as number) > MAX_TRENDING_OFFSET ||
-    !Number.isSafeInteger(parsed[2]) ||
-    (parsed[2] as number) < 0
-  ) {
-    throw new AppError('BAD_REQUEST', 'invalid cursor');
-  }
-  return { offset: parsed[1] as number, sinceMs: parsed[2] as number };
+  if (!TRENDING_CURSOR.test(cursor)) throw new AppError('BAD_REQUEST', 'invalid cursor');
+  const sinceMs = Number.parseInt(cursor.slice(0, 12), 16);
+  const offset = Math.min(MAX_TRENDING_OFFSET, Math.max(1, Number.parseInt(cursor.slice(12), 16)));
+  return { offset, sinceMs };
 }
