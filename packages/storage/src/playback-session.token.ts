@@ -5,7 +5,7 @@
 //
 // `{payload}.{signature}`: the payload is base64url JSON naming the video, the session, the viewer and the expiry;
 // the signature is HMAC-SHA256 over a domain prefix and the payload, so a path token can never pass for one.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmac, signedByAny } from './hmac.signature.js';
 
 /** What a session token vouches for. */
 export interface PlaybackSessionClaims {
@@ -26,8 +26,7 @@ export type SessionVerdict =
 
 const TOKEN = /^([A-Za-z0-9_-]{1,1024})\.([A-Za-z0-9_-]{43})$/;
 
-const mac = (secret: string, payload: string) =>
-  createHmac('sha256', secret).update(`playback-session.v1.${payload}`).digest();
+const message = (payload: string) => `playback-session.v1.${payload}`;
 
 export function signPlaybackSession(secret: string, session: PlaybackSessionClaims): string {
   if (!Number.isInteger(session.expiresAt) || session.expiresAt < 0) {
@@ -37,7 +36,7 @@ export function signPlaybackSession(secret: string, session: PlaybackSessionClai
   const payload = Buffer.from(JSON.stringify({ videoId, sessionId, userId, viewerId, expiresAt })).toString(
     'base64url',
   );
-  return `${payload}.${mac(secret, payload).toString('base64url')}`;
+  return `${payload}.${hmac(secret, message(payload)).toString('base64url')}`;
 }
 
 export function verifyPlaybackSession(secrets: readonly string[], token: string, nowSec: number): SessionVerdict {
@@ -46,7 +45,7 @@ export function verifyPlaybackSession(secrets: readonly string[], token: string,
   const payload = m[1] as string;
   const given = Buffer.from(m[2] as string, 'base64url');
   // The signature is checked before the payload is read, so nothing unsigned is ever parsed.
-  if (!secrets.some((s) => timingSafeEqual(mac(s, payload), given))) return { ok: false, reason: 'bad-signature' };
+  if (!signedByAny(secrets, message(payload), given)) return { ok: false, reason: 'bad-signature' };
   const session = readPayload(payload);
   if (session === null) return { ok: false, reason: 'malformed' };
   if (session.expiresAt < nowSec) return { ok: false, reason: 'expired' };

@@ -6,7 +6,7 @@
 // database call (the local playback edge here; a CloudFront Function in AWS, infra/aws/src/edge, which implements the
 // same format — their tests share the vectors in playback.token.vectors.json). Several secrets may be configured:
 // tokens are signed with the first and accepted with any, so a secret can be rotated without breaking links.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hmac, signedByAny } from './hmac.signature.js';
 
 /** What a token is about: the video whose objects it opens, until when (unix seconds). */
 export interface PlaybackGrant {
@@ -20,13 +20,12 @@ export type TokenVerdict =
 
 const TOKEN = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/;
 
-const mac = (secret: string, videoId: string, expiresAt: number) =>
-  createHmac('sha256', secret).update(`playback.v1.${videoId}.${expiresAt}`).digest('base64url');
+const message = (videoId: string, expiresAt: number) => `playback.v1.${videoId}.${expiresAt}`;
 
 /** `{expiresAt}.{signature}`: URL-path safe as it is (digits, a dot and base64url). */
 export function signPlaybackToken(secret: string, grant: PlaybackGrant): string {
   if (!Number.isInteger(grant.expiresAt) || grant.expiresAt < 0) throw new RangeError('expiresAt must be unix seconds');
-  return `${grant.expiresAt}.${mac(secret, grant.videoId, grant.expiresAt)}`;
+  return `${grant.expiresAt}.${hmac(secret, message(grant.videoId, grant.expiresAt)).toString('base64url')}`;
 }
 
 /** Checks `token` for `videoId` (taken from the path it was found in) at `nowSec` against each secret. */
@@ -40,10 +39,7 @@ export function verifyPlaybackToken(
   if (!m) return { ok: false, reason: 'malformed' };
   const expiresAt = Number(m[1]);
   const given = Buffer.from(m[2] as string, 'base64url');
-  const signed = secrets.some((s) => {
-    const want = Buffer.from(mac(s, videoId, expiresAt), 'base64url');
-    return want.length === given.length && timingSafeEqual(want, given);
-  });
+  const signed = signedByAny(secrets, message(videoId, expiresAt), given);
   // The signature is checked before the expiry so a forged token learns nothing from the answer.
   if (!signed) return { ok: false, reason: 'bad-signature' };
   if (expiresAt < nowSec) return { ok: false, reason: 'expired' };
