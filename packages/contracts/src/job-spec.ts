@@ -1,6 +1,39 @@
 // What the dispatcher hands a transcoder task (ECS container override or child-process env `JOB_SPEC`).
 import { z } from 'zod';
 
+/**
+ * What one task of a job does. `whole`: the full ladder in one task (every short clip; the only kind before chunked
+ * transcoding). With `chunking` set, a `whole` task whose probed source is longer than the threshold plans the job
+ * instead: it reports the chunk plan on `video.transcode-started` and then does the `aux` part itself. `aux`: the
+ * audio track encoded once (so chunk seams cannot click or drift), the poster and the storyboard. `chunk`: every
+ * rung's video for one time range of the source. `stitch`: the attempt's chunks and aux muxed, by stream copy, into
+ * the same layout a `whole` task writes, then `video.transcoded`.
+ */
+export const TaskPartV1 = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('whole') }),
+  z.object({ kind: z.literal('aux') }),
+  z.object({
+    kind: z.literal('chunk'),
+    index: z.number().int().min(0),
+    count: z.number().int().min(2),
+    /** On segment boundaries of the plan: [startSec, endSec) of the source's timeline, the last ends at its end. */
+    startSec: z.number().min(0),
+    endSec: z.number().positive(),
+  }),
+  z.object({ kind: z.literal('stitch'), count: z.number().int().min(2) }),
+]);
+export type TaskPartV1 = z.infer<typeof TaskPartV1>;
+
+/** When and how a `whole` task splits its job (the dispatcher's configuration, carried so the task can plan). */
+export const ChunkingV1 = z.object({
+  /** Sources up to this long stay one task: for a short clip, chunking only adds start-up and stitch time. */
+  thresholdSec: z.number().positive(),
+  /** Target chunk length; each chunk is a whole number of segments. */
+  chunkSec: z.number().positive(),
+  maxChunks: z.number().int().min(2),
+});
+export type ChunkingV1 = z.infer<typeof ChunkingV1>;
+
 export const TranscodeJobSpecV1 = z.object({
   version: z.literal(1),
   videoId: z.string().uuid(),
@@ -8,6 +41,10 @@ export const TranscodeJobSpecV1 = z.object({
   source: z.object({ bucket: z.string().min(1), key: z.string().min(1) }),
   output: z.object({ bucket: z.string().min(1), prefix: z.string().min(1) }),
   profile: z.string().default('default'),
+  /** Absent: `whole`, as every spec written before chunked transcoding. */
+  part: TaskPartV1.optional(),
+  /** Absent: never chunk. */
+  chunking: ChunkingV1.optional(),
   /**
    * The job's secret (the job row's `job_token`): the task puts it on every report, and reports without it change
    * nothing. Required: a task that could not report would spend its whole deadline for nothing.

@@ -11,6 +11,8 @@ const S3Location = z.object({ bucket: z.string().min(1), key: z.string().min(1) 
  * outbox (the reaper's TASK_LOST), which carries payloads, not headers.
  */
 export const JobToken = z.string().max(128);
+/** Wall seconds a task ran, from its start to its report: what the attempt cost in compute (issue #20). */
+const TaskSeconds = z.number().nonnegative();
 
 export const VideoUploadedV1 = z.object({
   version: z.literal(1),
@@ -64,6 +66,8 @@ export const VideoTranscodedV1 = z.object({
   thumbnails: ThumbnailsV1,
   durationSec: z.number().nonnegative(),
   source: z.object({ width: z.number().int(), height: z.number().int(), hasAudio: z.boolean() }).optional(),
+  /** Wall seconds the reporting task ran (for a chunked job: the stitch task's; each part reports its own). */
+  taskSeconds: TaskSeconds.optional(),
 });
 export type VideoTranscodedV1 = z.infer<typeof VideoTranscodedV1>;
 
@@ -75,6 +79,7 @@ export const VideoTranscodeFailedV1 = z.object({
   code: z.string().min(1),
   message: z.string(),
   retryable: z.boolean(),
+  taskSeconds: TaskSeconds.optional(),
 });
 export type VideoTranscodeFailedV1 = z.infer<typeof VideoTranscodeFailedV1>;
 
@@ -104,5 +109,45 @@ export const VideoTranscodeStartedV1 = z.object({
   height: z.number().int().positive(),
   /** When the task began (before its download), by the task's clock. */
   startedAt: z.string().datetime(),
+  /**
+   * Present when the source is over the job's chunking threshold: the job is these chunks (plus the `aux` part the
+   * planning task goes on to do itself), not one task. Contiguous from 0, on segment boundaries.
+   */
+  chunks: z
+    .array(z.object({ index: z.number().int().min(0), startSec: z.number().min(0), endSec: z.number().positive() }))
+    .min(2)
+    .optional(),
 });
 export type VideoTranscodeStartedV1 = z.infer<typeof VideoTranscodeStartedV1>;
+
+/** A part of a chunked job, as its reports name it: the `aux` part, or chunk `index`. */
+export const ChunkPartV1 = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('aux') }),
+  z.object({ kind: z.literal('chunk'), index: z.number().int().min(0) }),
+]);
+export type ChunkPartV1 = z.infer<typeof ChunkPartV1>;
+
+/** One part of a chunked job is written under `chunks/` of its attempt's prefix; the stitch reads it from there. */
+export const VideoChunkTranscodedV1 = z.object({
+  version: z.literal(1),
+  videoId: VideoId,
+  attempt: Attempt,
+  jobToken: JobToken.optional(),
+  part: ChunkPartV1,
+  taskSeconds: TaskSeconds,
+});
+export type VideoChunkTranscodedV1 = z.infer<typeof VideoChunkTranscodedV1>;
+
+/** One part failed; a retryable failure relaunches that part alone (up to its own limit), not the video. */
+export const VideoChunkFailedV1 = z.object({
+  version: z.literal(1),
+  videoId: VideoId,
+  attempt: Attempt,
+  jobToken: JobToken.optional(),
+  part: ChunkPartV1,
+  code: z.string().min(1),
+  message: z.string(),
+  retryable: z.boolean(),
+  taskSeconds: TaskSeconds.optional(),
+});
+export type VideoChunkFailedV1 = z.infer<typeof VideoChunkFailedV1>;

@@ -3,6 +3,8 @@
 import type { z } from 'zod';
 import { EngagementEventRecordV1 } from './engagement.js';
 import {
+  VideoChunkFailedV1,
+  VideoChunkTranscodedV1,
   VideoTranscodedV1,
   VideoTranscodeFailedV1,
   VideoTranscodeProgressV1,
@@ -25,6 +27,8 @@ export const topics = {
   'video.transcoded': topic({ schema: VideoTranscodedV1, key: byVideo }),
   'video.transcode-failed': topic({ schema: VideoTranscodeFailedV1, key: byVideo }),
   'video.transcode-progress': topic({ schema: VideoTranscodeProgressV1, key: byVideo }),
+  'video.chunk-transcoded': topic({ schema: VideoChunkTranscodedV1, key: byVideo }),
+  'video.chunk-failed': topic({ schema: VideoChunkFailedV1, key: byVideo }),
   'engagement.events': topic({ schema: EngagementEventRecordV1, key: (m) => m.event.content_id }),
 } as const;
 
@@ -38,6 +42,8 @@ export const transcoderReportTopics = [
   'video.transcode-progress',
   'video.transcoded',
   'video.transcode-failed',
+  'video.chunk-transcoded',
+  'video.chunk-failed',
 ] as const satisfies readonly TopicName[];
 
 /** Where a consumer sends what it cannot decode. */
