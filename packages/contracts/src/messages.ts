@@ -104,5 +104,13 @@ export const VideoTranscodeStartedV1 = z.object({
   height: z.number().int().positive(),
   /** When the task began (before its download), by the task's clock. */
   startedAt: z.string().datetime(),
+  /**
+   * Hex SHA-256 of the source as the task downloaded it. The dispatcher records it on a video that has none (a direct
+   * upload, whose bytes the API never reads), never over one computed at upload. Absent from older transcoders.
+   */
+  sourceSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type VideoTranscodeStartedV1 = z.infer<typeof VideoTranscodeStartedV1>;
