@@ -80,14 +80,10 @@ export class EcsFargateLauncher implements TaskLauncher {
       // Our own credentials could not be had; the video's owner sees this message. Retryable: it is ours.
       throw new AppError('LAUNCH_FAILED', 'the task’s storage session could not be created', { cause: err });
     }
-    if (request.storageUntil && presigned.expiresAt < request.storageUntil) {
-      this.logger.warn(
-        { videoId: request.spec.videoId, attempt: request.spec.attempt, expiresAt: presigned.expiresAt },
-        'the task’s session request ends before its latest deadline (the dispatcher’s credentials expire first)',
-      );
-    }
-    const { credentials: _, ...spec } = request.spec;
-    return { ...spec, session: { assumeRoleUrl: presigned.url, expiresAt: presigned.expiresAt.toISOString() } };
+    return {
+      ...request.spec,
+      session: { assumeRoleUrl: presigned.url, expiresAt: presigned.expiresAt.toISOString() },
+    };
   }
 
   async describe(taskIds: readonly string[]): Promise<Map<string, TaskStatus>> {
