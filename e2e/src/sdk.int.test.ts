@@ -1,10 +1,11 @@
 // The SDK (@reelforge/client) against the real services: a direct upload interrupted after its first part resumes
-// without sending that part again, and waitUntilReady follows the event stream to a ready video whose HLS master
-// plays through the edge.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+// without sending that part again, gets its SHA-256 from the transcoder, and waitUntilReady follows the event stream
+// to a ready video whose HLS master plays through the edge.
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createReelforge, uploadDirect, type Video, waitUntilReady } from '@reelforge/client';
+import { createReelforge, unwrap, uploadDirect, type Video, waitUntilReady } from '@reelforge/client';
 import { fileSource } from '@reelforge/client/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigClip } from './media.clips.js';
@@ -72,6 +73,8 @@ describe('the SDK', () => {
       onProgress: (p) => progress.push(p.partsDone),
     });
     expect(uploaded).toMatchObject({ id: uploadId, status: 'uploaded', title: 'via the SDK' });
+    // The complete step reads no more than the file's first bytes, so it knows no hash.
+    expect(uploaded.source.sha256).toBeNull();
     // S3 already held part 1: only the others were sent.
     expect(second.requests.filter((r) => r.startsWith('PUT ')).length).toBe(partCount - 1);
     expect(progress[0]).toBe(1);
@@ -84,6 +87,17 @@ describe('the SDK', () => {
     expect(second.requests).toContain(`GET ${pipeline.apiUrl}/v1/videos/${uploadId}/events`);
     // The stream, not polling, brought it.
     expect(second.requests).not.toContain(`GET ${pipeline.apiUrl}/v1/videos/${uploadId}`);
+
+    // The task hashed the source on its way to disk and reported it with video.transcode-started; the dispatcher
+    // (its own consumer group, so perhaps after ready) recorded it on the video.
+    const sha256 = createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
+    await expect
+      .poll(async () => (await pipeline.videoRow(uploadId)).sourceSha256, { timeout: 30_000, interval: 200 })
+      .toBe(sha256);
+    const shown = await unwrap(second.rf.api.GET('/v1/videos/{id}', { params: { path: { id: uploadId } } }));
+    expect(shown.source.sha256).toBe(sha256);
 
     const master = await fetch(video.hls as string);
     expect(master.status).toBe(200);

@@ -850,7 +850,7 @@ export interface paths {
         put?: never;
         /**
          * Complete a direct upload: join the parts, check size and container, queue it for transcoding
-         * @description Checks every part against the plan and the first bytes of the file; it does not read the whole object, so it is quick at any size (and `source.sha256` stays null). Safe to repeat: an upload that is already complete answers with the video.
+         * @description Checks every part against the plan and the first bytes of the file; it does not read the whole object, so it is quick at any size (`source.sha256` is null until the transcoder has read the file). Safe to repeat: an upload that is already complete answers with the video.
          */
         post: {
             parameters: {
@@ -1520,7 +1520,7 @@ export interface components {
                 filename: string | null;
                 bytes: number | null;
                 contentType: string | null;
-                /** @description Hex SHA-256 of the stored original when uploaded through `POST /v1/videos`; null for a direct upload. */
+                /** @description Hex SHA-256 of the stored original: computed on the way in through `POST /v1/videos`; for a direct upload null until the transcoder has read the file (it reports the hash with `durationSec`). */
                 sha256: string | null;
                 durationSec: number | null;
                 width: number | null;
@@ -1731,7 +1731,7 @@ export interface components {
                 filename: string | null;
                 bytes: number | null;
                 contentType: string | null;
-                /** @description Hex SHA-256 of the stored original when uploaded through `POST /v1/videos`; null for a direct upload. */
+                /** @description Hex SHA-256 of the stored original: computed on the way in through `POST /v1/videos`; for a direct upload null until the transcoder has read the file (it reports the hash with `durationSec`). */
                 sha256: string | null;
                 durationSec: number | null;
                 width: number | null;

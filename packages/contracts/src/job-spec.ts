@@ -51,8 +51,16 @@ export const TranscodeJobSpecV1 = z.object({
    */
   jobToken: z.string().regex(/^[0-9a-f]{64}$/),
   /**
-   * In AWS: a session of the transcoder access role whose session policy allows reading `source` and writing under
-   * `output.prefix`, nothing else. Absent for a local task, which runs with the operator's own credentials.
+   * In AWS: a presigned STS AssumeRole request (a GET URL) for the transcoder access role, its session policy
+   * allowing only reading `source` and writing under the attempt's output prefix. The task calls it for its S3
+   * session and again before each session's hour is up, so a job may outlast one session; the signature covers the
+   * policy, so the task cannot widen it. `expiresAt`: when the URL stops working (the job's deadline, or sooner if
+   * the dispatcher's own credentials expire first). Absent for a local task.
+   */
+  session: z.object({ assumeRoleUrl: z.string().url(), expiresAt: z.string().datetime() }).optional(),
+  /**
+   * Specs of dispatchers before `session`: one ready-made session of the access role, at most one hour long (role
+   * chaining). Still read so a task launched by an older dispatcher keeps working.
    */
   credentials: z
     .object({

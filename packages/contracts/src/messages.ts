@@ -117,6 +117,14 @@ export const VideoTranscodeStartedV1 = z.object({
     .array(z.object({ index: z.number().int().min(0), startSec: z.number().min(0), endSec: z.number().positive() }))
     .min(2)
     .optional(),
+  /**
+   * Hex SHA-256 of the source as the task downloaded it. The dispatcher records it on a video that has none (a direct
+   * upload, whose bytes the API never reads), never over one computed at upload. Absent from older transcoders.
+   */
+  sourceSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type VideoTranscodeStartedV1 = z.infer<typeof VideoTranscodeStartedV1>;
 

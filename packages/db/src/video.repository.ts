@@ -355,17 +355,25 @@ export class VideoRepository {
 
   /**
    * What the transcoder's probe found (duration, displayed size), written while `attempt` is the current one and the
-   * video is queued or processing, so the API shows it before the video is ready. False when nothing was written.
+   * video is queued or processing, so the API shows it before the video is ready. The task's SHA-256 of the source
+   * fills only a missing one: a hash computed at upload stays. False when nothing was written.
    */
   async recordSource(
     id: string,
     attempt: number,
-    source: { durationSec: number; width: number; height: number },
+    source: { durationSec: number; width: number; height: number; sha256?: string | undefined },
     tx?: Transaction<Database>,
   ): Promise<boolean> {
+    const { sha256 } = source;
     const result = await (tx ?? this.db)
       .updateTable('videos')
-      .set({ durationSec: source.durationSec, width: source.width, height: source.height, updatedAt: new Date() })
+      .set((eb) => ({
+        durationSec: source.durationSec,
+        width: source.width,
+        height: source.height,
+        ...(sha256 ? { sourceSha256: eb.fn.coalesce('sourceSha256', eb.val(sha256)) } : {}),
+        updatedAt: new Date(),
+      }))
       .where('id', '=', id)
       .where('attempt', '=', attempt)
       .where('status', 'in', ['queued', 'processing'])

@@ -1,12 +1,21 @@
 // One S3 client factory for AWS and S3-compatible servers (s3proxy, LocalStack) alike.
 import { S3Client } from '@aws-sdk/client-s3';
 
+interface StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
 export interface S3Config {
   region: string;
   endpoint?: string | undefined;
   forcePathStyle?: boolean | undefined;
-  /** Only for emulators; on AWS the default provider chain (task role, env, profile) applies. */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+  /**
+   * Emulators' keys, or a transcoder task's job session (static, or a provider the client calls again before each
+   * session ends); otherwise the default provider chain (task role, env, profile) applies.
+   */
+  credentials?: StaticCredentials | (() => Promise<StaticCredentials & { expiration: Date }>) | undefined;
 }
 
 export function createS3Client(cfg: S3Config): S3Client {

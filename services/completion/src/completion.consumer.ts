@@ -49,6 +49,8 @@ export interface CompletionDeps {
 /** Resolves once subscribed; `ready()` on the result waits for the partitions to be assigned. */
 export async function startCompletion(deps: CompletionDeps): Promise<RunningConsumer> {
   const metrics = completionMetrics(deps.registry);
+  // Exported at 0 from the start, so the forged-report alert (an increase()) sees even the first one.
+  for (const topic of completionTopics) metrics.forgedReports.inc({ topic }, 0);
   const service = new CompletionService({ db: deps.db, policy: deps.policy, outputs: deps.outputs, metrics });
   const jobs = new JobRepository(deps.db);
   /**

@@ -63,8 +63,11 @@ describe('DispatchService.handleUploaded', () => {
           profile: 'default',
           jobToken: job?.jobToken,
         },
+        storageUntil: expect.any(Date),
       },
     ]);
+    // What the task is handed for storage lasts at least as long as the job may run.
+    expect(launcher.launched[0]?.storageUntil?.getTime()).toBeGreaterThanOrEqual(job?.deadlineAt.getTime() ?? Infinity);
     // One log line per state change, each with videoId, attempt and jobId: a slot was free, so the job was
     // created claimed.
     const changes = lines.filter((l) => l.videoId === message.videoId && ('job' in l || 'video' in l));

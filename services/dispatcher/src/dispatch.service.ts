@@ -21,7 +21,7 @@ import {
 import type { Logger } from 'pino';
 import { CallBatcher } from './call.batcher.js';
 import type { DispatcherMetrics } from './dispatcher.metrics.js';
-import { type DeadlinePolicy, jobDeadline } from './job.deadline.js';
+import { type DeadlinePolicy, jobDeadline, latestDeadline } from './job.deadline.js';
 import { type CapacityWaitPolicy, judgeLaunchFailure } from './launch.capacity.policy.js';
 import { buildLaunchRequest, launchToken } from './launch.request.js';
 import type { LaunchSlots, Slot } from './launch.slots.js';
@@ -328,7 +328,10 @@ export class DispatchService {
     try {
       let task: Awaited<ReturnType<TaskLauncher['launch']>>;
       try {
-        task = await launcher.launch(buildLaunchRequest(job, video, this.deps.processedBucket));
+        task = await launcher.launch({
+          ...buildLaunchRequest(job, video, this.deps.processedBucket),
+          storageUntil: latestDeadline(new Date(), video.durationSec, this.deps.deadline),
+        });
       } catch (err) {
         const verdict = judgeLaunchFailure(err, job.capacityWaits, new Date(), this.deps.capacityWait);
         if (verdict.kind === 'fail') return await this.recordLaunchFailure(job, verdict.error, log);

@@ -17,6 +17,15 @@ export interface DispatcherMetrics {
 
 export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
   const registers = [registry];
+  const forgedReports = new Counter({
+    name: 'reelforge_forged_reports_total',
+    help: 'Transcoder reports dropped because they lacked the job token of their (video, attempt), by topic',
+    labelNames: ['topic'],
+    registers,
+  });
+  // Exported at 0 from the start: increase() cannot see the first report of a series that did not exist before it,
+  // and the forged-report alert must fire on that one.
+  forgedReports.inc({ topic: 'video.transcode-started' }, 0);
   const jobs = new Gauge({
     name: 'reelforge_jobs',
     help: 'Transcode jobs by state (all replicas; refreshed every reaper interval)',
@@ -65,12 +74,7 @@ export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
       help: 'Job deadlines moved later once the task reported the real source duration (video.transcode-started)',
       registers,
     }),
-    forgedReports: new Counter({
-      name: 'reelforge_forged_reports_total',
-      help: 'Transcoder reports dropped because they lacked the job token of their (video, attempt), by topic',
-      labelNames: ['topic'],
-      registers,
-    }),
+    forgedReports,
     setJobCounts: (counts) => {
       for (const state of jobStatuses) jobs.set({ state }, counts[state]);
     },

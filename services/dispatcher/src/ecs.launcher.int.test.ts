@@ -9,16 +9,18 @@ import {
   RegisterTaskDefinitionCommand,
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
-import { STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AppError, TranscodeJobSpecV1 } from '@reelforge/contracts';
+import { presignedSessionCredentials, SessionRequestError } from '@reelforge/storage';
 import { stackEnv, uniqueName } from '@reelforge/testkit';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dispatcherMetrics } from './dispatcher.metrics.js';
 import { createEcsClient, EcsFargateLauncher } from './ecs.launcher.js';
 import type { EcsLaunchConfig } from './ecs.run-task.js';
 import { ReaperService } from './reaper.service.js';
 import { RunningJobsQuery } from './running-jobs.query.js';
+import { taskSessionPolicy } from './task-access.policy.js';
 import {
   dispatchService,
   openTestDb,
@@ -332,9 +334,10 @@ describe('a launch ECS has no capacity for', () => {
 
 describe('EcsFargateLauncher with per-job sessions (moto STS)', () => {
   const roleArn = 'arn:aws:iam::123456789012:role/rf-transcoder-access';
-  const request = (videoId: string) => ({
+  const request = (videoId: string, storageUntil = new Date(Date.now() + 3 * 3600_000)) => ({
     jobId: `job-${videoId}`,
     token: `rf-${videoId}-a1`,
+    storageUntil,
     spec: TranscodeJobSpecV1.parse({
       version: 1,
       videoId,
@@ -344,31 +347,101 @@ describe('EcsFargateLauncher with per-job sessions (moto STS)', () => {
       jobToken: 'd'.repeat(64),
     }),
   });
-
-  it('hands the task a session of the access role in its job spec', async () => {
-    const sts = new STSClient({ region, endpoint });
-    const withAccess = new EcsFargateLauncher(ecs, config, quietLogger(), { sts, roleArn });
-    const videoId = crypto.randomUUID();
-    const before = runTaskBodies.length;
-
-    await withAccess.launch(request(videoId));
-
+  /**
+   * moto serves every service on one port and, for a request without an Authorization header, guesses the service
+   * from the body, which a GET has none of. This header only routes the request to moto's STS (moto checks no
+   * signature); the presigned URL goes unchanged, and AWS reads it alone.
+   */
+  const viaMoto: typeof fetch = (url, init) =>
+    fetch(url, {
+      ...init,
+      headers: { authorization: `AWS4-HMAC-SHA256 Credential=x/20260101/${region}/sts/aws4_request, Signature=0` },
+    });
+  const launchedSpec = (before: number) => {
     const body = runTaskBodies.slice(before).at(-1) as {
       overrides: { containerOverrides: { environment: { name: string; value: string }[] }[] };
     };
     const jobSpec = body.overrides.containerOverrides[0]?.environment.find((e) => e.name === 'JOB_SPEC')?.value;
-    const spec = TranscodeJobSpecV1.parse(JSON.parse(jobSpec ?? ''));
+    return TranscodeJobSpecV1.parse(JSON.parse(jobSpec ?? ''));
+  };
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('hands the task a presigned AssumeRole request that yields sessions of the access role, renewed as each ends', async () => {
+    const sts = new STSClient({ region, endpoint });
+    const withAccess = new EcsFargateLauncher(ecs, config, quietLogger(), { sts, roleArn });
+    const videoId = crypto.randomUUID();
+    const before = runTaskBodies.length;
+    const req = request(videoId);
+
+    await withAccess.launch(req);
+
+    const spec = launchedSpec(before);
     expect(spec).toMatchObject({ videoId, jobToken: 'd'.repeat(64) });
-    expect(spec.credentials).toMatchObject({
-      accessKeyId: expect.stringMatching(/^\w{16,}$/),
-      secretAccessKey: expect.any(String),
-      sessionToken: expect.any(String),
+    expect(spec.credentials).toBeUndefined();
+    const session = spec.session ?? { assumeRoleUrl: '', expiresAt: '' };
+    // Valid until the latest deadline (the emulator's static keys never expire), to the second.
+    expect(req.storageUntil.getTime() - Date.parse(session.expiresAt)).toBeGreaterThanOrEqual(0);
+    expect(req.storageUntil.getTime() - Date.parse(session.expiresAt)).toBeLessThan(1000);
+    const params = new URL(session.assumeRoleUrl).searchParams;
+    expect(Object.fromEntries(params)).toMatchObject({
+      Action: 'AssumeRole',
+      RoleArn: roleArn,
+      RoleSessionName: `rf-${videoId}-a1`,
+      DurationSeconds: '3600',
+      Policy: JSON.stringify(taskSessionPolicy(req.spec)),
+      'X-Amz-SignedHeaders': 'host',
     });
+
+    // The task side: its S3 client's credential provider, here behind an STS client that shows who it is.
+    const keys: string[] = [];
+    const provider = presignedSessionCredentials(session, { fetch: viaMoto });
+    const asTask = new STSClient({
+      region,
+      endpoint,
+      credentials: async () => {
+        const c = await provider();
+        keys.push(c.accessKeyId);
+        return c;
+      },
+    });
+    const assumed = `arn:aws:sts::123456789012:assumed-role/rf-transcoder-access/rf-${videoId}-a1`;
+    expect((await asTask.send(new GetCallerIdentityCommand({}))).Arn).toBe(assumed);
+    expect(keys).toHaveLength(1);
+    expect((await asTask.send(new GetCallerIdentityCommand({}))).Arn).toBe(assumed);
+    expect(keys).toHaveLength(1);
+
+    // 56 minutes on, the hour-long session is within the SDK's refresh window: the next call gets a new one, which
+    // works. (moto dates its sessions by its own clock, so from this advanced one each new session looks near its end
+    // too and may be renewed again within the same call: more than one renewal is fine, none is the failure.)
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 56 * 60_000);
+    expect((await asTask.send(new GetCallerIdentityCommand({}))).Arn).toBe(assumed);
+    expect(keys.length).toBeGreaterThan(1);
+    expect(new Set(keys).size).toBe(keys.length);
+
+    // Past the request's own end the task asks STS nothing and fails for good.
+    vi.setSystemTime(Date.parse(session.expiresAt) + 1000);
+    const err = await provider().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SessionRequestError);
+    expect(err).toMatchObject({
+      retryable: false,
+      message: `the job's session request expired at ${session.expiresAt}`,
+    });
+    asTask.destroy();
     sts.destroy();
   });
 
-  it('fails the launch, retryable and without naming the role, when STS cannot be reached', async () => {
-    const sts = new STSClient({ region, endpoint: 'http://127.0.0.1:1', maxAttempts: 1 });
+  it('fails the launch, retryable and without naming the role, when its own credentials cannot be had', async () => {
+    const sts = new STSClient({
+      region,
+      endpoint,
+      credentials: async () => {
+        throw new Error(`no credentials to sign for ${roleArn}`);
+      },
+    });
     const withAccess = new EcsFargateLauncher(ecs, config, quietLogger(), { sts, roleArn });
     const before = runTaskBodies.length;
 

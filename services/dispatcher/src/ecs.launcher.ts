@@ -7,7 +7,7 @@ import {
   type RunTaskCommandOutput,
   StopTaskCommand,
 } from '@aws-sdk/client-ecs';
-import { AssumeRoleCommand, type AssumeRoleCommandOutput, type STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import { AppError, type TranscodeJobSpecV1 } from '@reelforge/contracts';
 import type { Logger } from 'pino';
 import {
@@ -19,7 +19,8 @@ import {
   taskStatusFromFailure,
 } from './ecs.run-task.js';
 import type { LaunchedTask, LaunchRequest, TaskLauncher, TaskStatus } from './task.launcher.js';
-import { partitionOf, taskAssumeRoleInput } from './task-access.policy.js';
+import { partitionOf, taskAssumeRoleQuery } from './task-access.policy.js';
+import { presignSessionRequest } from './task-session.presigner.js';
 
 /** Per-job S3 sessions for the tasks (see task-access.policy.ts); without it a task uses its own role. */
 export interface TaskAccess {
@@ -64,31 +65,24 @@ export class EcsFargateLauncher implements TaskLauncher {
   }
 
   /**
-   * A fresh session per launch. A relaunch after a dispatcher crash therefore sends other credentials under the same
+   * A fresh signature per launch. A relaunch after a dispatcher crash therefore sends another URL under the same
    * clientToken; ECS then refuses it as a mismatch rather than start a second task, and the attempt fails as a
    * launch failure (retried by completion) — the price of not keeping credentials in MySQL.
    */
   private async withSession(request: LaunchRequest): Promise<TranscodeJobSpecV1> {
     if (!this.access) return request.spec;
     const { roleArn, sts } = this.access;
-    const input = taskAssumeRoleInput(request.spec, roleArn, request.token, partitionOf(roleArn));
-    let out: AssumeRoleCommandOutput;
+    const query = taskAssumeRoleQuery(request.spec, roleArn, request.token, partitionOf(roleArn));
+    let presigned: Awaited<ReturnType<typeof presignSessionRequest>>;
     try {
-      out = await sts.send(new AssumeRoleCommand(input));
+      presigned = await presignSessionRequest(sts, query, request.storageUntil);
     } catch (err) {
-      // STS's own message names the role; the video's owner sees this one. Retryable: it is ours, not the upload's.
+      // Our own credentials could not be had; the video's owner sees this message. Retryable: it is ours.
       throw new AppError('LAUNCH_FAILED', 'the task’s storage session could not be created', { cause: err });
     }
-    const c = out.Credentials;
-    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error('AssumeRole returned no credentials');
     return {
       ...request.spec,
-      credentials: {
-        accessKeyId: c.AccessKeyId,
-        secretAccessKey: c.SecretAccessKey,
-        sessionToken: c.SessionToken,
-        ...(c.Expiration ? { expiration: c.Expiration.toISOString() } : {}),
-      },
+      session: { assumeRoleUrl: presigned.url, expiresAt: presigned.expiresAt.toISOString() },
     };
   }
 

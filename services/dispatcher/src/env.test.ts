@@ -21,7 +21,12 @@ describe('dispatcherEnv', () => {
       4, 64, 5,
     ]);
     expect(env.TRANSCODER_ENTRY).toMatch(/services\/transcoder\/dist\/task\.main\.js$/);
-    expect(deadlinePolicy(env)).toEqual({ factor: 3, startupSec: 600, defaultDurationSec: 3600 });
+    expect(deadlinePolicy(env)).toEqual({
+      factor: 3,
+      startupSec: 600,
+      defaultDurationSec: 3600,
+      maxDurationSec: 14_400,
+    });
     expect(reapGrace(env)).toEqual({ stoppedMs: 30_000, succeededMs: 300_000 });
   });
 

@@ -71,6 +71,11 @@ export const dispatcherEnv = z
      * duration is not known yet; the start-up allowance alone must cover the download and the probe.
      */
     JOB_DEADLINE_DEFAULT_DURATION_SEC: positive(3600),
+    /**
+     * The longest source the transcoder accepts (keep equal to its MAX_DURATION_SEC): a task's storage session
+     * request is signed to last until the deadline such a source would get.
+     */
+    JOB_DEADLINE_MAX_DURATION_SEC: positive(4 * 3600),
     SHUTDOWN_GRACE_MS: count(25_000),
   })
   .transform((env) => ({ ...env, TASK_LAUNCHER: env.TASK_LAUNCHER ?? (env.ECS_CLUSTER ? 'ecs' : 'local') }))
@@ -126,4 +131,5 @@ export const deadlinePolicy = (env: DispatcherEnv): DeadlinePolicy => ({
   factor: env.JOB_DEADLINE_FACTOR,
   startupSec: env.JOB_DEADLINE_STARTUP_SEC,
   defaultDurationSec: env.JOB_DEADLINE_DEFAULT_DURATION_SEC,
+  maxDurationSec: env.JOB_DEADLINE_MAX_DURATION_SEC,
 });

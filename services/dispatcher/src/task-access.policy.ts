@@ -1,15 +1,18 @@
 // What one ECS task may do in S3: read its own source, write, list and delete under its own output prefix. The
-// dispatcher assumes the transcoder access role with this as the session policy and hands the session to the task in
-// its job spec, so the intersection of the role and this policy is all a compromised task holds.
-import type { AssumeRoleCommandInput } from '@aws-sdk/client-sts';
+// dispatcher presigns an STS AssumeRole request of the transcoder access role with this as the session policy and
+// hands the request to the task in its job spec; the signature covers the policy, so the intersection of the role and
+// this policy is all a compromised task can get, however often it calls the request.
 import type { TranscodeJobSpecV1 } from '@reelforge/contracts';
 import { outputPrefix } from '@reelforge/storage';
 
 /**
  * STS caps a session obtained with another role's session (role chaining, as from an ECS task role) at one hour,
- * whatever the role allows.
+ * whatever the role allows; the task calls the request again for the next one.
  */
 export const TASK_SESSION_SEC = 3600;
+
+/** SigV4 refuses to presign for longer than seven days. */
+export const MAX_PRESIGN_SEC = 7 * 24 * 3600;
 
 interface PolicyStatement {
   Sid: string;
@@ -60,19 +63,38 @@ export function taskSessionPolicy(spec: SpecScope, partition = 'aws'): SessionPo
   };
 }
 
-/** `sessionName` shows in CloudTrail beside every call the task makes (the launch token: video and attempt). */
-export function taskAssumeRoleInput(
+/**
+ * The query string of the STS request (Query API, GET). `sessionName` shows in CloudTrail beside every call the task
+ * makes (the launch token: video and attempt).
+ */
+export function taskAssumeRoleQuery(
   spec: SpecScope,
   roleArn: string,
   sessionName: string,
   partition = 'aws',
-): AssumeRoleCommandInput {
+): Record<string, string> {
   return {
+    Action: 'AssumeRole',
+    Version: '2011-06-15',
     RoleArn: roleArn,
     RoleSessionName: sessionName,
-    DurationSeconds: TASK_SESSION_SEC,
+    DurationSeconds: String(TASK_SESSION_SEC),
     Policy: JSON.stringify(taskSessionPolicy(spec, partition)),
   };
+}
+
+/**
+ * X-Amz-Expires of the presigned request, in whole seconds from `now`: until `storageUntil` (the latest deadline the
+ * job can have; past it the reaper stops the task), but no later than the signing credentials' expiration — STS
+ * refuses a request whose signing credentials have expired, whatever X-Amz-Expires says — nor SigV4's seven days.
+ */
+export function sessionRequestExpiresIn(now: Date, storageUntil: Date | undefined, credentialsExpireAt?: Date): number {
+  const until = Math.min(
+    storageUntil?.getTime() ?? Number.POSITIVE_INFINITY,
+    credentialsExpireAt?.getTime() ?? Number.POSITIVE_INFINITY,
+    now.getTime() + MAX_PRESIGN_SEC * 1000,
+  );
+  return Math.max(1, Math.floor((until - now.getTime()) / 1000));
 }
 
 /** The partition of an ARN (`aws`, `aws-cn`, `aws-us-gov`), for the S3 ARNs of the session policy. */

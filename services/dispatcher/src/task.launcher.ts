@@ -8,6 +8,8 @@ export interface LaunchRequest {
   spec: TranscodeJobSpecV1;
   /** Derived from (videoId, attempt): launching twice with it starts one task (ECS RunTask clientToken). */
   token: string;
+  /** The latest deadline the job can be given: what the task is handed for storage need not last longer. */
+  storageUntil?: Date;
 }
 
 export interface LaunchedTask {

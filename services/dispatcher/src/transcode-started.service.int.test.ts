@@ -79,6 +79,32 @@ describe('TranscodeStartedService', () => {
     expect(counter?.values).toEqual([{ labels: {}, value: 1 }]);
   });
 
+  it('records the task’s SHA-256 of a source uploaded without one, never over one computed at upload', async () => {
+    const direct = await launched();
+    // As a direct upload leaves it: the API never read the bytes.
+    await t.db.updateTable('videos').set({ sourceSha256: null }).where('id', '=', direct.videoId).execute();
+    const sha256 = 'a1'.repeat(32);
+
+    await service().onStarted(started(direct.job, { sourceSha256: sha256 }), quietLogger());
+    expect((await t.videos.findById(direct.videoId))?.sourceSha256).toBe(sha256);
+    // A later report (a redelivery, a retry's task) cannot replace it either.
+    await service().onStarted(started(direct.job, { sourceSha256: 'b2'.repeat(32) }), quietLogger());
+    expect((await t.videos.findById(direct.videoId))?.sourceSha256).toBe(sha256);
+
+    const streamed = await launched();
+    const atUpload = (await t.videos.findById(streamed.videoId))?.sourceSha256;
+    expect(atUpload).toMatch(/^[0-9a-f]{64}$/);
+    await service().onStarted(started(streamed.job, { sourceSha256: 'c3'.repeat(32) }), quietLogger());
+    expect((await t.videos.findById(streamed.videoId))?.sourceSha256).toBe(atUpload);
+
+    // A report without the job's token writes no hash.
+    const forged = await launched();
+    await t.db.updateTable('videos').set({ sourceSha256: null }).where('id', '=', forged.videoId).execute();
+    const { jobToken: _, ...tokenless } = started(forged.job, { sourceSha256: sha256 });
+    expect(await service().onStarted(tokenless, quietLogger())).toMatchObject({ kind: 'ignore', reason: 'forged' });
+    expect((await t.videos.findById(forged.videoId))?.sourceSha256).toBeNull();
+  });
+
   it('changes nothing more on a redelivery', async () => {
     const { job } = await launched();
     await service().onStarted(started(job), quietLogger());

@@ -35,7 +35,8 @@ export class TranscodeStartedService {
       const job = await jobs.findByVideoAttempt(msg.videoId, msg.attempt, tx);
       const decision = decideStarted(video ?? null, job, msg, this.deps.deadline);
       if (decision.kind === 'ignore') return { ...decision, extended: false };
-      await videos.recordSource(msg.videoId, msg.attempt, decision.source, tx);
+      // The hash comes from a verified report of the current attempt, and fills only a missing one (recordSource).
+      await videos.recordSource(msg.videoId, msg.attempt, { ...decision.source, sha256: msg.sourceSha256 }, tx);
       const extended =
         job !== null && decision.extendTo !== null && (await jobs.extendDeadline(job.id, decision.extendTo, tx));
       return { ...decision, extended, ...(job ? { jobId: job.id } : {}) };

@@ -4,7 +4,7 @@ import { loadEnv } from '@reelforge/config';
 import { AppError } from '@reelforge/contracts';
 import { createEventProducer, kafkaFromEnv } from '@reelforge/kafka';
 import { createLogger } from '@reelforge/observability';
-import { createS3Client } from '@reelforge/storage';
+import { createS3Client, presignedSessionCredentials } from '@reelforge/storage';
 import { limitsFromEnv, TaskEnv } from './env.js';
 import { runTranscodeTask } from './transcode.task.js';
 
@@ -34,8 +34,13 @@ try {
       endpoint: env.S3_ENDPOINT,
       // Emulators behind S3_ENDPOINT (moto, MinIO) only answer path-style requests.
       forcePathStyle: env.S3_FORCE_PATH_STYLE || Boolean(env.S3_ENDPOINT),
-      // In AWS the job's own session (its source, its output prefix); the task role itself has no S3 access.
-      ...(spec.credentials ? { credentials: spec.credentials } : {}),
+      // In AWS the job's own sessions (its source, its output prefix), renewed through the presigned request as each
+      // nears its end; a spec of an older dispatcher carries one session instead. The task role has no S3 access.
+      ...(spec.session
+        ? { credentials: presignedSessionCredentials(spec.session) }
+        : spec.credentials
+          ? { credentials: spec.credentials }
+          : {}),
     }),
     events: producer,
     logger,

@@ -1,8 +1,8 @@
 // runTranscodeTask with real FFmpeg and S3 and a recording event sender, for outcomes a real broker will not stage on
 // demand: a `video.transcoded` send that throws.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MessageOf, TopicName } from '@reelforge/contracts';
@@ -74,5 +74,11 @@ describe('runTranscodeTask', () => {
       topic: 'video.transcode-started',
       message: { videoId, attempt: 1, width: 320, height: 240, frameCount: 50 },
     });
+    // The source's hash, taken on the way to disk: the dispatcher fills a direct upload's from it.
+    expect((events.sent[0]?.message as { sourceSha256?: string }).sourceSha256).toBe(
+      createHash('sha256')
+        .update(await readFile(clip))
+        .digest('hex'),
+    );
   });
 });

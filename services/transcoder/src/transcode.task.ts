@@ -1,6 +1,7 @@
 // Task mode: one job from the raw bucket to the processed bucket, reported on Kafka: `video.transcode-started` once
 // the source is accepted, progress, then one terminal event, `video.transcoded` or `video.transcode-failed`. The
 // scratch space is always removed.
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -60,7 +61,7 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
   try {
     const profile = resolveProfile(spec.profile);
     const source = join(work, 'source');
-    await download(deps, source);
+    const sourceSha256 = await download(deps, source);
 
     const result = await transcodeFile(source, join(work, 'out'), {
       videoId: spec.videoId,
@@ -75,7 +76,7 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
       // Best effort like progress: without it the dispatcher keeps its default deadline, nothing worse.
       onPlanned: (source) => {
         progressSent = progressSent
-          .then(() => events.send('video.transcode-started', [{ ...ids, ...source, startedAt }]))
+          .then(() => events.send('video.transcode-started', [{ ...ids, ...source, startedAt, sourceSha256 }]))
           .catch((err: unknown) => logger.warn({ err }, 'transcode-started event not sent'));
       },
       onProgress: progressSteps(5, (percent) => {
@@ -127,7 +128,12 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
   }
 }
 
-async function download(deps: TaskDeps, path: string): Promise<void> {
+/**
+ * Returns the source's SHA-256, computed on the way to disk. S3 keeps no full-object SHA-256 of a multipart upload
+ * (SHA-256 checksums of one are composite, per part), and hashing it in the API's complete step would read the
+ * whole object inside a request; the task reads every byte anyway.
+ */
+async function download(deps: TaskDeps, path: string): Promise<string> {
   const ref = deps.spec.source;
   let head: Awaited<ReturnType<typeof headObject>>;
   try {
@@ -140,7 +146,19 @@ async function download(deps: TaskDeps, path: string): Promise<void> {
   const sizeError = checkInputSize(head.bytes, deps.limits);
   if (sizeError) throw sizeError;
   try {
-    await pipeline(await getStream(deps.s3, ref), createWriteStream(path), { signal: deps.signal });
+    const hash = createHash('sha256');
+    await pipeline(
+      await getStream(deps.s3, ref),
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          hash.update(chunk);
+          yield chunk;
+        }
+      },
+      createWriteStream(path),
+      { signal: deps.signal },
+    );
+    return hash.digest('hex');
   } catch (err) {
     if (deps.signal.aborted) throw deps.signal.reason;
     throw new AppError('STORAGE_ERROR', `downloading ${ref.bucket}/${ref.key} failed`, { cause: err });

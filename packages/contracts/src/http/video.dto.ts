@@ -42,7 +42,8 @@ export const Video = z
         .string()
         .nullable()
         .describe(
-          'Hex SHA-256 of the stored original when uploaded through `POST /v1/videos`; null for a direct upload.',
+          'Hex SHA-256 of the stored original: computed on the way in through `POST /v1/videos`; for a direct ' +
+            'upload null until the transcoder has read the file (it reports the hash with `durationSec`).',
         ),
       durationSec: z.number().nullable(),
       width: z.number().int().nullable(),

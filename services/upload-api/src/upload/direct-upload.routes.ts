@@ -63,7 +63,7 @@ export const directUploadRoutes: FastifyPluginAsyncZod<DirectUploadRoutesOptions
         summary: 'Complete a direct upload: join the parts, check size and container, queue it for transcoding',
         description:
           'Checks every part against the plan and the first bytes of the file; it does not read the whole object, ' +
-          'so it is quick at any size (and `source.sha256` stays null). ' +
+          'so it is quick at any size (`source.sha256` is null until the transcoder has read the file). ' +
           'Safe to repeat: an upload that is already complete answers with the video.',
         security: bearerAuth,
         params: VideoIdParams,
