@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import { EngagementEventRecordV1 } from './engagement.js';
 import {
+  VideoStatusChangedV1,
   VideoTranscodedV1,
   VideoTranscodeFailedV1,
   VideoTranscodeProgressV1,
@@ -25,6 +26,7 @@ export const topics = {
   'video.transcoded': topic({ schema: VideoTranscodedV1, key: byVideo }),
   'video.transcode-failed': topic({ schema: VideoTranscodeFailedV1, key: byVideo }),
   'video.transcode-progress': topic({ schema: VideoTranscodeProgressV1, key: byVideo }),
+  'video.status-changed': topic({ schema: VideoStatusChangedV1, key: byVideo }),
   'engagement.events': topic({ schema: EngagementEventRecordV1, key: (m) => m.event.content_id }),
 } as const;
 
