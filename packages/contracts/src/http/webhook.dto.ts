@@ -14,7 +14,7 @@ export const WebhookParams = z.object({ id: WebhookId });
 export const WebhookDeliveryParams = z.object({ id: WebhookId, deliveryId: z.uuid() });
 
 const WebhookUrl = z
-  .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
+  .url({ protocol: /^https?$/ })
   .max(2048)
   .describe(
     'http or https; a literal address in a private, loopback or metadata range is refused (WEBHOOK_URL_REFUSED).',
