@@ -82,7 +82,7 @@ export class Fanout {
     const { apiBaseUrl, cdnBaseUrl } = this.deps.links;
     const links: ReadyLinks = apiBaseUrl ? { self: `${apiBaseUrl}/v1/videos/${videoId}` } : {};
     const video = await this.videos.findById(videoId);
-    if (!video || video.status !== 'ready' || video.visibility !== 'public' || !cdnBaseUrl) return links;
+    if (video?.status !== 'ready' || video.visibility !== 'public' || !cdnBaseUrl) return links;
     const url = (key: string) => cdnUrl(cdnBaseUrl, key);
     if (video.hlsMasterKey) links.hls = url(video.hlsMasterKey);
     if (video.posterKey) links.poster = url(video.posterKey);
