@@ -371,7 +371,9 @@ describe('ECS', () => {
       (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify(ref(role))),
     );
     const actions = policies.flatMap(([, p]) =>
-      (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((st) => st.Action),
+      (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap(
+        (st) => st.Action,
+      ),
     );
     expect(actions.filter((a) => a.startsWith('s3:'))).toEqual([]);
   });

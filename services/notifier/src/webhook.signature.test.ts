@@ -22,11 +22,15 @@ describe('signatureHeader', () => {
   it('signs with every valid secret, space-separated, and either verifies', () => {
     const header = signatureHeader([current, previous], id, at, body);
     expect(header.split(' ')).toHaveLength(2);
-    const headers = { ...webhookHeaders([current, previous], id, at, body), 'webhook-signature': header };
+    expect(webhookHeaders([current, previous], id, at, body)).toEqual({
+      'content-type': 'application/json',
+      'user-agent': 'Reelforge-Webhooks/1',
+      'webhook-id': id,
+      'webhook-timestamp': '1796292000',
+      'webhook-signature': header,
+    });
     // The library checks the timestamp against its clock: verify "now".
-    const now = new Date();
-    const fresh = webhookHeaders([current, previous], id, now, body);
-    expect(headers['webhook-timestamp']).toBe('1796292000');
+    const fresh = webhookHeaders([current, previous], id, new Date(), body);
     for (const secret of [current, previous]) expect(new Webhook(secret).verify(body, fresh)).toEqual(JSON.parse(body));
   });
 });
