@@ -80,7 +80,11 @@ async function endpoint(ownerId: string, events: string[], receiver?: WebhookRec
   return { receiver: r, id: row.id };
 }
 
-const change = (ownerId: string, to: VideoStatusChangedV1['to'], videoId = randomUUID()): VideoStatusChangedV1 => ({
+const change = (
+  ownerId: string,
+  to: VideoStatusChangedV1['to'],
+  videoId: string = randomUUID(),
+): VideoStatusChangedV1 => ({
   version: 1,
   eventId: randomUUID(),
   videoId,
