@@ -10,12 +10,15 @@ export interface NotifierMetrics {
 }
 
 export function notifierMetrics(registry: Registry, oldestDueAgeSeconds: () => Promise<number>): NotifierMetrics {
+  let lastAge = 0;
   new Gauge({
     name: 'reelforge_webhook_oldest_pending_delivery_seconds',
     help: 'How long the oldest due delivery of an enabled endpoint has waited to be attempted',
     registers: [registry],
+    // Read at scrape time; MySQL unreachable keeps the last value rather than failing the whole scrape.
     async collect() {
-      this.set(await oldestDueAgeSeconds());
+      lastAge = await oldestDueAgeSeconds().catch(() => lastAge);
+      this.set(lastAge);
     },
   });
   return {

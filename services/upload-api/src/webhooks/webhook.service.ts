@@ -88,7 +88,7 @@ export class WebhookService {
   async test(id: string, ownerId: string): Promise<WebhookDelivery> {
     const endpoint = await this.owned(id, ownerId);
     if (!endpoint.enabled) throw new AppError('CONFLICT', 'the webhook is disabled; enable it first');
-    const eventId = `msg_${randomUUID()}`;
+    const eventId = randomUUID();
     const now = new Date();
     const payload = { type: 'webhook.test', timestamp: now.toISOString(), data: { webhookId: id } };
     await this.deps.webhooks.addDeliveries(
