@@ -25,7 +25,8 @@ export type ServiceName =
   | 'completion'
   | 'events-ingest'
   | 'events-lake'
-  | 'playback-edge';
+  | 'playback-edge'
+  | 'notifier';
 
 const entries: Record<ServiceName, string> = {
   'upload-api': 'services/upload-api/dist/main.js',
@@ -34,6 +35,7 @@ const entries: Record<ServiceName, string> = {
   'events-ingest': 'services/events-ingest/dist/main.js',
   'events-lake': 'services/events-lake/dist/main.js',
   'playback-edge': 'services/playback-edge/dist/main.js',
+  notifier: 'services/notifier/dist/main.js',
 };
 
 /** The dispatcher with its test seams (TEST_CRASH_AFTER_JOB_CREATED, TEST_LAUNCHER), run from source. */
@@ -46,6 +48,7 @@ const pipelineTopics = [
   'video.transcode-failed',
   'video.transcode-progress',
   'engagement.events',
+  'video.status-changed',
 ];
 
 export class Pipeline {
@@ -134,6 +137,8 @@ export class Pipeline {
           SHUTDOWN_GRACE_MS: '5000',
           // As `./reelforge up` does: the playback edge as the CDN (start it too), so HLS is playable end to end.
           CDN_BASE_URL: `http://127.0.0.1:${await this.portFor('playback-edge')}`,
+          // Webhook receivers of the tests listen on loopback, as `./reelforge up` allows.
+          WEBHOOK_ALLOW_PRIVATE_TARGETS: '127.0.0.0/8',
         };
       case 'dispatcher':
         return {
@@ -178,6 +183,21 @@ export class Pipeline {
           // A quiet partition's chunk is written a second after its last event, not a minute.
           FLUSH_IDLE_SEC: '1',
           DUCKDB_THREADS: '1',
+          SHUTDOWN_GRACE_MS: '5000',
+        };
+      case 'notifier':
+        return {
+          OPS_PORT: String(port),
+          CONSUMER_GROUP: `${this.prefix}notifier`,
+          WEBHOOK_ALLOW_PRIVATE_TARGETS: '127.0.0.0/8',
+          API_BASE_URL: `http://127.0.0.1:${await this.portFor('upload-api')}`,
+          CDN_BASE_URL: `http://127.0.0.1:${await this.portFor('playback-edge')}`,
+          DELIVERY_POLL_MS: '100',
+          // Retries within seconds; a killed notifier's claims come back after the short lease.
+          WEBHOOK_RETRY_BASE_SEC: '0.5',
+          WEBHOOK_RETRY_MAX_SEC: '1',
+          WEBHOOK_TIMEOUT_MS: '3000',
+          DELIVERY_LEASE_SEC: '4',
           SHUTDOWN_GRACE_MS: '5000',
         };
       case 'playback-edge':

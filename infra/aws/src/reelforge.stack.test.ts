@@ -346,7 +346,7 @@ describe('ECS', () => {
     const privateSubnets = s.stack.network.vpc.privateSubnets.map(ref);
     expect(privateSubnets).toHaveLength(2);
     const services = resources('AWS::ECS::Service');
-    expect(services).toHaveLength(3);
+    expect(services).toHaveLength(4);
     for (const [, service] of services) {
       expect(service.Properties.NetworkConfiguration).toEqual({
         AwsvpcConfiguration: { AssignPublicIp: 'DISABLED', SecurityGroups: expect.any(Array), Subnets: privateSubnets },
@@ -359,6 +359,23 @@ describe('ECS', () => {
     const env = containerEnv(s.json, s.stack.services.dispatcher.taskDefinition);
     expect(env.ECS_SUBNETS).toEqual({ 'Fn::Join': [',', privateSubnets] });
     expect(env.ECS_ASSIGN_PUBLIC_IP).toBe('false');
+  });
+
+  it('runs the notifier with its links, no bucket access and no private targets allowed', () => {
+    const env = containerEnv(s.json, s.stack.services.notifier.taskDefinition);
+    expect(env.CDN_BASE_URL).toBeDefined();
+    expect(env.API_BASE_URL).toBeDefined();
+    expect(env.WEBHOOK_ALLOW_PRIVATE_TARGETS).toBeUndefined();
+    const role = s.stack.services.notifier.taskDefinition.taskRole;
+    const policies = resources('AWS::IAM::Policy').filter(([, p]) =>
+      (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify(ref(role))),
+    );
+    const actions = policies.flatMap(([, p]) =>
+      (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap(
+        (st) => st.Action,
+      ),
+    );
+    expect(actions.filter((a) => a.startsWith('s3:'))).toEqual([]);
   });
 
   it('sizes the transcoder from context: CPU and memory of its size, disk for the largest input, logs', () => {

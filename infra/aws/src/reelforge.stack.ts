@@ -1,5 +1,5 @@
 // Everything Reelforge runs on, but the image repositories: buckets and CDN, network, database, Kafka, the ECS
-// cluster with the transcoder task and the three services, and the outputs an operator (or a local dispatcher) needs.
+// cluster with the transcoder task and the four services, and the outputs an operator (or a local dispatcher) needs.
 import { transcoderReportTopics } from '@reelforge/contracts';
 import { CfnOutput, Fn, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { type SubnetSelection, SubnetType } from 'aws-cdk-lib/aws-ec2';
@@ -27,7 +27,12 @@ export type ServiceName = Exclude<ImageName, 'transcoder'>;
 const GiB = 1024 ** 3;
 
 /** Where each service answers /healthz: upload-api's HTTP port and the consumers' ops ports (their env defaults). */
-export const healthPorts: Record<ServiceName, number> = { 'upload-api': 8080, dispatcher: 9401, completion: 9402 };
+export const healthPorts: Record<ServiceName, number> = {
+  'upload-api': 8080,
+  dispatcher: 9401,
+  completion: 9402,
+  notifier: 9404,
+};
 
 /** What each service may do to objects (the transcoder's access is fixed in its construct). */
 const objectAccess: Record<ServiceName, { raw: ObjectAccess[]; processed: ObjectAccess[] }> = {
@@ -38,6 +43,8 @@ const objectAccess: Record<ServiceName, { raw: ObjectAccess[]; processed: Object
   dispatcher: { raw: [], processed: [] },
   // Deletes what a transcoder wrote for an attempt that can never be shown (video deleted, attempt superseded).
   completion: { raw: [], processed: ['list', 'delete'] },
+  // Reads rows and calls receivers; its ready payloads link to the CDN, never to the buckets.
+  notifier: { raw: [], processed: [] },
 };
 
 export interface ReelforgeStackProps extends StackProps {
@@ -215,6 +222,14 @@ export class ReelforgeStack extends Stack {
       },
       dispatcher: { cpu: 256, memoryMiB: 512, desiredCount: s.dispatcherDesiredCount, env: this.launcherEnv },
       completion: { cpu: 256, memoryMiB: 512, desiredCount: s.completionDesiredCount, env: {} },
+      // Calls users' webhook URLs through the NAT; its address policy refuses every private and metadata address
+      // (WEBHOOK_ALLOW_PRIVATE_TARGETS is left unset here), so the VPC's own endpoints are out of its reach.
+      notifier: {
+        cpu: 256,
+        memoryMiB: 512,
+        desiredCount: s.notifierDesiredCount,
+        env: { CDN_BASE_URL: cdn.baseUrl },
+      },
     };
     const build = (name: ServiceName) => {
       const spec = specs[name];
@@ -245,6 +260,7 @@ export class ReelforgeStack extends Stack {
       'upload-api': build('upload-api'),
       dispatcher: build('dispatcher'),
       completion: build('completion'),
+      notifier: build('notifier'),
     };
     this.transcoder.grantLaunch(this.services.dispatcher.taskDefinition.taskRole);
     cdn.grantAccessWriter(this.services['upload-api'].taskDefinition.taskRole);
@@ -257,6 +273,9 @@ export class ReelforgeStack extends Stack {
       logs: storage.logs,
       certificateArn: s.apiCertificateArn,
     });
+
+    // `video.ready` payloads link to the video resource in the API.
+    this.services.notifier.taskDefinition.defaultContainer?.addEnvironment('API_BASE_URL', api.url);
 
     this.storage = storage;
     this.cdn = cdn;

@@ -37,6 +37,7 @@ describe('settingsFromContext', () => {
       apiDesiredCount: 2,
       dispatcherDesiredCount: 1,
       completionDesiredCount: 1,
+      notifierDesiredCount: 1,
       retainData: true,
     });
   });

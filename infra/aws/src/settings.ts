@@ -89,6 +89,7 @@ export const DeploySettings = z
     apiDesiredCount: count(1, 100, 2),
     dispatcherDesiredCount: count(1, 20, 1),
     completionDesiredCount: count(1, 20, 1),
+    notifierDesiredCount: count(1, 20, 1),
     /** false: a tear-down also deletes buckets, repositories, the database and logs (dev stacks). */
     retainData: envBool.default(true),
   })

@@ -11,6 +11,7 @@ import {
   ROOT,
   S3PROXY_VERSION,
   SCHEMATHESIS_VERSION,
+  STANDARDWEBHOOKS_VERSION,
   schemathesisBin,
 } from './stack.config.js';
 
@@ -130,4 +131,13 @@ export function ensureMoto(log: (s: string) => void): void {
 export function ensureSchemathesis(log: (s: string) => void): void {
   const venv = join(CACHE_DIR, `schemathesis-${SCHEMATHESIS_VERSION}`);
   ensurePythonTool('schemathesis', `schemathesis==${SCHEMATHESIS_VERSION}`, venv, schemathesisBin(), log);
+}
+
+/** The reference Python library the webhook tests verify every delivery's signature with (packages/testkit). */
+export function ensureStandardWebhooks(log: (s: string) => void): void {
+  const venv = join(CACHE_DIR, `standardwebhooks-${STANDARDWEBHOOKS_VERSION}`);
+  // The venv's python exists before pip has run: the package itself marks the install done.
+  const marker = join(venv, 'installed');
+  ensurePythonTool('standardwebhooks', `standardwebhooks==${STANDARDWEBHOOKS_VERSION}`, venv, marker, log);
+  if (!existsSync(marker)) writeFileSync(marker, new Date().toISOString());
 }

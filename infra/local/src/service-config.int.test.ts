@@ -14,6 +14,7 @@ const malformed: Record<string, [string, string]> = {
   'events-ingest': ['PORT', 'eighty'],
   'events-lake': ['OPS_PORT', 'eighty'],
   'playback-edge': ['PORT', 'eighty'],
+  notifier: ['WEBHOOK_ALLOW_PRIVATE_TARGETS', '127.0.0.1/40'],
 };
 const entries = [
   ...services.list.map((s) => [s.name, ...(malformed[s.name] ?? ['MYSQL_URL', 'postgres://nope']), s.entry] as const),

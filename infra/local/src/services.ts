@@ -22,6 +22,9 @@ export const LOCAL_PLAYBACK_SECRET = 'reelforge-local-playback-secret-0123456789
 /** Signs playback session tokens in upload-api; events-ingest verifies with the same. Local-only too. */
 export const LOCAL_SESSION_SECRET = 'reelforge-local-session-secret-0123456789';
 
+/** Loopback only: what `./reelforge up` lets webhooks reach beyond public addresses. */
+export const LOCAL_WEBHOOK_TARGETS = '127.0.0.0/8,::1/128';
+
 type SetupStep = (env: Record<string, string>, log: (s: string) => void) => Promise<void>;
 
 const port = (name: string, fallback: number) => Number.parseInt(process.env[name] ?? String(fallback), 10);
@@ -33,6 +36,7 @@ const ports = {
   completion: port('REELFORGE_COMPLETION_OPS_PORT', 9402),
   lake: port('REELFORGE_LAKE_OPS_PORT', 9403),
   edge: port('REELFORGE_EDGE_PORT', 8090),
+  notifier: port('REELFORGE_NOTIFIER_OPS_PORT', 9404),
 };
 
 const service = (name: string, entry: string, p: number, portVar: string, env: Record<string, string>) => ({
@@ -56,6 +60,8 @@ export const services: { list: ServiceSpec[]; setup: SetupStep[] } = {
       // The playback edge stands in for the CDN: HLS masters play locally (their playlists and segments are relative
       // paths, which presigned links cannot carry) while the store itself refuses unsigned reads.
       CDN_BASE_URL: `http://127.0.0.1:${ports.edge}`,
+      // Webhook receivers on the developer's machine; production refuses every non-public address.
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: LOCAL_WEBHOOK_TARGETS,
     }),
     service('playback-edge', 'services/playback-edge/dist/main.js', ports.edge, 'REELFORGE_EDGE_PORT', {
       PORT: String(ports.edge),
@@ -72,6 +78,12 @@ export const services: { list: ServiceSpec[]; setup: SetupStep[] } = {
       PORT: String(ports.ingest),
       HOST: '127.0.0.1',
       PLAYBACK_SESSION_SECRETS: LOCAL_SESSION_SECRET,
+    }),
+    service('notifier', 'services/notifier/dist/main.js', ports.notifier, 'REELFORGE_NOTIFIER_OPS_PORT', {
+      OPS_PORT: String(ports.notifier),
+      WEBHOOK_ALLOW_PRIVATE_TARGETS: LOCAL_WEBHOOK_TARGETS,
+      API_BASE_URL: `http://127.0.0.1:${ports.api}`,
+      CDN_BASE_URL: `http://127.0.0.1:${ports.edge}`,
     }),
     service('events-lake', 'services/events-lake/dist/main.js', ports.lake, 'REELFORGE_LAKE_OPS_PORT', {
       OPS_PORT: String(ports.lake),

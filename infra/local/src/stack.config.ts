@@ -30,6 +30,10 @@ export const MOTO_VERSION = '5.2.5';
 export const S3PROXY_VERSION = '4.1.0';
 export const SCHEMATHESIS_VERSION = '4.32.5';
 export const schemathesisBin = () => join(CACHE_DIR, `schemathesis-${SCHEMATHESIS_VERSION}`, 'bin', 'schemathesis');
+export const STANDARDWEBHOOKS_VERSION = '1.1.0';
+/** A Python with the PyPI `standardwebhooks` package: the webhook tests verify signatures with it, not with ours. */
+export const standardWebhooksPython = () =>
+  join(CACHE_DIR, `standardwebhooks-${STANDARDWEBHOOKS_VERSION}`, 'bin', 'python');
 /** The store's only credentials: services and tests sign every request with them (no anonymous access). */
 export const S3_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 export const BUCKETS = { raw: 'reelforge-raw', processed: 'reelforge-processed', lake: 'reelforge-lake' };
@@ -55,5 +59,7 @@ export function stackEnv(): Record<string, string> {
     PROMETHEUS_TARGETS_DIR: join(STATE_DIR, 'prometheus', 'targets'),
     // The OpenAPI fuzzer the upload API's tests run (installed with the stack).
     SCHEMATHESIS_BIN: schemathesisBin(),
+    // The independent Standard Webhooks verifier of the webhook tests (installed with the stack).
+    STANDARDWEBHOOKS_PYTHON: standardWebhooksPython(),
   };
 }

@@ -8,7 +8,7 @@ import { moto } from './components/moto.component.js';
 import { prometheus, removeScrapeTarget, writeScrapeTarget } from './components/prometheus.component.js';
 import { redis } from './components/redis.component.js';
 import { s3proxy } from './components/s3proxy.component.js';
-import { ensureSchemathesis, ensureSystemPackages } from './installer.js';
+import { ensureSchemathesis, ensureStandardWebhooks, ensureSystemPackages } from './installer.js';
 import { logFile, portOpen, running, startDetached, stopDetached, waitFor } from './process.supervisor.js';
 import { type ServiceSpec, services } from './services.js';
 import { ENV_FILE, ROOT, STATE_DIR, stackEnv } from './stack.config.js';
@@ -48,6 +48,7 @@ export async function upStack(): Promise<void> {
   ensureSystemPackages(log);
   for (const c of components) await c.install(log);
   ensureSchemathesis(log);
+  ensureStandardWebhooks(log);
   // Independent daemons start together; each waits for its own health.
   await Promise.all(components.map(startComponent));
   writeEnvFile();

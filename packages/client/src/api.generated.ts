@@ -1498,6 +1498,618 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your endpoints, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookList"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register an endpoint; its signing secret is in this answer only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateWebhookRequestInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                    };
+                };
+                /** @description Malformed (`BAD_REQUEST`), or the URL is refused (`WEBHOOK_URL_REFUSED`): not http(s), credentials in it, or a literal address in a loopback, private, link-local or metadata range. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your endpoints (why it was disabled, if it was) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["schemas"]["WebhookIdInput"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookEndpoint"];
+                    };
+                };
+                /** @description The request is malformed or fails validation (`BAD_REQUEST`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such webhook or delivery, or not yours (`NOT_FOUND`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete the endpoint and its delivery log */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["schemas"]["WebhookIdInput"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description The request is malformed or fails validation (`BAD_REQUEST`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such webhook or delivery, or not yours (`NOT_FOUND`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change its URL, events or description; enable or disable it */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["schemas"]["WebhookIdInput"];
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateWebhookRequestInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookEndpoint"];
+                    };
+                };
+                /** @description Malformed (`BAD_REQUEST`), or the URL is refused (`WEBHOOK_URL_REFUSED`): not http(s), credentials in it, or a literal address in a loopback, private, link-local or metadata range. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such webhook or delivery, or not yours (`NOT_FOUND`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret; the previous one keeps signing (a second signature) for a grace period */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["schemas"]["WebhookIdInput"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RotatedWebhookSecret"];
+                    };
+                };
+                /** @description The request is malformed or fails validation (`BAD_REQUEST`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such webhook or delivery, or not yours (`NOT_FOUND`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a `webhook.test` event to the endpoint (asynchronously: follow it in the delivery log) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["schemas"]["WebhookIdInput"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookDelivery"];
+                    };
+                };
+                /** @description The request is malformed or fails validation (`BAD_REQUEST`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such webhook or delivery, or not yours (`NOT_FOUND`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The webhook is disabled (`CONFLICT`); enable it first. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The newest deliveries to the endpoint, each with every attempt */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["schemas"]["WebhookIdInput"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookDeliveryPage"];
+                    };
+                };
+                /** @description The request is malformed or fails validation (`BAD_REQUEST`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such webhook or delivery, or not yours (`NOT_FOUND`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again now, with the same webhook-id and body */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["schemas"]["WebhookIdInput"];
+                    deliveryId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookDelivery"];
+                    };
+                };
+                /** @description The request is malformed or fails validation (`BAD_REQUEST`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such webhook or delivery, or not yours (`NOT_FOUND`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The webhook is disabled (`CONFLICT`); enable it first. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1674,7 +2286,7 @@ export interface components {
             /** @description The request path the problem happened on. */
             instance: string;
             /** @enum {string} */
-            code: "UNSUPPORTED_INPUT" | "NO_VIDEO_STREAM" | "CORRUPT_INPUT" | "EMPTY_INPUT" | "TOO_LARGE" | "TOO_LONG" | "TOO_MANY_PIXELS" | "TOO_MANY_STREAMS" | "UNSUPPORTED_CODEC" | "UNSUPPORTED_DIMENSIONS" | "DECODE_ERROR" | "INPUT_BUDGET_EXCEEDED" | "BAD_REQUEST" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_INVALID" | "SESSION_EXPIRED" | "QUOTA_EXCEEDED" | "REQUEST_TIMEOUT" | "UPLOAD_EXPIRED" | "PROCESSING_FAILED" | "TRANSCODE_FAILED" | "TRANSCODE_TIMEOUT" | "INTERRUPTED" | "TASK_LOST" | "LAUNCH_FAILED" | "LAUNCH_CAPACITY" | "STORAGE_ERROR" | "SERVER_BUSY" | "INTERNAL";
+            code: "UNSUPPORTED_INPUT" | "NO_VIDEO_STREAM" | "CORRUPT_INPUT" | "EMPTY_INPUT" | "TOO_LARGE" | "TOO_LONG" | "TOO_MANY_PIXELS" | "TOO_MANY_STREAMS" | "UNSUPPORTED_CODEC" | "UNSUPPORTED_DIMENSIONS" | "DECODE_ERROR" | "INPUT_BUDGET_EXCEEDED" | "BAD_REQUEST" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT" | "METHOD_NOT_ALLOWED" | "WEBHOOK_URL_REFUSED" | "RATE_LIMITED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_INVALID" | "SESSION_EXPIRED" | "QUOTA_EXCEEDED" | "REQUEST_TIMEOUT" | "UPLOAD_EXPIRED" | "PROCESSING_FAILED" | "TRANSCODE_FAILED" | "TRANSCODE_TIMEOUT" | "INTERRUPTED" | "TASK_LOST" | "LAUNCH_FAILED" | "LAUNCH_CAPACITY" | "STORAGE_ERROR" | "SERVER_BUSY" | "INTERNAL";
             errors?: {
                 path: string;
                 message: string;
@@ -1712,6 +2324,99 @@ export interface components {
                  */
                 url: string;
             }[];
+        };
+        /** @enum {string} */
+        WebhookEventTypeInput: "video.uploaded" | "video.processing" | "video.ready" | "video.failed" | "video.deleted";
+        /** Format: uuid */
+        WebhookIdInput: string;
+        CreateWebhookRequestInput: {
+            /**
+             * Format: uri
+             * @description http or https; a literal address in a private, loopback or metadata range is refused (WEBHOOK_URL_REFUSED).
+             */
+            url: string;
+            events: components["schemas"]["WebhookEventTypeInput"][];
+            /** @default  */
+            description: string;
+        };
+        UpdateWebhookRequestInput: {
+            /**
+             * Format: uri
+             * @description http or https; a literal address in a private, loopback or metadata range is refused (WEBHOOK_URL_REFUSED).
+             */
+            url?: string;
+            events?: components["schemas"]["WebhookEventTypeInput"][];
+            description?: string;
+            /** @description true re-enables a disabled endpoint (its failure streak starts over). */
+            enabled?: boolean;
+        };
+        WebhookEndpointInput: {
+            id: components["schemas"]["WebhookIdInput"];
+            url: string;
+            events: components["schemas"]["WebhookEventTypeInput"][];
+            description: string;
+            enabled: boolean;
+            /** @description Why the notifier disabled it (410 Gone, failing for too long); null when enabled or disabled by you. */
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookEndpointWithSecretInput: {
+            id: components["schemas"]["WebhookIdInput"];
+            url: string;
+            events: components["schemas"]["WebhookEventTypeInput"][];
+            description: string;
+            enabled: boolean;
+            /** @description Why the notifier disabled it (410 Gone, failing for too long); null when enabled or disabled by you. */
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The signing secret (Standard Webhooks `whsec_` + base64): shown only in this answer. */
+            secret: string;
+        };
+        WebhookListInput: {
+            items: components["schemas"]["WebhookEndpointInput"][];
+        };
+        RotatedWebhookSecretInput: {
+            /** @description The signing secret (Standard Webhooks `whsec_` + base64): shown only in this answer. */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description Until then deliveries carry a signature with the previous secret too.
+             */
+            previousSecretExpiresAt: string;
+        };
+        WebhookAttemptInput: {
+            /** Format: date-time */
+            at: string;
+            /** @description null when no answer came (refused target, timeout, reset). */
+            statusCode: number | null;
+            latencyMs: number;
+            error: string | null;
+            /** @description When it is tried again; null when it will not be. */
+            nextAttemptAt: string | null;
+        };
+        WebhookDeliveryInput: {
+            /** Format: uuid */
+            id: string;
+            /** @description The `webhook-id` header: the same on every attempt and redelivery. */
+            webhookId: string;
+            /** @description A WebhookEventType, or `webhook.test`. */
+            type: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            attempts: components["schemas"]["WebhookAttemptInput"][];
+        };
+        WebhookDeliveryPageInput: {
+            /** @description Newest first, at most 50. */
+            items: components["schemas"]["WebhookDeliveryInput"][];
         };
         /** Format: uuid */
         VideoId: string;
@@ -1885,7 +2590,7 @@ export interface components {
             /** @description The request path the problem happened on. */
             instance: string;
             /** @enum {string} */
-            code: "UNSUPPORTED_INPUT" | "NO_VIDEO_STREAM" | "CORRUPT_INPUT" | "EMPTY_INPUT" | "TOO_LARGE" | "TOO_LONG" | "TOO_MANY_PIXELS" | "TOO_MANY_STREAMS" | "UNSUPPORTED_CODEC" | "UNSUPPORTED_DIMENSIONS" | "DECODE_ERROR" | "INPUT_BUDGET_EXCEEDED" | "BAD_REQUEST" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_INVALID" | "SESSION_EXPIRED" | "QUOTA_EXCEEDED" | "REQUEST_TIMEOUT" | "UPLOAD_EXPIRED" | "PROCESSING_FAILED" | "TRANSCODE_FAILED" | "TRANSCODE_TIMEOUT" | "INTERRUPTED" | "TASK_LOST" | "LAUNCH_FAILED" | "LAUNCH_CAPACITY" | "STORAGE_ERROR" | "SERVER_BUSY" | "INTERNAL";
+            code: "UNSUPPORTED_INPUT" | "NO_VIDEO_STREAM" | "CORRUPT_INPUT" | "EMPTY_INPUT" | "TOO_LARGE" | "TOO_LONG" | "TOO_MANY_PIXELS" | "TOO_MANY_STREAMS" | "UNSUPPORTED_CODEC" | "UNSUPPORTED_DIMENSIONS" | "DECODE_ERROR" | "INPUT_BUDGET_EXCEEDED" | "BAD_REQUEST" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT" | "METHOD_NOT_ALLOWED" | "WEBHOOK_URL_REFUSED" | "RATE_LIMITED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_INVALID" | "SESSION_EXPIRED" | "QUOTA_EXCEEDED" | "REQUEST_TIMEOUT" | "UPLOAD_EXPIRED" | "PROCESSING_FAILED" | "TRANSCODE_FAILED" | "TRANSCODE_TIMEOUT" | "INTERRUPTED" | "TASK_LOST" | "LAUNCH_FAILED" | "LAUNCH_CAPACITY" | "STORAGE_ERROR" | "SERVER_BUSY" | "INTERNAL";
             errors?: {
                 path: string;
                 message: string;
@@ -1923,6 +2628,99 @@ export interface components {
                  */
                 url: string;
             }[];
+        };
+        /** @enum {string} */
+        WebhookEventType: "video.uploaded" | "video.processing" | "video.ready" | "video.failed" | "video.deleted";
+        /** Format: uuid */
+        WebhookId: string;
+        CreateWebhookRequest: {
+            /**
+             * Format: uri
+             * @description http or https; a literal address in a private, loopback or metadata range is refused (WEBHOOK_URL_REFUSED).
+             */
+            url: string;
+            events: components["schemas"]["WebhookEventType"][];
+            /** @default  */
+            description: string;
+        };
+        UpdateWebhookRequest: {
+            /**
+             * Format: uri
+             * @description http or https; a literal address in a private, loopback or metadata range is refused (WEBHOOK_URL_REFUSED).
+             */
+            url?: string;
+            events?: components["schemas"]["WebhookEventType"][];
+            description?: string;
+            /** @description true re-enables a disabled endpoint (its failure streak starts over). */
+            enabled?: boolean;
+        };
+        WebhookEndpoint: {
+            id: components["schemas"]["WebhookId"];
+            url: string;
+            events: components["schemas"]["WebhookEventType"][];
+            description: string;
+            enabled: boolean;
+            /** @description Why the notifier disabled it (410 Gone, failing for too long); null when enabled or disabled by you. */
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookEndpointWithSecret: {
+            id: components["schemas"]["WebhookId"];
+            url: string;
+            events: components["schemas"]["WebhookEventType"][];
+            description: string;
+            enabled: boolean;
+            /** @description Why the notifier disabled it (410 Gone, failing for too long); null when enabled or disabled by you. */
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The signing secret (Standard Webhooks `whsec_` + base64): shown only in this answer. */
+            secret: string;
+        };
+        WebhookList: {
+            items: components["schemas"]["WebhookEndpoint"][];
+        };
+        RotatedWebhookSecret: {
+            /** @description The signing secret (Standard Webhooks `whsec_` + base64): shown only in this answer. */
+            secret: string;
+            /**
+             * Format: date-time
+             * @description Until then deliveries carry a signature with the previous secret too.
+             */
+            previousSecretExpiresAt: string;
+        };
+        WebhookAttempt: {
+            /** Format: date-time */
+            at: string;
+            /** @description null when no answer came (refused target, timeout, reset). */
+            statusCode: number | null;
+            latencyMs: number;
+            error: string | null;
+            /** @description When it is tried again; null when it will not be. */
+            nextAttemptAt: string | null;
+        };
+        WebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** @description The `webhook-id` header: the same on every attempt and redelivery. */
+            webhookId: string;
+            /** @description A WebhookEventType, or `webhook.test`. */
+            type: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            attempts: components["schemas"]["WebhookAttempt"][];
+        };
+        WebhookDeliveryPage: {
+            /** @description Newest first, at most 50. */
+            items: components["schemas"]["WebhookDelivery"][];
         };
     };
     responses: never;

@@ -1,5 +1,6 @@
 // Env parsed once at start-up. A wrong variable stops the boot with its name and what was expected, all of them
 // at once, so an operator fixes a deployment in one go.
+import { parseCidrs } from '@reelforge/core';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -57,10 +58,39 @@ const bool = z
  */
 export const signingSecrets = csv.pipe(z.array(z.string().min(32, 'each secret at least 32 characters')).min(1).max(2));
 
+/**
+ * CIDRs a webhook may be sent to although they are not public addresses, comma-separated: development only
+ * (`./reelforge up` allows loopback so receivers on the developer's machine work). Empty, the default, refuses them
+ * all; cloud metadata addresses are refused whatever it says.
+ */
+const webhookAllowedCidrs = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .superRefine((cidrs, ctx) => {
+    for (const cidr of cidrs) {
+      try {
+        parseCidrs([cidr]);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${cidr} is not a CIDR (e.g. 127.0.0.0/8, ::1/128)` });
+      }
+    }
+  });
+
 /** Env fragments every service composes into its own schema. */
 export const commonEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+};
+
+/** Where webhooks may go: the API checks a URL's literal address against it, the notifier every resolved address. */
+export const webhookTargetsEnv = {
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: webhookAllowedCidrs,
 };
 
 export const kafkaEnv = {

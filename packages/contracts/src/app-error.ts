@@ -26,6 +26,11 @@ export const errorCodes = {
   CONFLICT: { status: 409, retryable: false },
   /** The path exists but not with this method; `Allow` lists the ones it has. */
   METHOD_NOT_ALLOWED: { status: 405, retryable: false },
+  /**
+   * A webhook URL that is not http(s), carries credentials, or names an address the notifier never calls (loopback,
+   * private, link-local, metadata…); the message says which rule.
+   */
+  WEBHOOK_URL_REFUSED: { status: 400, retryable: false },
   RATE_LIMITED: { status: 429, retryable: true },
   /** A playback link whose token is forged, for another video, or signed with a retired secret. */
   TOKEN_INVALID: { status: 403, retryable: false },

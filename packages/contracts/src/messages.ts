@@ -159,3 +159,35 @@ export const VideoChunkFailedV1 = z.object({
   taskSeconds: TaskSeconds.optional(),
 });
 export type VideoChunkFailedV1 = z.infer<typeof VideoChunkFailedV1>;
+/** Every status a video row takes, and `deleted` for its removal (it has no row then). */
+export const VideoLifecycleStatus = z.enum([
+  'awaiting_upload',
+  'uploaded',
+  'queued',
+  'processing',
+  'ready',
+  'failed',
+  'deleted',
+]);
+export type VideoLifecycleStatus = z.infer<typeof VideoLifecycleStatus>;
+
+/**
+ * A video changed status: written through the outbox in the transaction that changed it, by whichever service did
+ * (the video repository writes it, so no caller can forget). The public integration point: webhooks, and any
+ * consumer (search, analytics) that follows videos.
+ */
+export const VideoStatusChangedV1 = z.object({
+  version: z.literal(1),
+  /** Unique per change and fixed when it is written: redeliveries of the message carry the same one. */
+  eventId: z.string().uuid(),
+  videoId: VideoId,
+  ownerId: z.string().min(1),
+  /** null when the video was created in `to`. */
+  from: VideoLifecycleStatus.nullable(),
+  to: VideoLifecycleStatus,
+  attempt: Attempt,
+  /** When `to` is failed: the code and the message the owner reads in the API. */
+  error: z.object({ code: z.string().min(1), message: z.string() }).nullable(),
+  occurredAt: z.string().datetime(),
+});
+export type VideoStatusChangedV1 = z.infer<typeof VideoStatusChangedV1>;

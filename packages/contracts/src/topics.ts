@@ -5,6 +5,7 @@ import { EngagementEventRecordV1 } from './engagement.js';
 import {
   VideoChunkFailedV1,
   VideoChunkTranscodedV1,
+  VideoStatusChangedV1,
   VideoTranscodedV1,
   VideoTranscodeFailedV1,
   VideoTranscodeProgressV1,
@@ -29,6 +30,7 @@ export const topics = {
   'video.transcode-progress': topic({ schema: VideoTranscodeProgressV1, key: byVideo }),
   'video.chunk-transcoded': topic({ schema: VideoChunkTranscodedV1, key: byVideo }),
   'video.chunk-failed': topic({ schema: VideoChunkFailedV1, key: byVideo }),
+  'video.status-changed': topic({ schema: VideoStatusChangedV1, key: byVideo }),
   'engagement.events': topic({ schema: EngagementEventRecordV1, key: (m) => m.event.content_id }),
 } as const;
 

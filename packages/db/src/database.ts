@@ -141,6 +141,53 @@ export interface UploadUsageTable {
   bytes: number | string;
 }
 
+/** A user's webhook endpoint (upload-api manages it, the notifier reads it and disables it). */
+export interface WebhookEndpointTable {
+  id: string;
+  ownerId: string;
+  url: string;
+  description: string;
+  /** JSON array text of event types. */
+  events: string;
+  /** `whsec_` + base64: Standard Webhooks' format. */
+  secret: string;
+  previousSecret: string | null;
+  previousSecretExpiresAt: Date | null;
+  /** BOOLEAN: mysql2 reads 0/1. */
+  enabled: boolean | number;
+  disabledReason: string | null;
+  failingSince: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One event for one endpoint; its id pair (endpoint, event) is unique, so a redelivered message adds nothing. */
+export interface WebhookDeliveryTable {
+  id: string;
+  endpointId: string;
+  eventId: string;
+  eventType: string;
+  videoId: string | null;
+  payload: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface WebhookAttemptTable {
+  id: Generated<number>;
+  deliveryId: string;
+  attemptedAt: Date;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+  nextAttemptAt: Date | null;
+}
+
 export interface Database {
   users: User;
   videos: Video;
@@ -152,4 +199,7 @@ export interface Database {
   uploadLeases: UploadLease;
   uploadUsage: UploadUsageTable;
   launchCapacity: { id: number };
+  webhookEndpoints: WebhookEndpointTable;
+  webhookDeliveries: WebhookDeliveryTable;
+  webhookAttempts: WebhookAttemptTable;
 }

@@ -32,3 +32,4 @@ export * from './user.repository.js';
 export * from './video.cursor.js';
 export * from './video.repository.js';
 export * from './video.state.js';
+export * from './webhook.repository.js';

@@ -26,8 +26,12 @@ const appTables = [
   'video_engagement',
   'video_likes',
   'video_views',
+  'webhook_attempts',
+  'webhook_deliveries',
+  'webhook_endpoints',
 ];
-const before0012 = appTables.filter((t) => t !== 'video_likes');
+const before0013 = appTables.filter((t) => !t.startsWith('webhook_'));
+const before0012 = before0013.filter((t) => t !== 'video_likes');
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Kysely<Database>;
@@ -74,6 +78,8 @@ describe('migrations', () => {
     expect(await tables()).toEqual(appTables);
     expect(await migrateToLatest(db)).toEqual([]);
 
+    expect(await migrateDown(db)).toEqual([{ name: '0013_webhooks', direction: 'Down', status: 'Success' }]);
+    expect(await tables()).toEqual(before0013);
     const down = await migrateDown(db);
     expect(down).toEqual([{ name: '0012_viewer', direction: 'Down', status: 'Success' }]);
     expect(await tables()).toEqual(before0012);
@@ -88,6 +94,7 @@ describe('migrations', () => {
 
     const none = await migrateToNone(db);
     expect(none.map((s) => s.name)).toEqual([
+      '0013_webhooks',
       '0012_viewer',
       '0011_job_token',
       '0010_video_views',
@@ -127,6 +134,7 @@ describe('migrations', () => {
   });
 
   it('gives jobs that exist already a token of their own', async () => {
+    await migrateDown(db); // 0013_webhooks
     await migrateDown(db); // 0012_viewer
     await migrateDown(db); // 0011_job_token
     const userId = randomUUID();
@@ -154,11 +162,11 @@ describe('migrations', () => {
 
   it('reports through the CLI command as lines for the operator', async () => {
     expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
-    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0012_viewer']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0013_webhooks']);
     const status = await runMigrateCommand(db, 'status');
-    expect(status.at(-1)).toBe('pending  0012_viewer');
+    expect(status.at(-1)).toBe('pending  0013_webhooks');
     expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
-    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0012_viewer']);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0013_webhooks']);
   });
 
   it('fails with the migration name and the server’s reason', async () => {

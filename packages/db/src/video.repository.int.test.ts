@@ -263,3 +263,53 @@ describe('RenditionRepository', () => {
     expect((await renditions.listForVideo(video.id)).map((r) => `${r.name}@${r.attempt}`)).toEqual(['360p@2']);
   });
 });
+
+describe('video.status-changed', () => {
+  const changes = async (videoId: string) => {
+    const rows = await db
+      .selectFrom('outbox')
+      .select(['payload', 'messageKey'])
+      .where('topic', '=', 'video.status-changed')
+      .where('messageKey', '=', videoId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => JSON.parse(r.payload) as Record<string, unknown>);
+  };
+
+  it('is written with every status change, in the same transaction, with a fresh event id each', async () => {
+    const video = await queuedVideo();
+    expect(await videos.markProcessing(video.id, 1)).toBe(true);
+    expect(await videos.markProcessing(video.id, 1)).toBe(false);
+    await db.transaction().execute(async (tx) => {
+      expect(await videos.startNextAttempt(tx, video.id, 1)).toBe(2);
+    });
+    expect(await videos.markFailed(video.id, 2, { code: 'TASK_LOST', message: 'gone' })).toBe(true);
+    expect(await videos.delete(video.id)).toBe(true);
+
+    const seen = await changes(video.id);
+    expect(seen.map((c) => [c.from, c.to, c.attempt, c.error])).toEqual([
+      [null, 'uploaded', 1, null],
+      ['uploaded', 'queued', 1, null],
+      ['queued', 'processing', 1, null],
+      ['processing', 'queued', 2, null],
+      ['queued', 'failed', 2, { code: 'TASK_LOST', message: 'gone' }],
+      ['failed', 'deleted', 2, null],
+    ]);
+    expect(new Set(seen.map((c) => c.eventId)).size).toBe(6);
+    expect(seen.every((c) => c.ownerId === video.ownerId && c.videoId === video.id)).toBe(true);
+  });
+
+  it('is not written when a compare-and-set loses, nor when the transaction rolls back', async () => {
+    const video = await queuedVideo();
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await videos.markReady(tx, video.id, 1, outputs);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await db.transaction().execute((tx) => videos.markReady(tx, video.id, 2, outputs))).toBe(false);
+    expect((await changes(video.id)).map((c) => c.to)).toEqual(['uploaded', 'queued']);
+    expect(await db.transaction().execute((tx) => videos.markReady(tx, video.id, 1, outputs))).toBe(true);
+    expect((await changes(video.id)).map((c) => c.to)).toEqual(['uploaded', 'queued', 'ready']);
+  });
+});

@@ -1,10 +1,12 @@
 // Videos: creation, the owner's library, and every status change as a compare-and-set guarded by the state machine
 // and, where results of a transcode are concerned, by the attempt number.
 import { randomUUID } from 'node:crypto';
-import { ownerSafeMessage } from '@reelforge/contracts';
+import { ownerSafeMessage, type VideoLifecycleStatus } from '@reelforge/contracts';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, Video } from './database.js';
+import { OutboxRepository } from './outbox.repository.js';
 import { clipText } from './text.limits.js';
+import { transaction } from './transaction.runner.js';
 import { decodeCursor, encodeCursor } from './video.cursor.js';
 import { assertVideoTransition, type VideoStatus, type Visibility, videoStatusesBefore } from './video.state.js';
 
@@ -80,8 +82,64 @@ export interface Engagement {
 /** A video on a feed: the row and what others see of its owner. */
 export type FeedVideo = Video & { ownerName: string };
 
+/** A video as it was just before a status change: what its `video.status-changed` message says it moved from. */
+type Before = Pick<Video, 'id' | 'ownerId' | 'attempt' | 'status'>;
+
 export class VideoRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly outbox: OutboxRepository;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.outbox = new OutboxRepository(db);
+  }
+
+  /**
+   * Adds one `video.status-changed` per moved video to the outbox, in the transaction of the change: every status
+   * change goes through this repository, so the topic misses none and no caller has to remember it.
+   */
+  private async announce(
+    tx: Transaction<Database>,
+    moved: readonly (Before & { to: VideoLifecycleStatus; from?: VideoLifecycleStatus | null })[],
+    error: { code: string; message: string } | null = null,
+  ): Promise<void> {
+    const occurredAt = new Date().toISOString();
+    for (const v of moved) {
+      await this.outbox.add(tx, {
+        topic: 'video.status-changed',
+        payload: {
+          version: 1,
+          eventId: randomUUID(),
+          videoId: v.id,
+          ownerId: v.ownerId,
+          from: v.from === undefined ? v.status : v.from,
+          to: v.to,
+          attempt: v.attempt,
+          error: v.to === 'failed' ? error : null,
+          occurredAt,
+        },
+      });
+    }
+  }
+
+  /** Runs `fn` in `tx`, or in a transaction of its own: a status change and its message commit together. */
+  private inTx<T>(tx: Transaction<Database> | undefined, fn: (tx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return tx ? fn(tx) : transaction(this.db, fn);
+  }
+
+  /** Locks the videos among `ids` that are in one of `statuses` (and of `attempt`, when given). */
+  private lockIn(
+    tx: Transaction<Database>,
+    ids: readonly string[],
+    statuses: readonly VideoStatus[],
+    attempt?: number,
+  ): Promise<Before[]> {
+    let query = tx
+      .selectFrom('videos')
+      .select(['id', 'ownerId', 'attempt', 'status'])
+      .where('id', 'in', ids)
+      .where('status', 'in', statuses);
+    if (attempt !== undefined) query = query.where('attempt', '=', attempt);
+    return query.forUpdate().execute();
+  }
 
   /** Inside the caller's transaction, so the outbox message announcing the video commits with it. */
   async create(tx: Transaction<Database>, input: NewVideo): Promise<Video> {
@@ -117,6 +175,7 @@ export class VideoRepository {
       readyAt: null,
     };
     await tx.insertInto('videos').values(video).execute();
+    await this.announce(tx, [{ ...video, from: null, to: video.status }]);
     return video;
   }
 
@@ -275,8 +334,19 @@ export class VideoRepository {
 
   /** Renditions and jobs go with it (ON DELETE CASCADE); its S3 objects are the caller's to remove. */
   async delete(id: string, tx?: Transaction<Database>): Promise<boolean> {
-    const result = await (tx ?? this.db).deleteFrom('videos').where('id', '=', id).executeTakeFirst();
-    return result.numDeletedRows > 0n;
+    return this.inTx(tx, async (tx) => {
+      const before = await tx
+        .selectFrom('videos')
+        .select(['id', 'ownerId', 'attempt', 'status'])
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!before) return false;
+      const result = await tx.deleteFrom('videos').where('id', '=', id).executeTakeFirst();
+      if (result.numDeletedRows === 0n) return false;
+      await this.announce(tx, [{ ...before, to: 'deleted' }]);
+      return true;
+    });
   }
 
   /**
@@ -306,13 +376,27 @@ export class VideoRepository {
     for (const f of from) assertVideoTransition(f, to);
     if (ids.length === 0) return 0;
     const errorMessage = patch.errorMessage == null ? patch.errorMessage : ownerText(patch.errorMessage);
-    const result = await (tx ?? this.db)
-      .updateTable('videos')
-      .set({ ...patch, ...(errorMessage === undefined ? {} : { errorMessage }), status: to, updatedAt: new Date() })
-      .where('id', 'in', ids)
-      .where('status', 'in', from)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+    return this.inTx(tx, async (tx) => {
+      const movable = await this.lockIn(tx, ids, from);
+      if (movable.length === 0) return 0;
+      const result = await tx
+        .updateTable('videos')
+        .set({ ...patch, ...(errorMessage === undefined ? {} : { errorMessage }), status: to, updatedAt: new Date() })
+        .where(
+          'id',
+          'in',
+          movable.map((v) => v.id),
+        )
+        .where('status', 'in', from)
+        .executeTakeFirst();
+      const error = patch.errorCode ? { code: patch.errorCode, message: errorMessage ?? '' } : null;
+      await this.announce(
+        tx,
+        movable.map((v) => ({ ...v, to })),
+        error,
+      );
+      return Number(result.numUpdatedRows);
+    });
   }
 
   /** queued → processing, for the current attempt only. */
@@ -329,7 +413,7 @@ export class VideoRepository {
     const mark = async (tx: Transaction<Database>) => {
       const movable = await tx
         .selectFrom('videos')
-        .select('id')
+        .select(['id', 'ownerId', 'attempt', 'status'])
         .where((eb) =>
           eb(
             eb.refTuple('id', 'attempt'),
@@ -347,10 +431,14 @@ export class VideoRepository {
           .set({ status: 'processing', updatedAt: new Date() })
           .where('id', 'in', ids)
           .execute();
+        await this.announce(
+          tx,
+          movable.map((v) => ({ ...v, to: 'processing' as const })),
+        );
       }
       return new Set(ids);
     };
-    return tx ? mark(tx) : this.db.transaction().execute(mark);
+    return this.inTx(tx, mark);
   }
 
   /**
@@ -404,6 +492,8 @@ export class VideoRepository {
    */
   async markReady(tx: Transaction<Database>, id: string, attempt: number, outputs: VideoOutputs): Promise<boolean> {
     const now = new Date();
+    const [before] = await this.lockIn(tx, [id], videoStatusesBefore('ready'), attempt);
+    if (!before) return false;
     const result = await tx
       .updateTable('videos')
       .set({ ...outputs, status: 'ready', progressPct: 100, errorCode: null, errorMessage: null })
@@ -412,7 +502,9 @@ export class VideoRepository {
       .where('attempt', '=', attempt)
       .where('status', 'in', videoStatusesBefore('ready'))
       .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    if (result.numUpdatedRows === 0n) return false;
+    await this.announce(tx, [{ ...before, to: 'ready' }]);
+    return true;
   }
 
   /** Gives up on the video, if `attempt` is still the current one and it is not already ready or failed. */
@@ -422,14 +514,21 @@ export class VideoRepository {
     error: { code: string; message: string },
     tx?: Transaction<Database>,
   ): Promise<boolean> {
-    const result = await (tx ?? this.db)
-      .updateTable('videos')
-      .set({ status: 'failed', errorCode: error.code, errorMessage: ownerText(error.message), updatedAt: new Date() })
-      .where('id', '=', id)
-      .where('attempt', '=', attempt)
-      .where('status', 'in', videoStatusesBefore('failed'))
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    const message = ownerText(error.message);
+    return this.inTx(tx, async (tx) => {
+      const [before] = await this.lockIn(tx, [id], videoStatusesBefore('failed'), attempt);
+      if (!before) return false;
+      const result = await tx
+        .updateTable('videos')
+        .set({ status: 'failed', errorCode: error.code, errorMessage: message, updatedAt: new Date() })
+        .where('id', '=', id)
+        .where('attempt', '=', attempt)
+        .where('status', 'in', videoStatusesBefore('failed'))
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) return false;
+      await this.announce(tx, [{ ...before, to: 'failed' }], { code: error.code, message });
+      return true;
+    });
   }
 
   /**
@@ -438,6 +537,8 @@ export class VideoRepository {
    * message) got there first. In the transaction that schedules the retry through the outbox.
    */
   async startNextAttempt(tx: Transaction<Database>, id: string, fromAttempt: number): Promise<number | null> {
+    const [before] = await this.lockIn(tx, [id], retryableFrom, fromAttempt);
+    if (!before) return null;
     const result = await tx
       .updateTable('videos')
       .set((eb) => ({
@@ -452,6 +553,8 @@ export class VideoRepository {
       .where('attempt', '=', fromAttempt)
       .where('status', 'in', retryableFrom)
       .executeTakeFirst();
-    return result.numUpdatedRows > 0n ? fromAttempt + 1 : null;
+    if (result.numUpdatedRows === 0n) return null;
+    await this.announce(tx, [{ ...before, attempt: fromAttempt + 1, to: 'queued' }]);
+    return fromAttempt + 1;
   }
 }

@@ -15,3 +15,7 @@ export const videoPrefix = (videoId: string) => `videos/${videoId}/`;
  * only while its marker exists (the CloudFront Function reads `public:{id}` in its key-value store instead).
  */
 export const publicMarkerKey = (videoId: string) => `access/public/${videoId}`;
+
+/** A processed object's URL under a CDN (or the local edge): the key's segments escaped, its slashes kept. */
+export const cdnUrl = (baseUrl: string, key: string) =>
+  `${baseUrl}/${key.split('/').map(encodeURIComponent).join('/')}`;

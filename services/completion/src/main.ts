@@ -27,8 +27,8 @@ await ensureTopics(kafka, {
   topicPrefix: env.KAFKA_TOPIC_PREFIX,
   partitions: env.KAFKA_PARTITIONS,
   replicationFactor: env.KAFKA_REPLICATION_FACTOR,
-  // Consumed, and written through the outbox (a retry's video.uploaded).
-  topics: [...completionTopics, 'video.uploaded'],
+  // Consumed, and written through the outbox (a retry's video.uploaded, every status change).
+  topics: [...completionTopics, 'video.uploaded', 'video.status-changed'],
 });
 
 // Before the consumer: a port already taken stops the boot before the group is joined and rebalanced for nothing.

@@ -104,7 +104,7 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<RunningDisp
       partitions: env.KAFKA_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
       // Consumed, and written through the outbox (launch failures, lost tasks).
-      topics: ['video.uploaded', 'video.transcode-started', 'video.transcode-failed'],
+      topics: ['video.uploaded', 'video.transcode-started', 'video.transcode-failed', 'video.status-changed'],
     });
   }
 

@@ -75,7 +75,7 @@ describe('runTranscodeTask', () => {
       message: { videoId, attempt: 1, width: 320, height: 240, frameCount: 50 },
     });
     // The source's hash, taken on the way to disk: the dispatcher fills a direct upload's from it.
-    expect((events.sent[0]?.message as { sourceSha256?: string }).sourceSha256).toBe(
+    expect((events.sent[0]?.message as { sourceSha256?: string } | undefined)?.sourceSha256).toBe(
       createHash('sha256')
         .update(await readFile(clip))
         .digest('hex'),

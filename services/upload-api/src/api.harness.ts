@@ -47,7 +47,7 @@ export async function startHarness(config: Partial<AppConfig> = {}, deps: { redi
   const [database, buckets, topics] = await Promise.all([
     createTestDatabase(),
     createTestBuckets('raw', 'processed'),
-    createTestTopics(['video.uploaded']),
+    createTestTopics(['video.uploaded', 'video.status-changed']),
   ]);
   const db = createDb({ url: database.url, poolSize: 5 });
   await migrateToLatest(db);

@@ -14,6 +14,7 @@ import {
   UploadQuotaRepository,
   UserRepository,
   VideoRepository,
+  WebhookRepository,
 } from '@reelforge/db';
 import type { ReadinessCheck } from '@reelforge/observability';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -48,6 +49,8 @@ import { playbackLinks } from './videos/video.presenter.js';
 import { videoRoutes } from './videos/video.routes.js';
 import { VideoService } from './videos/video.service.js';
 import { videoEventsRoutes } from './videos/video-events.routes.js';
+import { webhookRoutes } from './webhooks/webhook.routes.js';
+import { type WebhookConfig, WebhookService } from './webhooks/webhook.service.js';
 
 export interface AppConfig {
   jwtSecret: string;
@@ -75,6 +78,7 @@ export interface AppConfig {
   live: { maxSubscribers: number; heartbeatMs: number; resyncMs: number };
   cache: { keyPrefix: string; ttlSec: number };
   trendingWindowSec: number;
+  webhooks: WebhookConfig;
 }
 
 export interface AppDeps {
@@ -250,6 +254,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(meRoutes, { users, cache });
   await app.register(feedRoutes, { feed, trendingWindowSec: config.trendingWindowSec });
   await app.register(likeRoutes, { likes: likeService });
+  await app.register(webhookRoutes, {
+    webhooks: new WebhookService({ webhooks: new WebhookRepository(db), config: config.webhooks }),
+  });
   await app.ready();
   return app;
 }

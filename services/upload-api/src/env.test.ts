@@ -34,6 +34,7 @@ describe('upload-api env', () => {
       uploadIdleTimeoutMs: 30_000,
       cache: { keyPrefix: 'reelforge:', ttlSec: 30 },
       trendingWindowSec: 72 * 3600,
+      webhooks: { allowTargets: [], secretGraceSec: 24 * 3600 },
     });
     expect(parseEnv(uploadApiEnv, minimal).PORT).toBe(8080);
     expect(parseEnv(uploadApiEnv, minimal).REDIS_URL).toBeUndefined();

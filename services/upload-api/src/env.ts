@@ -1,5 +1,13 @@
 // The upload API's configuration, parsed once in main.ts. A wrong variable stops the boot with its name.
-import { commonEnv, kafkaEnv, mysqlEnv, outboxRelayEnv, s3Env, signingSecrets } from '@reelforge/config';
+import {
+  commonEnv,
+  kafkaEnv,
+  mysqlEnv,
+  outboxRelayEnv,
+  s3Env,
+  signingSecrets,
+  webhookTargetsEnv,
+} from '@reelforge/config';
 import { z } from 'zod';
 import type { AppConfig } from './app.js';
 
@@ -96,6 +104,10 @@ const uploadApiFields = z.object({
   CACHE_TTL_SEC: seconds(30),
   /** GET /v1/feed/trending ranks videos that became ready within this. */
   TRENDING_WINDOW_SEC: seconds(72 * 3600),
+  /** Registration refuses URLs whose literal address is not public, except in these CIDRs (development). */
+  ...webhookTargetsEnv,
+  /** After POST /v1/webhooks/:id/rotate the previous secret still signs (a second signature) for this long. */
+  WEBHOOK_SECRET_GRACE_SEC: seconds(24 * 3600),
 });
 
 export const uploadApiEnv = uploadApiFields.superRefine((env, ctx) => {
@@ -151,5 +163,6 @@ export function appConfigFromEnv(env: UploadApiEnv): AppConfig {
     },
     cache: { keyPrefix: env.REDIS_KEY_PREFIX, ttlSec: env.CACHE_TTL_SEC },
     trendingWindowSec: env.TRENDING_WINDOW_SEC,
+    webhooks: { allowTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS, secretGraceSec: env.WEBHOOK_SECRET_GRACE_SEC },
   };
 }

@@ -25,6 +25,7 @@ export const placeholderConfig: AppConfig = {
   cache: { keyPrefix: 'openapi:', ttlSec: 30 },
   // The default, which the trending route's description names.
   trendingWindowSec: 72 * 3600,
+  webhooks: { allowTargets: [], secretGraceSec: 24 * 3600 },
 };
 
 /** An app on clients that point nowhere: enough for inject() on routes that touch no dependency. */

@@ -210,7 +210,12 @@ describe('likes', () => {
     expect((await call('GET', `/v1/videos/${id}`)).json().likes).toBe(1);
 
     const records = (
-      await h.db.selectFrom('outbox').select(['topic', 'messageKey', 'payload']).where('messageKey', '=', id).execute()
+      await h.db
+        .selectFrom('outbox')
+        .select(['topic', 'messageKey', 'payload'])
+        .where('messageKey', '=', id)
+        .where('topic', '=', 'engagement.events')
+        .execute()
     ).map((r) => ({ topic: r.topic, ...JSON.parse(r.payload).event }));
     expect(records.map((r) => [r.topic, r.event_type, r.user_id, r.content_id])).toEqual([
       ['engagement.events', 'like', bob.userId, id],

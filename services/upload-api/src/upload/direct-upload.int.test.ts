@@ -111,7 +111,12 @@ describe('direct upload', () => {
     });
     expect(await objectSha256(h, h.raw, sourceKey(upload.id))).toBe(sha256(file));
 
-    const outbox = await h.db.selectFrom('outbox').selectAll().where('messageKey', '=', upload.id).execute();
+    const outbox = await h.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('messageKey', '=', upload.id)
+      .where('topic', '=', 'video.uploaded')
+      .execute();
     expect(outbox).toHaveLength(1);
     expect(VideoUploadedV1.parse(JSON.parse(outbox[0]?.payload ?? ''))).toMatchObject({
       videoId: upload.id,
@@ -125,7 +130,14 @@ describe('direct upload', () => {
     // Completing again changes nothing and answers the same.
     const again = await complete(upload.id);
     expect([again.statusCode, again.json().status]).toEqual([202, 'uploaded']);
-    expect(await h.db.selectFrom('outbox').select('id').where('messageKey', '=', upload.id).execute()).toHaveLength(1);
+    expect(
+      await h.db
+        .selectFrom('outbox')
+        .select('id')
+        .where('messageKey', '=', upload.id)
+        .where('topic', '=', 'video.uploaded')
+        .execute(),
+    ).toHaveLength(1);
     expect((await status(upload.id)).json()).toMatchObject({ status: 'uploaded', expiresAt: null, missingParts: [] });
   });
 

@@ -38,7 +38,12 @@ describe('uploads while Kafka is unreachable', () => {
     const { id } = res.json();
 
     // The relay keeps failing to connect; the row waits, and the lag gauge shows it.
-    const row = await h.db.selectFrom('outbox').selectAll().where('messageKey', '=', id).executeTakeFirstOrThrow();
+    const row = await h.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('messageKey', '=', id)
+      .where('topic', '=', 'video.uploaded')
+      .executeTakeFirstOrThrow();
     await expect
       .poll(
         async () => {

@@ -65,9 +65,17 @@ describe('POST /v1/videos', () => {
     // The row and its outbox message, written together.
     const row = await h.db.selectFrom('videos').selectAll().where('id', '=', video.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ ownerId: alice.userId, status: 'uploaded', sourceSha256: sha256(clip) });
-    const outbox = await h.db.selectFrom('outbox').selectAll().where('messageKey', '=', video.id).execute();
-    expect(outbox.map((o) => [o.topic, o.sentAt])).toEqual([['video.uploaded', null]]);
-    const event = VideoUploadedV1.parse(JSON.parse(outbox[0]?.payload ?? ''));
+    const outbox = await h.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('messageKey', '=', video.id)
+      .orderBy('id')
+      .execute();
+    expect(outbox.map((o) => [o.topic, o.sentAt])).toEqual([
+      ['video.status-changed', null],
+      ['video.uploaded', null],
+    ]);
+    const event = VideoUploadedV1.parse(JSON.parse(outbox[1]?.payload ?? ''));
     expect(event).toMatchObject({
       videoId: video.id,
       attempt: 1,
@@ -78,8 +86,8 @@ describe('POST /v1/videos', () => {
       ownerId: alice.userId,
     });
 
-    // The relay publishes it, keyed by the video.
-    expect(await h.relay().publishOnce()).toBe(1);
+    // The relay publishes both, keyed by the video.
+    expect(await h.relay().publishOnce()).toBe(2);
     const messages = await readTopic(h, `${h.topicPrefix}video.uploaded`, (m) => m.some((x) => x.key === video.id));
     const mine = messages.filter((m) => m.key === video.id);
     expect(mine).toHaveLength(1);

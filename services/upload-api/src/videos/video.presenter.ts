@@ -2,7 +2,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ownerSafeMessage, type Video as VideoResource } from '@reelforge/contracts';
 import type { Engagement, Rendition, Video } from '@reelforge/db';
-import { presignGet, signPlaybackToken, tokenPathPrefix } from '@reelforge/storage';
+import { cdnUrl, presignGet, signPlaybackToken, tokenPathPrefix } from '@reelforge/storage';
 
 /** A URL a client can fetch for an object key of the processed bucket. */
 export type LinkFor = (key: string) => Promise<string>;
@@ -29,8 +29,7 @@ export function playbackLinks(opts: {
 }): LinksFor {
   const { cdnBaseUrl } = opts;
   if (cdnBaseUrl) {
-    const under = (base: string) => async (key: string) =>
-      `${base}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    const under = (base: string) => async (key: string) => cdnUrl(base, key);
     const publicLink = under(cdnBaseUrl);
     const secret = opts.tokenSecrets?.[0];
     return (video) => {
