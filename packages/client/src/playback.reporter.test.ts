@@ -45,7 +45,7 @@ describe('startPlayback', () => {
     ]);
     expect(calls[0]?.auth).toBe('Bearer user-jwt');
     expect(calls[1]?.auth).toBe('Bearer tok.sig');
-    const [seek] = calls[2]?.body as Record<string, unknown>[];
+    const [seek] = (calls[2]?.body ?? []) as Record<string, unknown>[];
     expect(seek).toMatchObject({
       schema_version: 1,
       event_type: 'seek',
