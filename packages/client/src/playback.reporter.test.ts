@@ -8,7 +8,7 @@ const sessionId = '99999999-8888-4777-8666-555555555555';
 /** A fetch that answers the session request, then each events POST with the next status; records the requests. */
 function fakeFetch(eventStatuses: number[]) {
   const calls: { url: string; auth: string | null; body: unknown }[] = [];
-  const fn = async (input: RequestInfo | URL, init?: RequestInit) => {
+  const fn = async (input: string | URL | Request, init?: RequestInit) => {
     const req = new Request(input, init);
     const body = req.method === 'POST' ? await req.json().catch(() => undefined) : undefined;
     calls.push({ url: req.url, auth: req.headers.get('authorization'), body });
