@@ -203,9 +203,11 @@ describe.each(flows)('the web app at $label size ($viewport.width×$viewport.hei
     await expect(page.getByTestId('playing-level').textContent()).resolves.toBe(`Playing ${target}`);
     const after = await video.time();
     await expect.poll(() => video.time(), { timeout: 20_000 }).toBeGreaterThan(after);
+    // The page's own seek bar follows the playback.
+    const seek = page.getByLabel('Seek');
+    await expect.poll(async () => Number(await seek.inputValue()), { timeout: 10_000 }).toBeGreaterThan(0);
 
     // The storyboard VTT (from the edge, cross-origin) gives the seek bar a thumbnail under the pointer.
-    const seek = page.getByLabel('Seek');
     const bar = await seek.boundingBox();
     if (!bar) throw new Error('no seek bar');
     await page.mouse.move(bar.x + bar.width * 0.6, bar.y + bar.height / 2);

@@ -14,6 +14,7 @@ const malformed: Record<string, [string, string]> = {
   'events-ingest': ['PORT', 'eighty'],
   'events-lake': ['OPS_PORT', 'eighty'],
   'playback-edge': ['PORT', 'eighty'],
+  web: ['API_URL', 'not a url'],
 };
 const entries = [
   ...services.list.map((s) => [s.name, ...(malformed[s.name] ?? ['MYSQL_URL', 'postgres://nope']), s.entry] as const),

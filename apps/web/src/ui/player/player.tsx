@@ -29,6 +29,8 @@ export function Player(props: { rf: Reelforge; video: Video; userId: string | nu
   const [playing, setPlaying] = useState<Level | null>(null);
   const [switches, setSwitches] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const [time, setTime] = useState(0);
+  const [duration, setDuration] = useState(video.source.durationSec ?? 0);
 
   useEffect(() => {
     const el = videoRef.current;
@@ -81,8 +83,24 @@ export function Player(props: { rf: Reelforge; video: Video; userId: string | nu
   return (
     <div class="player" data-level={playing?.label ?? ''} data-level-switches={switches}>
       {/* biome-ignore lint/a11y/useMediaCaption: generated test clips and uploads carry no caption track */}
-      <video ref={videoRef} controls playsInline poster={video.poster} preload="metadata" aria-label={video.title} />
-      <SeekBar video={video} videoRef={videoRef} />
+      <video
+        ref={videoRef}
+        controls
+        playsInline
+        poster={video.poster}
+        preload="metadata"
+        aria-label={video.title}
+        onTimeUpdate={(e) => setTime(e.currentTarget.currentTime)}
+        onDurationChange={(e) => Number.isFinite(e.currentTarget.duration) && setDuration(e.currentTarget.duration)}
+      />
+      <SeekBar
+        video={video}
+        time={time}
+        duration={duration}
+        onSeek={(t) => {
+          if (videoRef.current) videoRef.current.currentTime = t;
+        }}
+      />
       <div class="inline">
         <label>
           Quality
@@ -160,10 +178,9 @@ function useEngagement(rf: Reelforge, video: Video, userId: string | null, ref: 
 }
 
 /** A seek bar that shows the storyboard tile under the pointer (or at the keyboard's position while it moves). */
-function SeekBar(props: { video: Video; videoRef: { current: HTMLVideoElement | null } }) {
+function SeekBar(props: { video: Video; time: number; duration: number; onSeek: (time: number) => void }) {
+  const { time, duration } = props;
   const [tiles, setTiles] = useState<Tile[]>([]);
-  const [time, setTime] = useState(0);
-  const [duration, setDuration] = useState(props.video.source.durationSec ?? 0);
   const [preview, setPreview] = useState<{ time: number; left: number } | null>(null);
   const vtt = props.video.storyboard?.vtt;
 
@@ -176,19 +193,6 @@ function SeekBar(props: { video: Video; videoRef: { current: HTMLVideoElement | 
       .catch(() => setTiles([]));
     return () => abort.abort();
   }, [vtt]);
-
-  useEffect(() => {
-    const el = props.videoRef.current;
-    if (!el) return;
-    const onTime = () => setTime(el.currentTime);
-    const onDuration = () => Number.isFinite(el.duration) && setDuration(el.duration);
-    el.addEventListener('timeupdate', onTime);
-    el.addEventListener('durationchange', onDuration);
-    return () => {
-      el.removeEventListener('timeupdate', onTime);
-      el.removeEventListener('durationchange', onDuration);
-    };
-  }, []);
 
   const tile = preview ? tileAt(tiles, preview.time) : undefined;
   const at = (e: PointerEvent) => {
@@ -208,8 +212,7 @@ function SeekBar(props: { video: Video; videoRef: { current: HTMLVideoElement | 
         aria-valuetext={`${formatTime(time)} of ${formatTime(duration)}`}
         onInput={(e) => {
           const t = Number(e.currentTarget.value);
-          const el = props.videoRef.current;
-          if (el) el.currentTime = t;
+          props.onSeek(t);
           const width = e.currentTarget.getBoundingClientRect().width;
           setPreview({ time: t, left: duration ? (t / duration) * width : 0 });
         }}
