@@ -12,11 +12,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
 
 let app: FastifyInstance;
+let dir: string;
 const upstreams: Server[] = [];
 
 /** An upstream that answers with its name, the method, path and body it received. */
 async function echo(name: string): Promise<string> {
   const server = createServer((req, res) => {
+    if (req.headers.accept === 'text/event-stream') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(': ping\n\n');
+      return; // never ends, as a live status stream until its video is done
+    }
     let body = '';
     req.on('data', (c: Buffer) => {
       body += c.toString();
@@ -34,7 +40,7 @@ async function echo(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'rf-web-'));
+  dir = await mkdtemp(join(tmpdir(), 'rf-web-'));
   await mkdir(join(dir, 'assets'));
   await writeFile(join(dir, 'index.html'), '<!doctype html><title>app</title>');
   await writeFile(join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
@@ -90,6 +96,29 @@ describe('web server', () => {
     expect(feed.json()).toMatchObject({ name: 'api', method: 'GET', url: '/v1/feed?limit=2' });
     const like = await app.inject({ method: 'PUT', url: '/v1/videos/x/like', headers: { authorization: 'Bearer u' } });
     expect(like.json()).toMatchObject({ name: 'api', method: 'PUT', url: '/v1/videos/x/like', auth: 'Bearer u' });
+  });
+
+  it('closes at once with an event stream open: the stream is cut, not waited for', async () => {
+    const own = await buildApp({
+      apiUrl: await echo('api'),
+      eventsUrl: await echo('events'),
+      staticDir: dir,
+      registry: new Registry(),
+      logger: pino({ level: 'silent' }),
+    });
+    const url = await own.listen({ port: 0, host: '127.0.0.1' });
+    const res = await fetch(`${url}/v1/videos/x/events`, { headers: { accept: 'text/event-stream' } });
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'text/event-stream']);
+    const reader = res.body?.getReader();
+    expect(new TextDecoder().decode((await reader?.read())?.value)).toBe(': ping\n\n');
+    const ended = reader?.read().then(
+      (r) => (r.done ? 'ended' : 'data'),
+      () => 'cut',
+    );
+    const started = Date.now();
+    await own.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(['ended', 'cut']).toContain(await ended);
   });
 
   it('answers /healthz and counts requests by upstream on /metrics', async () => {

@@ -2,6 +2,7 @@
 // events ingest, the rest to upload-api — as CloudFront's behaviours do in AWS (the site bucket, `/v1/*` to the API).
 // Plus /healthz and /metrics.
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import proxy from '@fastify/http-proxy';
 import statics from '@fastify/static';
@@ -32,6 +33,19 @@ export async function buildApp(deps: WebDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
   });
+  // An event stream never ends on its own, so closing would wait out the whole grace: at shutdown the streams are
+  // cut (the SDK reconnects, to another instance) while other requests in flight finish.
+  const streams = new Set<Socket>();
+  app.addHook('onRequest', async (req) => {
+    if (!req.headers.accept?.includes('text/event-stream')) return;
+    const socket = req.raw.socket;
+    streams.add(socket);
+    socket.once('close', () => streams.delete(socket));
+  });
+  app.addHook('preClose', async () => {
+    for (const socket of streams) socket.destroy();
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     const url = req.url;
     const upstream = url.startsWith('/v1/events') ? 'events' : url.startsWith('/v1/') ? 'api' : 'static';
