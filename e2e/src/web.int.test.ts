@@ -3,14 +3,17 @@
 // it reach ready live, plays it (currentTime advances, a quality picked from the menu is switched to by hls.js), sees
 // storyboard thumbnails on the seek bar, likes it and makes it public; the player's engagement events are accepted;
 // a second user in a fresh browser context finds it in the feed with their own like state. Desktop and 390×844.
+// And an upload cut by a page reload resumes when the same file is chosen again.
 // Screenshots of each step go to .reelforge/artifacts/web/.
 import { mkdirSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@reelforge/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './browser.js';
-import { videoClip } from './media.clips.js';
+import { bigClip, videoClip } from './media.clips.js';
 import { eventually, Pipeline } from './pipeline.stack.js';
 import { repoRoot, ServiceProcess } from './service.process.js';
 
@@ -260,5 +263,48 @@ describe.each(flows)('the web app at $label size ($viewport.width×$viewport.hei
 
     expect(owner.problems).toEqual([]);
     expect(viewer.problems).toEqual([]);
+  }, 120_000);
+});
+
+describe('an upload interrupted by a reload', () => {
+  it('resumes when the same file is chosen again, sending only the parts storage lacks', async () => {
+    // ~20 MB in 5 MiB parts; a file on disk, so the browser's File keeps its modification time across picks.
+    const path = join(await mkdtemp(join(tmpdir(), 'rf-web-')), 'big.mp4');
+    await writeFile(path, await bigClip(2));
+    const { context, page, problems } = await open({ width: 1280, height: 800 });
+    try {
+      await signUp(page, 'resumer');
+      const isPart = (url: URL) => url.searchParams.has('partNumber');
+      // Part 1 reaches storage; the others are held until the page goes away, as on a connection that died.
+      await page.route(isPart, (route) =>
+        new URL(route.request().url()).searchParams.get('partNumber') === '1' ? route.continue() : undefined,
+      );
+      const firstDone = page.waitForResponse((r) => isPart(new URL(r.url())) && r.status() === 200);
+      await page.getByLabel('Choose a video file').setInputFiles(path);
+      await firstDone;
+      await expect
+        .poll(async () => Number(await page.getByLabel('Upload progress').getAttribute('value')))
+        .toBeGreaterThan(0);
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+      await page.reload();
+
+      const requests: string[] = [];
+      page.on('request', (r) => {
+        const url = new URL(r.url());
+        requests.push(`${r.method()} ${isPart(url) ? `part ${url.searchParams.get('partNumber')}` : url.pathname}`);
+      });
+      await page.getByLabel('Choose a video file').setInputFiles(path);
+      await page.getByRole('status').filter({ hasText: 'Uploaded “big”' }).waitFor({ timeout: 60_000 });
+      const parts = requests.filter((r) => r.startsWith('PUT part')).sort();
+      expect(requests).not.toContain('POST /v1/uploads');
+      expect(requests.some((r) => /^GET \/v1\/uploads\/[0-9a-f-]{36}$/.test(r))).toBe(true);
+      expect(parts.length).toBeGreaterThan(0);
+      expect(parts).not.toContain('PUT part 1');
+      await shot(page, 'resume-uploaded');
+      // Only the held part PUTs, which fail when the page goes away, may have complained.
+      expect(problems.filter((p) => !p.includes('net::ERR'))).toEqual([]);
+    } finally {
+      await context.close();
+    }
   }, 120_000);
 });
