@@ -14,7 +14,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{packages,services,infra}/*/src/**/*.test.ts', 'infra/local/src/**/*.test.ts'],
+          include: ['{packages,services,infra,apps}/*/src/**/*.test.ts', 'infra/local/src/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**', '**/dist/**'],
         },
       },

@@ -45,10 +45,10 @@ const grants = (statements: Statement[]) =>
     .sort();
 
 describe('buckets', () => {
-  it('are three, each blocking public access, encrypted and refusing plain HTTP', () => {
+  it('are four (logs, raw, processed, the web site), each blocking public access, encrypted and refusing plain HTTP', () => {
     const buckets = resources('AWS::S3::Bucket');
     expect(buckets.map(([id]) => id).sort()).toEqual(
-      [s.stack.storage.logs, s.stack.storage.processed, s.stack.storage.raw].map(logicalId).sort(),
+      [s.stack.storage.logs, s.stack.storage.processed, s.stack.storage.raw, s.stack.site.bucket].map(logicalId).sort(),
     );
     const policies = resources('AWS::S3::BucketPolicy').map(([, p]) => p.Properties);
     for (const [id, bucket] of buckets) {
@@ -142,6 +142,63 @@ describe('CDN', () => {
   });
 });
 
+describe('web site', () => {
+  it('serves the built app from its bucket through origin access control and /v1/* from the API, uncached', () => {
+    const config = propertiesOf(s.json, s.stack.site.distribution).DistributionConfig as {
+      Origins: { Id: string; DomainName: unknown; CustomOriginConfig?: { OriginProtocolPolicy: string } }[];
+      DefaultRootObject: string;
+      DefaultCacheBehavior: { TargetOriginId: string; FunctionAssociations: unknown[] };
+      CacheBehaviors: {
+        PathPattern: string;
+        TargetOriginId: string;
+        AllowedMethods: string[];
+        CachePolicyId: string;
+      }[];
+    };
+    const site = config.Origins.find((o) => o.Id === config.DefaultCacheBehavior.TargetOriginId);
+    expect(site).toMatchObject({
+      DomainName: { 'Fn::GetAtt': [logicalId(s.stack.site.bucket), 'RegionalDomainName'] },
+      OriginAccessControlId: { 'Fn::GetAtt': [expect.any(String), 'Id'] },
+    });
+    expect(config.DefaultRootObject).toBe('index.html');
+    expect(config.DefaultCacheBehavior.FunctionAssociations).toHaveLength(1);
+    expect(config.CacheBehaviors).toHaveLength(1);
+    const v1 = config.CacheBehaviors[0];
+    expect(v1).toMatchObject({ PathPattern: '/v1/*', CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad' });
+    expect(v1?.AllowedMethods.sort()).toEqual(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
+    expect(config.Origins.find((o) => o.Id === v1?.TargetOriginId)).toMatchObject({
+      DomainName: { 'Fn::GetAtt': [logicalId(s.stack.api.loadBalancer), 'DNSName'] },
+      CustomOriginConfig: { OriginProtocolPolicy: 'http-only' },
+    });
+    expect(s.json.Outputs.WebUrl?.Value).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [logicalId(s.stack.site.distribution), 'DomainName'] }]],
+    });
+  });
+
+  it('deploys the built files into the site bucket, and the raw bucket takes part PUTs from CloudFront sites', () => {
+    s.template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketName: ref(s.stack.site.bucket),
+      DistributionPaths: ['/index.html'],
+      Prune: true,
+    });
+    const cors = propertiesOf(s.json, s.stack.storage.raw).CorsConfiguration as { CorsRules: unknown[] };
+    expect(cors.CorsRules).toContainEqual(
+      expect.objectContaining({ AllowedMethods: ['PUT'], AllowedOrigins: ['https://*.cloudfront.net'] }),
+    );
+    // The deployment function writes the site bucket and no other of ours.
+    const deployer = JSON.stringify(ref(s.stack.site.deployerRole));
+    const written = resources('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles ?? []).includes(deployer))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((st) => list(st.Action).some((a) => a.startsWith('s3:Put') || a.startsWith('s3:DeleteObject')))
+      .flatMap((st) => list(st.Resource).map((r) => JSON.stringify(r)));
+    expect(written.length).toBeGreaterThan(0);
+    for (const bucket of [s.stack.storage.raw, s.stack.storage.processed, s.stack.storage.logs]) {
+      expect(written.some((r) => r.includes(logicalId(bucket)))).toBe(false);
+    }
+  });
+});
+
 describe('playback access at the edge', () => {
   it('runs the token-checking CloudFront Function on every viewer request, with the access store attached', () => {
     const config = propertiesOf(s.json, s.stack.cdn.distribution).DistributionConfig as {
@@ -150,7 +207,10 @@ describe('playback access at the edge', () => {
     expect(config.DefaultCacheBehavior.FunctionAssociations).toEqual([
       { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [expect.any(String), 'FunctionARN'] } },
     ]);
-    const functions = resources('AWS::CloudFront::Function');
+    // The other function is the web site's (page paths to index.html).
+    const functions = resources('AWS::CloudFront::Function').filter(([, f]) =>
+      JSON.stringify(f.Properties.FunctionConfig).includes('KeyValueStoreAssociations'),
+    );
     expect(functions).toHaveLength(1);
     const props = functions[0]?.[1].Properties ?? {};
     expect(props.FunctionConfig).toMatchObject({
@@ -263,9 +323,11 @@ describe('permissions', () => {
       JSON.stringify(arnOf(b)),
       JSON.stringify(objectsOf(logicalId(b))),
     ]);
-    const statements = resources('AWS::IAM::Policy').flatMap(
-      ([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
-    );
+    // CDK's deployment function (the web site's files) is checked in its own test.
+    const deployer = JSON.stringify(ref(s.stack.site.deployerRole));
+    const statements = resources('AWS::IAM::Policy')
+      .filter(([, p]) => !JSON.stringify(p.Properties.Roles ?? []).includes(deployer))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
     const s3 = s3Statements(statements);
     expect(s3.length).toBeGreaterThan(0);
     for (const st of s3) {

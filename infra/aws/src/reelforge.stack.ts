@@ -21,6 +21,7 @@ import { ReelforgeService } from './service.construct.js';
 import { type DeploySettings, ephemeralStorageGiB, transcoderImageTagOf, transcoderSizes } from './settings.js';
 import { Storage } from './storage.construct.js';
 import { TRANSCODER_CONTAINER, Transcoder } from './transcoder.construct.js';
+import { WebSite } from './web-site.construct.js';
 
 export type ServiceName = Exclude<ImageName, 'transcoder'>;
 
@@ -62,6 +63,7 @@ export class ReelforgeStack extends Stack {
   readonly database: Database;
   readonly cluster: Cluster;
   readonly api: ApiEndpoint;
+  readonly site: WebSite;
 
   constructor(scope: Construct, id: string, props: ReelforgeStackProps) {
     super(scope, id, props);
@@ -277,14 +279,24 @@ export class ReelforgeStack extends Stack {
     // `video.ready` payloads link to the video resource in the API.
     this.services.notifier.taskDefinition.defaultContainer?.addEnvironment('API_BASE_URL', api.url);
 
+    const site = new WebSite(this, 'Web', {
+      api: api.loadBalancer,
+      apiHttps: s.apiCertificateArn !== undefined,
+      uploads: storage.raw,
+      logs: storage.logs,
+      removalPolicy,
+    });
+
     this.storage = storage;
     this.cdn = cdn;
+    this.site = site;
     this.network = network;
     this.database = database;
     this.cluster = cluster;
     this.api = api;
 
     new CfnOutput(this, 'ApiUrl', { value: api.url });
+    new CfnOutput(this, 'WebUrl', { value: site.url, description: 'the web app (and /v1/* to the API)' });
     new CfnOutput(this, 'CdnBaseUrl', { value: cdn.baseUrl, description: 'CDN_BASE_URL' });
     new CfnOutput(this, 'RawBucketName', { value: storage.raw.bucketName, description: 'RAW_BUCKET' });
     new CfnOutput(this, 'ProcessedBucketName', {

@@ -1,6 +1,6 @@
 // Installs what the local stack needs, once, from the registries this project may use: Debian packages (FFmpeg,
-// MariaDB, Redis, Prometheus, Java, Maven), Kafka's and s3proxy's jars from Maven Central, moto and schemathesis from
-// PyPI (each in its own virtualenv). Cached for the next run.
+// MariaDB, Redis, Prometheus, Java, Maven, Chromium for the browser tests), Kafka's and s3proxy's jars from Maven
+// Central, moto and schemathesis from PyPI (each in its own virtualenv). Cached for the next run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -36,6 +36,8 @@ const debianPackages: Record<string, string> = {
   mvn: 'maven',
   python3: 'python3',
   curl: 'curl',
+  // The web app's browser tests drive it with playwright-core (e2e/src/browser.ts); no browser download.
+  chromium: 'chromium',
 };
 
 export function ensureSystemPackages(log: (s: string) => void): void {

@@ -45,7 +45,7 @@ function exportedMetrics(): Set<string> {
       .getMetricsAsArray()
       .map((m) => m.name),
   );
-  for (const top of ['packages', 'services']) {
+  for (const top of ['packages', 'services', 'apps']) {
     for (const pkg of readdirSync(join(ROOT, top))) {
       const src = join(ROOT, top, pkg, 'src');
       let files: string[];

@@ -15,6 +15,7 @@ const malformed: Record<string, [string, string]> = {
   'events-lake': ['OPS_PORT', 'eighty'],
   'playback-edge': ['PORT', 'eighty'],
   notifier: ['WEBHOOK_ALLOW_PRIVATE_TARGETS', '127.0.0.1/40'],
+  web: ['API_URL', 'not a url'],
 };
 const entries = [
   ...services.list.map((s) => [s.name, ...(malformed[s.name] ?? ['MYSQL_URL', 'postgres://nope']), s.entry] as const),

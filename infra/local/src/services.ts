@@ -37,6 +37,7 @@ const ports = {
   lake: port('REELFORGE_LAKE_OPS_PORT', 9403),
   edge: port('REELFORGE_EDGE_PORT', 8090),
   notifier: port('REELFORGE_NOTIFIER_OPS_PORT', 9404),
+  web: port('REELFORGE_WEB_PORT', 3000),
 };
 
 const service = (name: string, entry: string, p: number, portVar: string, env: Record<string, string>) => ({
@@ -87,6 +88,13 @@ export const services: { list: ServiceSpec[]; setup: SetupStep[] } = {
     }),
     service('events-lake', 'services/events-lake/dist/main.js', ports.lake, 'REELFORGE_LAKE_OPS_PORT', {
       OPS_PORT: String(ports.lake),
+    }),
+    // The web app: its built files, and /v1 proxied to the API and the ingest, so the browser sees one origin.
+    service('web', 'apps/web/dist/server/main.js', ports.web, 'REELFORGE_WEB_PORT', {
+      PORT: String(ports.web),
+      HOST: '127.0.0.1',
+      API_URL: `http://127.0.0.1:${ports.api}`,
+      EVENTS_URL: `http://127.0.0.1:${ports.ingest}`,
     }),
   ],
   setup: [

@@ -2144,6 +2144,8 @@ export interface components {
             views: number;
             /** @description How many users like it (`PUT /v1/videos/{id}/like`). */
             likes: number;
+            /** @description Whether you like it: present on `GET /v1/videos/{id}` when the request is signed in. */
+            likedByMe?: boolean;
             /** @description Present when status is failed. */
             error?: {
                 code: string;
@@ -2448,6 +2450,8 @@ export interface components {
             views: number;
             /** @description How many users like it (`PUT /v1/videos/{id}/like`). */
             likes: number;
+            /** @description Whether you like it: present on `GET /v1/videos/{id}` when the request is signed in. */
+            likedByMe?: boolean;
             /** @description Present when status is failed. */
             error?: {
                 code: string;

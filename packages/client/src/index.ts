@@ -3,3 +3,5 @@ export type { components, paths } from './api.generated.js';
 export * from './client.js';
 export * from './direct.upload.js';
 export * from './live.status.js';
+export * from './playback.reporter.js';
+export * from './upload.resume.js';

@@ -163,6 +163,30 @@ describe('playback edge', () => {
     expect([res.status, JSON.parse(res.body.toString()).code]).toEqual([status, code]);
   });
 
+  it('lets players on any origin read by XHR: CORS on files and refusals, preflight for GET/HEAD with Range', async () => {
+    const origin = { origin: 'http://127.0.0.1:3000' };
+    const file = await raw(`/t/${token(priv)}/videos/${priv}/1/hls/master.m3u8`, 'GET', origin);
+    expect([file.status, file.headers['access-control-allow-origin']]).toEqual([200, '*']);
+    expect(file.headers['access-control-expose-headers']).toContain('content-range');
+    // hls.js reads the status of a refusal to tell an expired link from a network failure.
+    const refused = await raw(`/t/${token(priv, NOW - 1)}/videos/${priv}/1/hls/master.m3u8`, 'GET', origin);
+    expect([refused.status, refused.headers['access-control-allow-origin']]).toEqual([403, '*']);
+
+    const preflight = await raw(`/videos/${pub}/1/hls/480p/seg_00001.m4s`, 'OPTIONS', {
+      ...origin,
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'range',
+    });
+    expect([
+      preflight.status,
+      preflight.headers['access-control-allow-origin'],
+      preflight.headers['access-control-allow-methods'],
+      preflight.headers['access-control-allow-headers'],
+    ]).toEqual([204, '*', 'GET, HEAD', 'range']);
+    // Only playback paths: the ops endpoints stay same-origin.
+    expect((await raw('/metrics', 'GET', origin)).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('closes a public video’s plain paths as soon as its marker goes', async () => {
     const path = `/videos/${pub}/1/hls/master.m3u8`;
     expect((await raw(path)).status).toBe(200);

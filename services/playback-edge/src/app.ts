@@ -64,6 +64,23 @@ export async function buildApp(deps: EdgeDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).type(PROBLEM_CONTENT_TYPE).send(problemOf(notFound(), req.url)),
   );
+  // Players on other origins (the web app, any site embedding a video) fetch playlists and segments by XHR. Any
+  // origin may: a public file is public, and a private one needs the token in its path, never a cookie.
+  app.addHook('onSend', async (req, reply) => {
+    if (!isPlaybackUrl(req.url)) return;
+    reply.header('access-control-allow-origin', '*');
+    reply.header('access-control-expose-headers', 'content-length, content-range, accept-ranges, etag');
+  });
+  const preflight = async (_req: FastifyRequest, reply: FastifyReply) =>
+    reply
+      .code(204)
+      .header('access-control-allow-methods', 'GET, HEAD')
+      .header('access-control-allow-headers', 'range')
+      .header('access-control-max-age', '86400')
+      .send();
+  app.options('/videos/*', preflight);
+  app.options('/t/*', preflight);
+
   app.addHook('onResponse', async (req, reply) => {
     if (req.routeOptions.url === '/videos/*' || req.routeOptions.url === '/t/*')
       requests.inc({ method: req.method, status: String(reply.statusCode) });
@@ -138,6 +155,8 @@ export async function buildApp(deps: EdgeDeps): Promise<FastifyInstance> {
   app.get('/metrics', async (_req, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
   return app;
 }
+
+const isPlaybackUrl = (url: string) => url.startsWith('/videos/') || url.startsWith('/t/');
 
 function writeHeaders(reply: FastifyReply, key: string, read: ObjectRead, scope: 'public' | 'private') {
   reply

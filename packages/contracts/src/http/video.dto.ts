@@ -60,6 +60,10 @@ export const Video = z
           'flush interval (about a minute by default).',
       ),
     likes: z.number().int().min(0).describe('How many users like it (`PUT /v1/videos/{id}/like`).'),
+    likedByMe: z
+      .boolean()
+      .optional()
+      .describe('Whether you like it: present on `GET /v1/videos/{id}` when the request is signed in.'),
     error: z.object({ code: z.string(), message: z.string() }).optional().describe('Present when status is failed.'),
     hls: z
       .url()

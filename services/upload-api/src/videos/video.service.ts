@@ -52,7 +52,7 @@ export class VideoService {
 
   /** A public ready video is the same for every reader, so it comes from the cache when it can. */
   async get(id: string, viewerId: string | null): Promise<VideoResource> {
-    return this.deps.cache.read(
+    const video = await this.deps.cache.read(
       videoScope(id),
       'public',
       async () => {
@@ -62,6 +62,10 @@ export class VideoService {
       },
       cacheable,
     );
+    // The reader's own, so after the cache (as the feeds do): a player shows its like button's state from this.
+    if (viewerId === null) return video;
+    const liked = await this.deps.likes.likedBy(viewerId, [id]);
+    return { ...video, likedByMe: liked.has(id) };
   }
 
   async list(ownerId: string, page: { limit: number; cursor?: string | undefined }): Promise<VideoPage> {

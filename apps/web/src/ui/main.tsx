@@ -1,0 +1,7 @@
+// The browser entry: styles, then the app into #app.
+import { render } from 'preact';
+import { App } from './app';
+import './styles.css';
+
+const root = document.getElementById('app');
+if (root) render(<App />, root);
