@@ -1,7 +1,7 @@
 // The topic catalog: one place that says which schema travels on which topic and what its key is. Consumers type
 // their handler maps from it, so a topic without a handler is a compile error.
 import type { z } from 'zod';
-import { EngagementEventRecordV1 } from './engagement.js';
+import { EngagementRecord } from './engagement.js';
 import {
   VideoTranscodedV1,
   VideoTranscodeFailedV1,
@@ -25,7 +25,7 @@ export const topics = {
   'video.transcoded': topic({ schema: VideoTranscodedV1, key: byVideo }),
   'video.transcode-failed': topic({ schema: VideoTranscodeFailedV1, key: byVideo }),
   'video.transcode-progress': topic({ schema: VideoTranscodeProgressV1, key: byVideo }),
-  'engagement.events': topic({ schema: EngagementEventRecordV1, key: (m) => m.event.content_id }),
+  'engagement.events': topic({ schema: EngagementRecord, key: (m) => m.event.content_id }),
 } as const;
 
 export type TopicName = keyof typeof topics;

@@ -141,6 +141,26 @@ export interface UploadUsageTable {
   bytes: number | string;
 }
 
+/** An API key of the operator's senders (analytics events); the key itself is never stored. */
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  /** SHA-256 of the key, hex. */
+  keyHash: string;
+  keyPrefix: string;
+  createdAt: Generated<Date>;
+  revokedAt: Date | null;
+}
+
+/** One user's "For You" list as the recommender last built it: `position` 0 first. */
+export interface RecommendationTable {
+  userId: string;
+  position: number;
+  videoId: string;
+  score: number;
+  builtAt: Date;
+}
+
 export interface Database {
   users: User;
   videos: Video;
@@ -152,4 +172,6 @@ export interface Database {
   uploadLeases: UploadLease;
   uploadUsage: UploadUsageTable;
   launchCapacity: { id: number };
+  apiKeys: ApiKeyTable;
+  recommendations: RecommendationTable;
 }

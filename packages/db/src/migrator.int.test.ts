@@ -14,9 +14,11 @@ import {
 } from './migrator.js';
 
 const appTables = [
+  'api_keys',
   'lake_chunks',
   'launch_capacity',
   'outbox',
+  'recommendations',
   'renditions',
   'transcode_jobs',
   'upload_leases',
@@ -27,7 +29,8 @@ const appTables = [
   'video_likes',
   'video_views',
 ];
-const before0012 = appTables.filter((t) => t !== 'video_likes');
+const before0014 = appTables.filter((t) => t !== 'api_keys' && t !== 'recommendations');
+const before0012 = before0014.filter((t) => t !== 'video_likes');
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Kysely<Database>;
@@ -74,6 +77,8 @@ describe('migrations', () => {
     expect(await tables()).toEqual(appTables);
     expect(await migrateToLatest(db)).toEqual([]);
 
+    expect(await migrateDown(db)).toEqual([{ name: '0014_analytics', direction: 'Down', status: 'Success' }]);
+    expect(await tables()).toEqual(before0014);
     const down = await migrateDown(db);
     expect(down).toEqual([{ name: '0012_viewer', direction: 'Down', status: 'Success' }]);
     expect(await tables()).toEqual(before0012);
@@ -88,6 +93,7 @@ describe('migrations', () => {
 
     const none = await migrateToNone(db);
     expect(none.map((s) => s.name)).toEqual([
+      '0014_analytics',
       '0012_viewer',
       '0011_job_token',
       '0010_video_views',
@@ -127,6 +133,7 @@ describe('migrations', () => {
   });
 
   it('gives jobs that exist already a token of their own', async () => {
+    await migrateDown(db); // 0014_analytics
     await migrateDown(db); // 0012_viewer
     await migrateDown(db); // 0011_job_token
     const userId = randomUUID();
@@ -154,11 +161,11 @@ describe('migrations', () => {
 
   it('reports through the CLI command as lines for the operator', async () => {
     expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
-    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0012_viewer']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0014_analytics']);
     const status = await runMigrateCommand(db, 'status');
-    expect(status.at(-1)).toBe('pending  0012_viewer');
+    expect(status.at(-1)).toBe('pending  0014_analytics');
     expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
-    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0012_viewer']);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0014_analytics']);
   });
 
   it('fails with the migration name and the server’s reason', async () => {
