@@ -25,6 +25,7 @@ export type ServiceName =
   | 'completion'
   | 'events-ingest'
   | 'events-lake'
+  | 'engagement-metrics'
   | 'playback-edge';
 
 const entries: Record<ServiceName, string> = {
@@ -33,6 +34,7 @@ const entries: Record<ServiceName, string> = {
   completion: 'services/completion/dist/main.js',
   'events-ingest': 'services/events-ingest/dist/main.js',
   'events-lake': 'services/events-lake/dist/main.js',
+  'engagement-metrics': 'services/engagement-metrics/dist/main.js',
   'playback-edge': 'services/playback-edge/dist/main.js',
 };
 
@@ -178,6 +180,13 @@ export class Pipeline {
           // A quiet partition's chunk is written a second after its last event, not a minute.
           FLUSH_IDLE_SEC: '1',
           DUCKDB_THREADS: '1',
+          SHUTDOWN_GRACE_MS: '5000',
+        };
+      case 'engagement-metrics':
+        return {
+          OPS_PORT: String(port),
+          CONSUMER_GROUP: `${this.prefix}engagement-metrics`,
+          ENSURE_TOPICS: 'false',
           SHUTDOWN_GRACE_MS: '5000',
         };
       case 'playback-edge':

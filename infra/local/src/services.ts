@@ -32,6 +32,7 @@ const ports = {
   dispatcher: port('REELFORGE_DISPATCHER_OPS_PORT', 9401),
   completion: port('REELFORGE_COMPLETION_OPS_PORT', 9402),
   lake: port('REELFORGE_LAKE_OPS_PORT', 9403),
+  engagementMetrics: port('REELFORGE_ENGAGEMENT_METRICS_OPS_PORT', 9404),
   edge: port('REELFORGE_EDGE_PORT', 8090),
 };
 
@@ -76,6 +77,13 @@ export const services: { list: ServiceSpec[]; setup: SetupStep[] } = {
     service('events-lake', 'services/events-lake/dist/main.js', ports.lake, 'REELFORGE_LAKE_OPS_PORT', {
       OPS_PORT: String(ports.lake),
     }),
+    service(
+      'engagement-metrics',
+      'services/engagement-metrics/dist/main.js',
+      ports.engagementMetrics,
+      'REELFORGE_ENGAGEMENT_METRICS_OPS_PORT',
+      { OPS_PORT: String(ports.engagementMetrics) },
+    ),
   ],
   setup: [
     async (env, log) => {

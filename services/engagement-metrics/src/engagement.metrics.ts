@@ -1,4 +1,4 @@
-// The series the observability consumer exports, all under `reelforge_engagement_` (docs/observability.md lists them).
+// The series the observability consumer exports, all prefixed reelforge_engagement_ (docs/observability.md lists them).
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface EngagementMetrics {
