@@ -3,14 +3,14 @@
 #
 #   docker/push-images.sh [--tag TAG] [--dry-run] [IMAGE...]
 #
-# IMAGE: upload-api dispatcher completion transcoder (default: all four). TAG defaults to the current commit; each
+# IMAGE: upload-api dispatcher completion engagement-metrics transcoder (default: all five). TAG defaults to the current commit; each
 # image is pushed as TAG and as latest. Then roll out with: pnpm --filter @reelforge/aws-infra run deploy -c imageTag=TAG
 # Needs Docker with BuildKit and the AWS CLI. The registry is $AWS_ACCOUNT_ID (default: the caller's account) in
 # $AWS_REGION (default: the CLI profile's region); repositories are $REELFORGE_PREFIX/<image> (default prefix: reelforge,
 # the stack's `prefix` context). --dry-run prints the commands without running Docker or calling AWS.
 set -euo pipefail
 
-ALL=(upload-api dispatcher completion transcoder)
+ALL=(upload-api dispatcher completion engagement-metrics transcoder)
 tag=""
 dry_run=0
 images=()
@@ -51,6 +51,7 @@ health_port() {
     upload-api) echo 8080 ;;
     dispatcher) echo 9401 ;;
     completion) echo 9402 ;;
+    engagement-metrics) echo 9404 ;;
   esac
 }
 

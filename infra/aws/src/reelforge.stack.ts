@@ -1,5 +1,5 @@
 // Everything Reelforge runs on, but the image repositories: buckets and CDN, network, database, Kafka, the ECS
-// cluster with the transcoder task and the three services, and the outputs an operator (or a local dispatcher) needs.
+// cluster with the transcoder task and the four services, and the outputs an operator (or a local dispatcher) needs.
 import { transcoderReportTopics } from '@reelforge/contracts';
 import { CfnOutput, Fn, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { type SubnetSelection, SubnetType } from 'aws-cdk-lib/aws-ec2';
@@ -27,7 +27,12 @@ export type ServiceName = Exclude<ImageName, 'transcoder'>;
 const GiB = 1024 ** 3;
 
 /** Where each service answers /healthz: upload-api's HTTP port and the consumers' ops ports (their env defaults). */
-export const healthPorts: Record<ServiceName, number> = { 'upload-api': 8080, dispatcher: 9401, completion: 9402 };
+export const healthPorts: Record<ServiceName, number> = {
+  'upload-api': 8080,
+  dispatcher: 9401,
+  completion: 9402,
+  'engagement-metrics': 9404,
+};
 
 /** What each service may do to objects (the transcoder's access is fixed in its construct). */
 const objectAccess: Record<ServiceName, { raw: ObjectAccess[]; processed: ObjectAccess[] }> = {
@@ -38,6 +43,8 @@ const objectAccess: Record<ServiceName, { raw: ObjectAccess[]; processed: Object
   dispatcher: { raw: [], processed: [] },
   // Deletes what a transcoder wrote for an attempt that can never be shown (video deleted, attempt superseded).
   completion: { raw: [], processed: ['list', 'delete'] },
+  // Reads engagement.events into metrics; no object, no database.
+  'engagement-metrics': { raw: [], processed: [] },
 };
 
 export interface ReelforgeStackProps extends StackProps {
@@ -190,6 +197,8 @@ export class ReelforgeStack extends Stack {
       desiredCount: number;
       env: Record<string, string>;
       secrets?: Record<string, EcsSecret>;
+      /** Whether it gets the database's secrets and network path (default true). */
+      database?: boolean;
     }
     const specs: Record<ServiceName, ServiceSpec> = {
       'upload-api': {
@@ -215,6 +224,8 @@ export class ReelforgeStack extends Stack {
       },
       dispatcher: { cpu: 256, memoryMiB: 512, desiredCount: s.dispatcherDesiredCount, env: this.launcherEnv },
       completion: { cpu: 256, memoryMiB: 512, desiredCount: s.completionDesiredCount, env: {} },
+      // The observability consumer: counters of one consumer group; one task reads every partition.
+      'engagement-metrics': { cpu: 256, memoryMiB: 512, desiredCount: 1, env: {}, database: false },
     };
     const build = (name: ServiceName) => {
       const spec = specs[name];
@@ -227,8 +238,13 @@ export class ReelforgeStack extends Stack {
         memoryMiB: spec.memoryMiB,
         desiredCount: spec.desiredCount,
         healthPort: healthPorts[name],
-        environment: { ...runtime, ...buckets, MYSQL_DATABASE: DATABASE_NAME, ...spec.env },
-        secrets: { ...database.containerSecrets(), ...spec.secrets },
+        environment: {
+          ...runtime,
+          ...buckets,
+          ...(spec.database === false ? {} : { MYSQL_DATABASE: DATABASE_NAME }),
+          ...spec.env,
+        },
+        secrets: { ...(spec.database === false ? {} : database.containerSecrets()), ...spec.secrets },
         logRetention,
         removalPolicy,
       });
@@ -236,7 +252,7 @@ export class ReelforgeStack extends Stack {
       grantObjects(role, storage.raw, ...objectAccess[name].raw);
       grantObjects(role, storage.processed, ...objectAccess[name].processed);
       network.allowEndpointsFrom(service.service);
-      database.allowFrom(service.service);
+      if (spec.database !== false) database.allowFrom(service.service);
       kafka.allowFrom(service.service);
       kafka.grantClient(role);
       return service;
@@ -245,6 +261,7 @@ export class ReelforgeStack extends Stack {
       'upload-api': build('upload-api'),
       dispatcher: build('dispatcher'),
       completion: build('completion'),
+      'engagement-metrics': build('engagement-metrics'),
     };
     this.transcoder.grantLaunch(this.services.dispatcher.taskDefinition.taskRole);
     cdn.grantAccessWriter(this.services['upload-api'].taskDefinition.taskRole);

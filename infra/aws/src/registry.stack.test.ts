@@ -13,9 +13,15 @@ describe('registry stack', () => {
       (r) => r.Properties as { RepositoryName: string; ImageScanningConfiguration: unknown; LifecyclePolicy: unknown },
     );
     expect(repos.map((r) => r.RepositoryName).sort()).toEqual(
-      ['reelforge/completion', 'reelforge/dispatcher', 'reelforge/transcoder', 'reelforge/upload-api'].sort(),
+      [
+        'reelforge/completion',
+        'reelforge/dispatcher',
+        'reelforge/engagement-metrics',
+        'reelforge/transcoder',
+        'reelforge/upload-api',
+      ].sort(),
     );
-    expect(imageNames).toHaveLength(4);
+    expect(imageNames).toHaveLength(5);
     for (const repo of repos) {
       expect(repo.ImageScanningConfiguration).toEqual({ ScanOnPush: true });
       const { LifecyclePolicyText } = repo.LifecyclePolicy as { LifecyclePolicyText: string };
@@ -58,6 +64,7 @@ describe('registry stack', () => {
     expect(pulls.sort()).toEqual([
       'reelforge/completion',
       'reelforge/dispatcher',
+      'reelforge/engagement-metrics',
       'reelforge/transcoder',
       'reelforge/upload-api',
     ]);
