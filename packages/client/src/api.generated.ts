@@ -1366,6 +1366,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/feed/for-you": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Videos recommended to you; the trending feed for anyone else
+         * @description Signed in: your list from the last recommender build (videos engaged with by people who liked and watched what you did, then the most popular), without your own videos, those you like and any that is no longer public and ready. Anonymous, or nothing built for you yet: exactly GET /v1/feed/trending. Pass `nextCursor` back unchanged; the first page decides which list a walk follows.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description Opaque: the `nextCursor` of the previous For You page, unchanged. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FeedPage"];
+                    };
+                };
+                /** @description The request is malformed or fails validation (`BAD_REQUEST`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/videos/{id}/like": {
         parameters: {
             query?: never;
@@ -1674,7 +1744,7 @@ export interface components {
             /** @description The request path the problem happened on. */
             instance: string;
             /** @enum {string} */
-            code: "UNSUPPORTED_INPUT" | "NO_VIDEO_STREAM" | "CORRUPT_INPUT" | "EMPTY_INPUT" | "TOO_LARGE" | "TOO_LONG" | "TOO_MANY_PIXELS" | "TOO_MANY_STREAMS" | "UNSUPPORTED_CODEC" | "UNSUPPORTED_DIMENSIONS" | "DECODE_ERROR" | "INPUT_BUDGET_EXCEEDED" | "BAD_REQUEST" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_INVALID" | "SESSION_EXPIRED" | "QUOTA_EXCEEDED" | "REQUEST_TIMEOUT" | "UPLOAD_EXPIRED" | "PROCESSING_FAILED" | "TRANSCODE_FAILED" | "TRANSCODE_TIMEOUT" | "INTERRUPTED" | "TASK_LOST" | "LAUNCH_FAILED" | "LAUNCH_CAPACITY" | "STORAGE_ERROR" | "SERVER_BUSY" | "INTERNAL";
+            code: "UNSUPPORTED_INPUT" | "NO_VIDEO_STREAM" | "CORRUPT_INPUT" | "EMPTY_INPUT" | "TOO_LARGE" | "TOO_LONG" | "TOO_MANY_PIXELS" | "TOO_MANY_STREAMS" | "UNSUPPORTED_CODEC" | "UNSUPPORTED_DIMENSIONS" | "DECODE_ERROR" | "INPUT_BUDGET_EXCEEDED" | "BAD_REQUEST" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_INVALID" | "API_KEY_INVALID" | "SESSION_EXPIRED" | "QUOTA_EXCEEDED" | "REQUEST_TIMEOUT" | "UPLOAD_EXPIRED" | "PROCESSING_FAILED" | "TRANSCODE_FAILED" | "TRANSCODE_TIMEOUT" | "INTERRUPTED" | "TASK_LOST" | "LAUNCH_FAILED" | "LAUNCH_CAPACITY" | "STORAGE_ERROR" | "SERVER_BUSY" | "INTERNAL";
             errors?: {
                 path: string;
                 message: string;
@@ -1885,7 +1955,7 @@ export interface components {
             /** @description The request path the problem happened on. */
             instance: string;
             /** @enum {string} */
-            code: "UNSUPPORTED_INPUT" | "NO_VIDEO_STREAM" | "CORRUPT_INPUT" | "EMPTY_INPUT" | "TOO_LARGE" | "TOO_LONG" | "TOO_MANY_PIXELS" | "TOO_MANY_STREAMS" | "UNSUPPORTED_CODEC" | "UNSUPPORTED_DIMENSIONS" | "DECODE_ERROR" | "INPUT_BUDGET_EXCEEDED" | "BAD_REQUEST" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_INVALID" | "SESSION_EXPIRED" | "QUOTA_EXCEEDED" | "REQUEST_TIMEOUT" | "UPLOAD_EXPIRED" | "PROCESSING_FAILED" | "TRANSCODE_FAILED" | "TRANSCODE_TIMEOUT" | "INTERRUPTED" | "TASK_LOST" | "LAUNCH_FAILED" | "LAUNCH_CAPACITY" | "STORAGE_ERROR" | "SERVER_BUSY" | "INTERNAL";
+            code: "UNSUPPORTED_INPUT" | "NO_VIDEO_STREAM" | "CORRUPT_INPUT" | "EMPTY_INPUT" | "TOO_LARGE" | "TOO_LONG" | "TOO_MANY_PIXELS" | "TOO_MANY_STREAMS" | "UNSUPPORTED_CODEC" | "UNSUPPORTED_DIMENSIONS" | "DECODE_ERROR" | "INPUT_BUDGET_EXCEEDED" | "BAD_REQUEST" | "UNAUTHORIZED" | "NOT_FOUND" | "CONFLICT" | "METHOD_NOT_ALLOWED" | "RATE_LIMITED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "SESSION_INVALID" | "API_KEY_INVALID" | "SESSION_EXPIRED" | "QUOTA_EXCEEDED" | "REQUEST_TIMEOUT" | "UPLOAD_EXPIRED" | "PROCESSING_FAILED" | "TRANSCODE_FAILED" | "TRANSCODE_TIMEOUT" | "INTERRUPTED" | "TASK_LOST" | "LAUNCH_FAILED" | "LAUNCH_CAPACITY" | "STORAGE_ERROR" | "SERVER_BUSY" | "INTERNAL";
             errors?: {
                 path: string;
                 message: string;
