@@ -31,9 +31,9 @@ async function readyVideo(ownerId: string, title: string, visibility: 'public' |
   await h.db.transaction().execute(async (tx) => {
     await videos.markReady(tx, id, 1, {
       hlsMasterKey: `videos/${id}/1/master.m3u8`,
-      posterKey: null,
-      spriteKey: null,
-      vttKey: null,
+      posterKey: `videos/${id}/1/poster.jpg`,
+      spriteKey: `videos/${id}/1/sprite.jpg`,
+      vttKey: `videos/${id}/1/sprite.vtt`,
       durationSec: 10,
       width: 640,
       height: 360,
