@@ -21,6 +21,7 @@ export type StackPart =
   | 'events-ingest'
   | 'events-lake'
   | 'engagement-metrics'
+  | 'recommender'
   | 'playback-edge';
 
 /** Every port the CLI lets env move (infra/local/src/stack.config.ts and services.ts). */
@@ -38,6 +39,7 @@ const portVars = [
   'REELFORGE_COMPLETION_OPS_PORT',
   'REELFORGE_LAKE_OPS_PORT',
   'REELFORGE_ENGAGEMENT_METRICS_OPS_PORT',
+  'REELFORGE_RECOMMENDER_OPS_PORT',
   'REELFORGE_EDGE_PORT',
 ] as const;
 type PortVar = (typeof portVars)[number];

@@ -33,6 +33,7 @@ const ports = {
   completion: port('REELFORGE_COMPLETION_OPS_PORT', 9402),
   lake: port('REELFORGE_LAKE_OPS_PORT', 9403),
   engagementMetrics: port('REELFORGE_ENGAGEMENT_METRICS_OPS_PORT', 9404),
+  recommender: port('REELFORGE_RECOMMENDER_OPS_PORT', 9405),
   edge: port('REELFORGE_EDGE_PORT', 8090),
 };
 
@@ -84,6 +85,11 @@ export const services: { list: ServiceSpec[]; setup: SetupStep[] } = {
       'REELFORGE_ENGAGEMENT_METRICS_OPS_PORT',
       { OPS_PORT: String(ports.engagementMetrics) },
     ),
+    service('recommender', 'services/recommender/dist/main.js', ports.recommender, 'REELFORGE_RECOMMENDER_OPS_PORT', {
+      OPS_PORT: String(ports.recommender),
+      // Locally a new like shows in For You within minutes, not the hour a production build waits.
+      BUILD_INTERVAL_SEC: '300',
+    }),
   ],
   setup: [
     async (env, log) => {
