@@ -10,6 +10,11 @@ export const metricsEnv = z.object({
   OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9404),
   /** Its own group: it reads every event beside events-lake and never holds the lake up. */
   CONSUMER_GROUP: z.string().min(1).default('engagement-metrics'),
+  /**
+   * Where a group without committed offsets starts: at the end (default; dashboards show what happens now), or at
+   * the start of what the topic retains (its history is then counted as if it had just happened).
+   */
+  CONSUMER_FROM_BEGINNING: envBool.default(false),
   /** A playback session is active while its last event is younger than this and was not a stop. */
   SESSION_IDLE_SEC: positiveInt(300),
   /** Distinct `source` label values kept; later ones count as `other` (sources are free-form client names). */

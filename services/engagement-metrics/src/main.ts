@@ -30,6 +30,7 @@ const consumer = await startEngagementConsumer({
   kafka,
   groupId: env.CONSUMER_GROUP,
   topic: env.KAFKA_TOPIC_PREFIX + TOPIC,
+  fromBeginning: env.CONSUMER_FROM_BEGINNING,
   sessions,
   sources: new SourceLabels(env.MAX_SOURCES),
   metrics,

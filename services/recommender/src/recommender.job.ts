@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { type DuckDBInstance, listValue } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import type { Database, Kysely, RecommendationRepository } from '@reelforge/db';
 import { buildModel, type ModelParams, readLists } from './co-engagement.model.js';
 import { snapshotLake } from './lake.snapshot.js';
@@ -61,10 +61,11 @@ export async function buildRecommendations(deps: BuildDeps): Promise<BuildResult
         SELECT NULL::VARCHAR AS user_id, NULL::VARCHAR AS content_id, NULL::VARCHAR AS event_type,
                NULL::DOUBLE AS position_sec, NULL::TIMESTAMPTZ AS "timestamp" WHERE false`);
     } else {
+      // A view cannot take prepared parameters: the paths (ours, in the snapshot directory) are inlined as literals.
+      const files = snapshot.files.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ');
       await c.run(
         `CREATE OR REPLACE TEMP VIEW events AS SELECT user_id, content_id, event_type, position_sec, "timestamp"
-         FROM read_parquet($files)`,
-        { files: listValue(snapshot.files) },
+         FROM read_parquet([${files}])`,
       );
     }
     const events = Number((await c.runAndReadAll('SELECT count(*) FROM events')).getRowsJS()[0]?.[0] ?? 0);
