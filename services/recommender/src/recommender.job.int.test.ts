@@ -58,7 +58,10 @@ async function lakeObject(key: string, rows: [string | null, string, string, num
 
 async function user(email: string) {
   const id = randomUUID();
-  await db.insertInto('users').values({ id, email, passwordHash: 'x', displayName: email }).execute();
+  await db
+    .insertInto('users')
+    .values({ id, email, passwordHash: 'x', displayName: email, createdAt: new Date() })
+    .execute();
   return id;
 }
 
