@@ -11,7 +11,7 @@
 //   ./reelforge up                                    # the local stack
 //   pnpm turbo run build --filter @reelforge/bench...
 //   node bench/recommender.bench.ts [--groups 8] [--users 800] [--videos 400] [--noise 0.15] [--seed 19]
-//                                   [--timing-events 10000000] [--no-timing]
+//                                   [--timing-events 10000000] [--memory-limit 4GB] [--no-timing] [--no-quality]
 //
 // It makes its own topic (prefix), database and bucket, and removes them afterwards.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -32,7 +32,7 @@ import {
   stackEnv,
   uniqueName,
 } from '@reelforge/testkit';
-import { Kafka, logLevel } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 
 const root = new URL('..', import.meta.url);
 const localEnv = new URL('.reelforge/local.env', root);
@@ -47,6 +47,8 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '19' },
     'timing-events': { type: 'string', default: '10000000' },
     timing: { type: 'boolean', default: true },
+    quality: { type: 'boolean', default: true },
+    'memory-limit': { type: 'string', default: '4GB' },
   },
   allowNegative: true,
 });
@@ -239,7 +241,7 @@ async function evaluate(
 async function timeBuild(dir: string, threads: number) {
   const duckdb = await DuckDBInstance.create(':memory:', {
     threads: String(threads),
-    memory_limit: '1GB',
+    memory_limit: String(args['memory-limit']),
     temp_directory: join(dir, 'spill'),
   });
   const c = await duckdb.connect();
@@ -275,6 +277,113 @@ async function timeBuild(dir: string, threads: number) {
   }
 }
 
+/** Phase 1: the population's events through the real ingest and lake, then the model against the baseline. */
+async function quality(
+  dir: string,
+  prefix: string,
+  dbUrl: string,
+  lakeBucket: string,
+  env: Awaited<ReturnType<typeof stackEnv>>,
+  children: ChildProcess[],
+  admin: Admin,
+): Promise<void> {
+  const { videos, train, heldOut } = population();
+  const common = {
+    KAFKA_BROKERS: env.KAFKA_BROKERS,
+    KAFKA_TOPIC_PREFIX: prefix,
+    KAFKA_PARTITIONS: '3',
+    MYSQL_URL: dbUrl,
+    LOG_LEVEL: 'warn',
+    ENSURE_TOPICS: 'false',
+  };
+  const ingestPort = await freePort();
+  children.push(
+    startService(
+      'events-ingest',
+      {
+        ...common,
+        PORT: String(ingestPort),
+        HOST: '127.0.0.1',
+        PLAYBACK_SESSION_SECRETS: SESSION_SECRET,
+        RATE_LIMIT_IP_EVENTS_PER_SEC: '100000000',
+        RATE_LIMIT_IP_BURST: '100000000',
+      },
+      dir,
+    ),
+  );
+  const lakeGroup = uniqueName('bench-lake');
+  children.push(
+    startService(
+      'events-lake',
+      {
+        ...common,
+        OPS_PORT: String(await freePort()),
+        CONSUMER_GROUP: lakeGroup,
+        LAKE_BUCKET: lakeBucket,
+        FLUSH_IDLE_SEC: '1',
+        DUCKDB_THREADS: '1',
+      },
+      dir,
+    ),
+  );
+  const url = `http://127.0.0.1:${ingestPort}`;
+  await until('the ingest', async () => (await fetch(`${url}/healthz`)).ok, 60_000);
+
+  // Phase 1: every training interaction as a player's session, 8 requests in flight.
+  const sendStarted = performance.now();
+  let next = 0;
+  let sent = 0;
+  const sender = async () => {
+    while (next < train.length) {
+      const n = next++;
+      const { token, body, count } = sessionBatch(train[n] as Interaction, n);
+      const res = await fetch(`${url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body,
+      });
+      if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+      sent += count;
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, sender));
+  const sendSeconds = (performance.now() - sendStarted) / 1000;
+  log(`sent ${sent} events (${train.length} sessions) through the ingest in ${sendSeconds.toFixed(1)} s`);
+
+  const topic = `${prefix}engagement.events`;
+  await until(
+    'the lake to commit every event',
+    async () => {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId: lakeGroup, topics: [topic] });
+      return ends.every(
+        (e) => (committed?.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1') === e.high,
+      );
+    },
+    300_000,
+  );
+  const s3 = createS3Client({ region: env.AWS_REGION, endpoint: env.S3_ENDPOINT, forcePathStyle: true });
+  const snapshot = await snapshotLake({
+    s3,
+    bucket: lakeBucket,
+    prefix: 'events/',
+    now: new Date(),
+    days: 2,
+    tmpDir: dir,
+  });
+  s3.destroy();
+  const duckdb = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const quality = await evaluate(duckdb, snapshot.files, videos, heldOut);
+  duckdb.closeSync();
+  const ratio = quality.model / Math.max(quality.popularity, 1e-9);
+  const verdict = ratio >= 2 ? 'met' : 'NOT met';
+  log(
+    `hit-rate@${K} over ${quality.users} users with held-out likes: model ${(quality.model * 100).toFixed(1)} %, ` +
+      `popularity ${(quality.popularity * 100).toFixed(1)} % (${ratio.toFixed(2)}×, target ≥ 2×: ${verdict}); ` +
+      `${quality.events} lake events from ${snapshot.files.length} objects, model built in ${quality.seconds.toFixed(2)} s`,
+  );
+}
+
 // --- Main -----------------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -295,105 +404,12 @@ async function main() {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const { videos, train, heldOut } = population();
-    const common = {
-      KAFKA_BROKERS: env.KAFKA_BROKERS,
-      KAFKA_TOPIC_PREFIX: prefix,
-      KAFKA_PARTITIONS: '3',
-      MYSQL_URL: testDb.url,
-      LOG_LEVEL: 'warn',
-      ENSURE_TOPICS: 'false',
-    };
-    const ingestPort = await freePort();
-    children.push(
-      startService(
-        'events-ingest',
-        {
-          ...common,
-          PORT: String(ingestPort),
-          HOST: '127.0.0.1',
-          PLAYBACK_SESSION_SECRETS: SESSION_SECRET,
-          RATE_LIMIT_IP_EVENTS_PER_SEC: '100000000',
-          RATE_LIMIT_IP_BURST: '100000000',
-        },
-        dir,
-      ),
-    );
-    const lakeGroup = uniqueName('bench-lake');
-    children.push(
-      startService(
-        'events-lake',
-        {
-          ...common,
-          OPS_PORT: String(await freePort()),
-          CONSUMER_GROUP: lakeGroup,
-          LAKE_BUCKET: buckets.lake,
-          FLUSH_IDLE_SEC: '1',
-          DUCKDB_THREADS: '1',
-        },
-        dir,
-      ),
-    );
-    const url = `http://127.0.0.1:${ingestPort}`;
-    await until('the ingest', async () => (await fetch(`${url}/healthz`)).ok, 60_000);
-
-    // Phase 1: every training interaction as a player's session, 8 requests in flight.
-    const sendStarted = performance.now();
-    let next = 0;
-    let sent = 0;
-    const sender = async () => {
-      while (next < train.length) {
-        const n = next++;
-        const { token, body, count } = sessionBatch(train[n] as Interaction, n);
-        const res = await fetch(`${url}/v1/events`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body,
-        });
-        if (res.status !== 202) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-        sent += count;
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, sender));
-    const sendSeconds = (performance.now() - sendStarted) / 1000;
-    log(`sent ${sent} events (${train.length} sessions) through the ingest in ${sendSeconds.toFixed(1)} s`);
-
-    const topic = `${prefix}engagement.events`;
-    await until(
-      'the lake to commit every event',
-      async () => {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const [committed] = await admin.fetchOffsets({ groupId: lakeGroup, topics: [topic] });
-        return ends.every(
-          (e) => (committed?.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1') === e.high,
-        );
-      },
-      300_000,
-    );
-    const s3 = createS3Client({ region: env.AWS_REGION, endpoint: env.S3_ENDPOINT, forcePathStyle: true });
-    const snapshot = await snapshotLake({
-      s3,
-      bucket: buckets.lake,
-      prefix: 'events/',
-      now: new Date(),
-      days: 2,
-      tmpDir: dir,
-    });
-    s3.destroy();
-    const duckdb = await DuckDBInstance.create(':memory:', { threads: '2' });
-    const quality = await evaluate(duckdb, snapshot.files, videos, heldOut);
-    duckdb.closeSync();
-    const ratio = quality.model / Math.max(quality.popularity, 1e-9);
-    const verdict = ratio >= 2 ? 'met' : 'NOT met';
-    log(
-      `hit-rate@${K} over ${quality.users} users with held-out likes: model ${(quality.model * 100).toFixed(1)} %, ` +
-        `popularity ${(quality.popularity * 100).toFixed(1)} % (${ratio.toFixed(2)}×, target ≥ 2×: ${verdict}); ` +
-        `${quality.events} lake events from ${snapshot.files.length} objects, model built in ${quality.seconds.toFixed(2)} s`,
-    );
-
+    if (args.quality) await quality(dir, prefix, testDb.url, buckets.lake, env, children, admin);
     for (const child of children.splice(0)) await stopService(child);
     if (args.timing) {
-      log(`phase 2: ${TIMING_EVENTS.toLocaleString('en')} events as Parquet, then one build (2 threads, 1 GB)`);
+      log(
+        `phase 2: ${TIMING_EVENTS.toLocaleString('en')} events as Parquet, then one build (2 threads, ${args['memory-limit']})`,
+      );
       const t = await timeBuild(dir, 2);
       log(
         `generated in ${t.genSeconds.toFixed(1)} s; build over ${TIMING_EVENTS.toLocaleString('en')} events ` +

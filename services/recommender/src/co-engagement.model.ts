@@ -54,6 +54,8 @@ const num = (n: number) => {
  * Also leaves `interactions` and `popular (i, pop, rank)` for the caller (the offline evaluation reads them).
  */
 export async function buildModel(c: DuckDBConnection, p: ModelParams = DEFAULT_MODEL): Promise<void> {
+  // Every result below is ordered explicitly; not keeping scan order lets the big joins and windows spill to disk.
+  await c.run('SET preserve_insertion_order = false');
   await c.run(`
     CREATE OR REPLACE TEMP TABLE interactions AS
     WITH per AS (
