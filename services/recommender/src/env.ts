@@ -32,7 +32,8 @@ export const recommenderEnv = z.object({
   /** Most similar videos kept per video. */
   NEIGHBOURS: positiveInt(50),
   DUCKDB_THREADS: positiveInt(2),
-  DUCKDB_MEMORY_LIMIT: z.string().default('1GB'),
+  /** A build over ~10 million events needs more than 1GB (BENCHMARKS.md); DuckDB spills beyond it to TMP_DIR. */
+  DUCKDB_MEMORY_LIMIT: z.string().default('4GB'),
   TMP_DIR: z.string().default(tmpdir()),
   SHUTDOWN_GRACE_MS: positiveInt(25_000),
 });

@@ -1,5 +1,6 @@
 // Wires the recommender: env, DuckDB, S3, MySQL, the periodic build and the ops server; closes in order. One replica
 // is enough (a second would only repeat the same build); two are harmless, each build replaces whole lists.
+import { join } from 'node:path';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadEnv } from '@reelforge/config';
@@ -25,6 +26,8 @@ const s3 = createS3Client({
 const duckdb = await DuckDBInstance.create(':memory:', {
   threads: String(env.DUCKDB_THREADS),
   memory_limit: env.DUCKDB_MEMORY_LIMIT,
+  // Where the big joins spill beyond the memory limit (not the working directory, which may be read-only).
+  temp_directory: join(env.TMP_DIR, 'recommender-spill'),
   autoinstall_known_extensions: 'false',
   autoload_known_extensions: 'false',
 });
