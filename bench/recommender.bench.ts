@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { buildModel, DEFAULT_MODEL, readLists, snapshotLake } from '@reelforge/recommender';
+import { buildModel, DEFAULT_MODEL, popularityLists, readLists, snapshotLake } from '@reelforge/recommender';
 import { createS3Client, deletePrefix, signPlaybackSession } from '@reelforge/storage';
 import {
   createTestBuckets,
@@ -212,13 +212,7 @@ async function evaluate(
     const seconds = (performance.now() - started) / 1000;
     const lists = new Map((await readLists(c)).map((l) => [l.userId, l.items.map((x) => x.videoId)]));
     // The baseline: the same popularity the model falls back on, and the same exclusions, for every user.
-    const baseline = await c.runAndReadAll(`
-      SELECT u, list(i ORDER BY rank) AS items FROM (
-        SELECT users.u, p.i, p.rank FROM (SELECT DISTINCT u FROM interactions) users CROSS JOIN popular p
-        ANTI JOIN excluded x ON x.u = users.u AND x.i = p.i
-        QUALIFY row_number() OVER (PARTITION BY users.u ORDER BY p.rank) <= ${K}
-      ) GROUP BY u`);
-    const popular = new Map(baseline.getRowObjectsJS().map((r) => [String(r.u), (r.items as string[]).map(String)]));
+    const popular = await popularityLists(c, K);
     let modelHits = 0;
     let popularHits = 0;
     for (const [user, held] of heldOut) {
@@ -267,7 +261,7 @@ async function timeBuild(dir: string, threads: number) {
     await c.run(`CREATE TEMP TABLE visible AS SELECT 'v' || n AS id, 'owner' AS owner FROM range(${videos}) t(n)`);
     const started = performance.now();
     await buildModel(c);
-    const lists = Number((await c.runAndReadAll('SELECT count(DISTINCT u) FROM recs')).getRowsJS()[0]?.[0]);
+    const lists = Number((await c.runAndReadAll('SELECT count(DISTINCT ux) FROM recs')).getRowsJS()[0]?.[0]);
     const seconds = (performance.now() - started) / 1000;
     const interactions = Number((await c.runAndReadAll('SELECT count(*) FROM interactions')).getRowsJS()[0]?.[0]);
     return { users, videos, interactions, lists, seconds, genSeconds };

@@ -11,7 +11,7 @@ afterAll(() => duckdb?.closeSync());
 
 type Row = [user: string | null, video: string, type: string, position: number | null, minute: number];
 
-async function model(rows: Row[], visible: [string, string][], k = 3) {
+async function model(rows: Row[], visible: [string, string][], k = 3, rowsPerPass = DEFAULT_MODEL.rowsPerPass) {
   const c = await duckdb.connect();
   try {
     await c.run('DROP TABLE IF EXISTS events; DROP TABLE IF EXISTS visible');
@@ -28,7 +28,7 @@ async function model(rows: Row[], visible: [string, string][], k = 3) {
     }
     await c.run('CREATE TABLE visible (id VARCHAR, owner VARCHAR)');
     for (const [id, owner] of visible) await c.run('INSERT INTO visible VALUES ($id, $owner)', { id, owner });
-    await buildModel(c, { ...DEFAULT_MODEL, k });
+    await buildModel(c, { ...DEFAULT_MODEL, k, rowsPerPass });
     return await readLists(c);
   } finally {
     c.closeSync();
@@ -78,6 +78,10 @@ describe('co-engagement model', () => {
     // d's one partial watch: neighbours of v1 by similarity (ties by id), cut at K.
     expect(byUser.d?.map((x) => x.videoId)).toEqual(['v4', 'v2', 'v3']);
     expect(byUser.d?.[0]?.score).toBeCloseTo(SIM_14, 10);
+  });
+
+  it('gives the same lists when it works in passes over slices of videos and users', async () => {
+    expect(await model(history, visible, 3, 2)).toEqual(await model(history, visible));
   });
 
   it('fills a list with the most popular visible videos when co-engagement has nothing (new videos, loners)', async () => {

@@ -31,6 +31,8 @@ export const recommenderEnv = z.object({
   MAX_HISTORY: positiveInt(100),
   /** Most similar videos kept per video. */
   NEIGHBOURS: positiveInt(50),
+  /** History rows per pass of the similarity and scoring steps: lower it if a build runs out of memory. */
+  ROWS_PER_PASS: positiveInt(200_000),
   DUCKDB_THREADS: positiveInt(2),
   /** A build over ~10 million events needs more than 1GB (BENCHMARKS.md); DuckDB spills beyond it to TMP_DIR. */
   DUCKDB_MEMORY_LIMIT: z.string().default('4GB'),

@@ -56,6 +56,7 @@ const builder = startPeriodic(
           watchFullSec: env.WATCH_FULL_SEC,
           maxHistory: env.MAX_HISTORY,
           neighbours: env.NEIGHBOURS,
+          rowsPerPass: env.ROWS_PER_PASS,
         },
       });
       const seconds = (Date.now() - started) / 1000;
