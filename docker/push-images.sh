@@ -3,14 +3,14 @@
 #
 #   docker/push-images.sh [--tag TAG] [--dry-run] [IMAGE...]
 #
-# IMAGE: upload-api dispatcher completion notifier transcoder (default: all five). TAG defaults to the current commit; each
+# IMAGE: upload-api dispatcher completion notifier engagement-metrics transcoder (default: all six). TAG defaults to the current commit; each
 # image is pushed as TAG and as latest. Then roll out with: pnpm --filter @reelforge/aws-infra run deploy -c imageTag=TAG
 # Needs Docker with BuildKit and the AWS CLI. The registry is $AWS_ACCOUNT_ID (default: the caller's account) in
 # $AWS_REGION (default: the CLI profile's region); repositories are $REELFORGE_PREFIX/<image> (default prefix: reelforge,
 # the stack's `prefix` context). --dry-run prints the commands without running Docker or calling AWS.
 set -euo pipefail
 
-ALL=(upload-api dispatcher completion notifier transcoder)
+ALL=(upload-api dispatcher completion notifier engagement-metrics transcoder)
 tag=""
 dry_run=0
 images=()
@@ -52,6 +52,7 @@ health_port() {
     dispatcher) echo 9401 ;;
     completion) echo 9402 ;;
     notifier) echo 9404 ;;
+    engagement-metrics) echo 9405 ;;
   esac
 }
 

@@ -2,9 +2,9 @@
 # One image per Reelforge service, from one file:
 #   docker build -f docker/service.Dockerfile --build-arg SERVICE=upload-api --build-arg HEALTH_PORT=8080 .
 # SERVICE is the workspace package without its scope (upload-api, dispatcher, completion, notifier, events-ingest,
-# events-lake, playback-edge, web — whose entry is dist/server/main.js); HEALTH_PORT is where it answers /healthz
-# (8080 upload-api, 8081 events-ingest, 8090 playback-edge, 3000 web, or a consumer's ops port: 9401 dispatcher,
-# 9402 completion, 9403 events-lake, 9404 notifier).
+# events-lake, engagement-metrics, recommender, playback-edge, web — whose entry is dist/server/main.js); HEALTH_PORT
+# is where it answers /healthz (8080 upload-api, 8081 events-ingest, 8090 playback-edge, 3000 web, or an ops port:
+# 9401 dispatcher, 9402 completion, 9403 events-lake, 9404 notifier, 9405 engagement-metrics, 9406 recommender).
 # The context is the repository root. docker/push-images.sh builds, tags and pushes all of them.
 # The transcoder's image (docker/transcoder.Dockerfile) starts from the same base, so the layers are shared.
 ARG NODE_IMAGE=node:24-bookworm-slim

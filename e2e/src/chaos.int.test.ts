@@ -18,7 +18,10 @@ const CHAOS_MS = 60_000;
 const SETTLE_MS = 150_000;
 
 type Victim =
-  | Exclude<StackPart, 'moto' | 'prometheus' | 'events-ingest' | 'events-lake' | 'playback-edge'>
+  | Exclude<
+      StackPart,
+      'moto' | 'prometheus' | 'events-ingest' | 'events-lake' | 'engagement-metrics' | 'recommender' | 'playback-edge'
+    >
   | 'transcoder';
 const victims: Victim[] = ['s3', 'kafka', 'mariadb', 'upload-api', 'dispatcher', 'completion', 'transcoder'];
 

@@ -20,6 +20,8 @@ export type StackPart =
   | 'completion'
   | 'events-ingest'
   | 'events-lake'
+  | 'engagement-metrics'
+  | 'recommender'
   | 'playback-edge';
 
 /** Every port the CLI lets env move (infra/local/src/stack.config.ts and services.ts). */
@@ -36,6 +38,8 @@ const portVars = [
   'REELFORGE_DISPATCHER_OPS_PORT',
   'REELFORGE_COMPLETION_OPS_PORT',
   'REELFORGE_LAKE_OPS_PORT',
+  'REELFORGE_ENGAGEMENT_METRICS_OPS_PORT',
+  'REELFORGE_RECOMMENDER_OPS_PORT',
   'REELFORGE_EDGE_PORT',
 ] as const;
 type PortVar = (typeof portVars)[number];

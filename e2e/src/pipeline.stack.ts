@@ -26,7 +26,9 @@ export type ServiceName =
   | 'events-ingest'
   | 'events-lake'
   | 'playback-edge'
-  | 'notifier';
+  | 'notifier'
+  | 'engagement-metrics'
+  | 'recommender';
 
 const entries: Record<ServiceName, string> = {
   'upload-api': 'services/upload-api/dist/main.js',
@@ -34,6 +36,8 @@ const entries: Record<ServiceName, string> = {
   completion: 'services/completion/dist/main.js',
   'events-ingest': 'services/events-ingest/dist/main.js',
   'events-lake': 'services/events-lake/dist/main.js',
+  'engagement-metrics': 'services/engagement-metrics/dist/main.js',
+  recommender: 'services/recommender/dist/main.js',
   'playback-edge': 'services/playback-edge/dist/main.js',
   notifier: 'services/notifier/dist/main.js',
 };
@@ -117,8 +121,12 @@ export class Pipeline {
   }
 
   /** Where the object store listens and the bucket the transcoders write to (for tests that go around the edge). */
-  get store(): { endpoint: string; processedBucket: string } {
-    return { endpoint: this.baseEnv.S3_ENDPOINT ?? '', processedBucket: this.baseEnv.PROCESSED_BUCKET ?? '' };
+  get store(): { endpoint: string; processedBucket: string; lakeBucket: string } {
+    return {
+      endpoint: this.baseEnv.S3_ENDPOINT ?? '',
+      processedBucket: this.baseEnv.PROCESSED_BUCKET ?? '',
+      lakeBucket: this.baseEnv.LAKE_BUCKET ?? '',
+    };
   }
 
   /** Each service's settings for a short test: fast polling, a reaper every second, quick retries. */
@@ -198,6 +206,23 @@ export class Pipeline {
           WEBHOOK_RETRY_MAX_SEC: '1',
           WEBHOOK_TIMEOUT_MS: '3000',
           DELIVERY_LEASE_SEC: '4',
+          SHUTDOWN_GRACE_MS: '5000',
+        };
+      case 'engagement-metrics':
+        return {
+          OPS_PORT: String(port),
+          CONSUMER_GROUP: `${this.prefix}engagement-metrics`,
+          // The topic is the test's own: count all of it, not only what arrives after the group is formed.
+          CONSUMER_FROM_BEGINNING: 'true',
+          ENSURE_TOPICS: 'false',
+          SHUTDOWN_GRACE_MS: '5000',
+        };
+      case 'recommender':
+        return {
+          OPS_PORT: String(port),
+          // One build at start-up is what a test waits for.
+          BUILD_INTERVAL_SEC: '3600',
+          DUCKDB_THREADS: '1',
           SHUTDOWN_GRACE_MS: '5000',
         };
       case 'playback-edge':
@@ -313,7 +338,7 @@ export class Pipeline {
 
   /** Until the service's group has committed every message of the topic: all of them were handled. */
   async caughtUp(
-    service: 'dispatcher' | 'completion' | 'events-lake',
+    service: 'dispatcher' | 'completion' | 'events-lake' | 'engagement-metrics',
     topic: string,
     timeoutMs = 60_000,
   ): Promise<void> {

@@ -548,7 +548,11 @@ describe('network, database and Kafka', () => {
 
   it('gives each service the MySQL pieces the entrypoint turns into a MYSQL_URL the services accept', () => {
     const secretRef = ref(s.stack.database.secret);
-    for (const service of Object.values(s.stack.services)) {
+    const { 'engagement-metrics': metrics, ...withDatabase } = s.stack.services;
+    // The observability consumer reads Kafka only: no database secret, no MySQL in its environment.
+    expect(containerSecrets(s.json, metrics.taskDefinition)).toEqual({});
+    expect(containerEnv(s.json, metrics.taskDefinition).MYSQL_DATABASE).toBeUndefined();
+    for (const service of Object.values(withDatabase)) {
       const secrets = containerSecrets(s.json, service.taskDefinition);
       for (const [name, key] of [
         ['MYSQL_HOST', 'host'],

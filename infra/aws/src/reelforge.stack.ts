@@ -33,6 +33,7 @@ export const healthPorts: Record<ServiceName, number> = {
   dispatcher: 9401,
   completion: 9402,
   notifier: 9404,
+  'engagement-metrics': 9405,
 };
 
 /** What each service may do to objects (the transcoder's access is fixed in its construct). */
@@ -46,6 +47,8 @@ const objectAccess: Record<ServiceName, { raw: ObjectAccess[]; processed: Object
   completion: { raw: [], processed: ['list', 'delete'] },
   // Reads rows and calls receivers; its ready payloads link to the CDN, never to the buckets.
   notifier: { raw: [], processed: [] },
+  // Reads engagement.events into metrics; no object, no database.
+  'engagement-metrics': { raw: [], processed: [] },
 };
 
 export interface ReelforgeStackProps extends StackProps {
@@ -199,6 +202,8 @@ export class ReelforgeStack extends Stack {
       desiredCount: number;
       env: Record<string, string>;
       secrets?: Record<string, EcsSecret>;
+      /** Whether it gets the database's secrets and network path (default true). */
+      database?: boolean;
     }
     const specs: Record<ServiceName, ServiceSpec> = {
       'upload-api': {
@@ -232,6 +237,8 @@ export class ReelforgeStack extends Stack {
         desiredCount: s.notifierDesiredCount,
         env: { CDN_BASE_URL: cdn.baseUrl },
       },
+      // The observability consumer: counters of one consumer group; one task reads every partition.
+      'engagement-metrics': { cpu: 256, memoryMiB: 512, desiredCount: 1, env: {}, database: false },
     };
     const build = (name: ServiceName) => {
       const spec = specs[name];
@@ -244,8 +251,13 @@ export class ReelforgeStack extends Stack {
         memoryMiB: spec.memoryMiB,
         desiredCount: spec.desiredCount,
         healthPort: healthPorts[name],
-        environment: { ...runtime, ...buckets, MYSQL_DATABASE: DATABASE_NAME, ...spec.env },
-        secrets: { ...database.containerSecrets(), ...spec.secrets },
+        environment: {
+          ...runtime,
+          ...buckets,
+          ...(spec.database === false ? {} : { MYSQL_DATABASE: DATABASE_NAME }),
+          ...spec.env,
+        },
+        secrets: { ...(spec.database === false ? {} : database.containerSecrets()), ...spec.secrets },
         logRetention,
         removalPolicy,
       });
@@ -253,7 +265,7 @@ export class ReelforgeStack extends Stack {
       grantObjects(role, storage.raw, ...objectAccess[name].raw);
       grantObjects(role, storage.processed, ...objectAccess[name].processed);
       network.allowEndpointsFrom(service.service);
-      database.allowFrom(service.service);
+      if (spec.database !== false) database.allowFrom(service.service);
       kafka.allowFrom(service.service);
       kafka.grantClient(role);
       return service;
@@ -263,6 +275,7 @@ export class ReelforgeStack extends Stack {
       dispatcher: build('dispatcher'),
       completion: build('completion'),
       notifier: build('notifier'),
+      'engagement-metrics': build('engagement-metrics'),
     };
     this.transcoder.grantLaunch(this.services.dispatcher.taskDefinition.taskRole);
     cdn.grantAccessWriter(this.services['upload-api'].taskDefinition.taskRole);

@@ -17,6 +17,7 @@ describe('registry stack', () => {
         'reelforge/completion',
         'reelforge/dispatcher',
         'reelforge/notifier',
+        'reelforge/engagement-metrics',
         'reelforge/transcoder',
         'reelforge/upload-api',
       ].sort(),
@@ -65,6 +66,7 @@ describe('registry stack', () => {
       'reelforge/completion',
       'reelforge/dispatcher',
       'reelforge/notifier',
+      'reelforge/engagement-metrics',
       'reelforge/transcoder',
       'reelforge/upload-api',
     ]);

@@ -6,7 +6,14 @@ import type { Construct } from 'constructs';
 import type { DeploySettings } from './settings.js';
 
 /** One image per service plus the transcoder task; docker/push-images.sh pushes exactly these. */
-export const imageNames = ['upload-api', 'dispatcher', 'completion', 'notifier', 'transcoder'] as const;
+export const imageNames = [
+  'upload-api',
+  'dispatcher',
+  'completion',
+  'notifier',
+  'engagement-metrics',
+  'transcoder',
+] as const;
 export type ImageName = (typeof imageNames)[number];
 
 export const repositoryName = (prefix: string, image: ImageName) => `${prefix}/${image}`;

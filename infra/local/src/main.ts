@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ReelforgeError } from '@reelforge/client';
+import { apiKeyCommand } from './apikey.command.js';
 import { authCommand, deleteCommand, showCommand, videosCommand } from './client/api.commands.js';
 import { UsageError } from './client/cli.config.js';
 import { uploadCommand } from './client/upload.command.js';
@@ -16,6 +17,9 @@ const usage = `usage: ./reelforge <command>
   status                  show each part, its health, address and log
   test [vitest args]      lint, typecheck, start the stack if needed, run every test
   transcode <in> <outdir> transcode a file into an HLS + MP4 ladder with thumbnails, without the pipeline
+  apikey create NAME | list | revoke ID
+                          API keys for analytics senders at events-ingest (MYSQL_URL, else the local stack's);
+                          the key is printed once (docs/api-keys.md)
 
 API commands (--api URL, or REELFORGE_API_URL; default http://127.0.0.1:8080; the token is kept in
 $XDG_CONFIG_HOME/reelforge):
@@ -51,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       });
       return r.status ?? 1;
     }
+    case 'apikey':
+      return apiKeyCommand(rest);
     case 'login':
     case 'register':
       return authCommand(command, rest);

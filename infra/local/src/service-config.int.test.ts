@@ -13,6 +13,7 @@ const malformed: Record<string, [string, string]> = {
   completion: ['MYSQL_URL', 'postgres://nope'],
   'events-ingest': ['PORT', 'eighty'],
   'events-lake': ['OPS_PORT', 'eighty'],
+  'engagement-metrics': ['SESSION_IDLE_SEC', '-1'],
   'playback-edge': ['PORT', 'eighty'],
   notifier: ['WEBHOOK_ALLOW_PRIVATE_TARGETS', '127.0.0.1/40'],
   web: ['API_URL', 'not a url'],

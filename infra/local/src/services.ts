@@ -35,6 +35,8 @@ const ports = {
   dispatcher: port('REELFORGE_DISPATCHER_OPS_PORT', 9401),
   completion: port('REELFORGE_COMPLETION_OPS_PORT', 9402),
   lake: port('REELFORGE_LAKE_OPS_PORT', 9403),
+  engagementMetrics: port('REELFORGE_ENGAGEMENT_METRICS_OPS_PORT', 9405),
+  recommender: port('REELFORGE_RECOMMENDER_OPS_PORT', 9406),
   edge: port('REELFORGE_EDGE_PORT', 8090),
   notifier: port('REELFORGE_NOTIFIER_OPS_PORT', 9404),
   web: port('REELFORGE_WEB_PORT', 3000),
@@ -95,6 +97,18 @@ export const services: { list: ServiceSpec[]; setup: SetupStep[] } = {
       HOST: '127.0.0.1',
       API_URL: `http://127.0.0.1:${ports.api}`,
       EVENTS_URL: `http://127.0.0.1:${ports.ingest}`,
+    }),
+    service(
+      'engagement-metrics',
+      'services/engagement-metrics/dist/main.js',
+      ports.engagementMetrics,
+      'REELFORGE_ENGAGEMENT_METRICS_OPS_PORT',
+      { OPS_PORT: String(ports.engagementMetrics) },
+    ),
+    service('recommender', 'services/recommender/dist/main.js', ports.recommender, 'REELFORGE_RECOMMENDER_OPS_PORT', {
+      OPS_PORT: String(ports.recommender),
+      // Locally a new like shows in For You within minutes, not the hour a production build waits.
+      BUILD_INTERVAL_SEC: '300',
     }),
   ],
   setup: [

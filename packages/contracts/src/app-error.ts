@@ -38,6 +38,8 @@ export const errorCodes = {
   TOKEN_EXPIRED: { status: 403, retryable: false },
   /** Engagement events without a playback session token, or with a forged or malformed one. */
   SESSION_INVALID: { status: 401, retryable: false },
+  /** An API key (`rfk_…`) that is unknown, revoked or malformed. */
+  API_KEY_INVALID: { status: 401, retryable: false },
   /** A playback session token past its expiry: the player starts a new session (POST …/playback-sessions). */
   SESSION_EXPIRED: { status: 401, retryable: false },
   /** A per-user quota (concurrent uploads, unfinished videos, bytes per day) is used up; the message names it. */

@@ -1,7 +1,7 @@
 // The topic catalog: one place that says which schema travels on which topic and what its key is. Consumers type
 // their handler maps from it, so a topic without a handler is a compile error.
 import type { z } from 'zod';
-import { EngagementEventRecordV1 } from './engagement.js';
+import { EngagementRecord } from './engagement.js';
 import {
   VideoChunkFailedV1,
   VideoChunkTranscodedV1,
@@ -31,7 +31,7 @@ export const topics = {
   'video.chunk-transcoded': topic({ schema: VideoChunkTranscodedV1, key: byVideo }),
   'video.chunk-failed': topic({ schema: VideoChunkFailedV1, key: byVideo }),
   'video.status-changed': topic({ schema: VideoStatusChangedV1, key: byVideo }),
-  'engagement.events': topic({ schema: EngagementEventRecordV1, key: (m) => m.event.content_id }),
+  'engagement.events': topic({ schema: EngagementRecord, key: (m) => m.event.content_id }),
 } as const;
 
 export type TopicName = keyof typeof topics;

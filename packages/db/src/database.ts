@@ -188,6 +188,26 @@ export interface WebhookAttemptTable {
   nextAttemptAt: Date | null;
 }
 
+/** An API key of the operator's senders (analytics events); the key itself is never stored. */
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  /** SHA-256 of the key, hex. */
+  keyHash: string;
+  keyPrefix: string;
+  createdAt: Generated<Date>;
+  revokedAt: Date | null;
+}
+
+/** One user's "For You" list as the recommender last built it: `position` 0 first. */
+export interface RecommendationTable {
+  userId: string;
+  position: number;
+  videoId: string;
+  score: number;
+  builtAt: Date;
+}
+
 export interface Database {
   users: User;
   videos: Video;
@@ -202,4 +222,6 @@ export interface Database {
   webhookEndpoints: WebhookEndpointTable;
   webhookDeliveries: WebhookDeliveryTable;
   webhookAttempts: WebhookAttemptTable;
+  apiKeys: ApiKeyTable;
+  recommendations: RecommendationTable;
 }

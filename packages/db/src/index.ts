@@ -15,6 +15,7 @@
 // - Sessions run at READ COMMITTED in UTC (see db.client.ts).
 
 export type { Kysely, Transaction } from 'kysely';
+export * from './api-key.repository.js';
 export * from './attempt.failure.js';
 export * from './database.js';
 export * from './db.client.js';
@@ -25,6 +26,7 @@ export * from './like.repository.js';
 export * from './migrator.js';
 export * from './mysql.errors.js';
 export * from './outbox.repository.js';
+export * from './recommendation.repository.js';
 export * from './rendition.repository.js';
 export * from './transaction.runner.js';
 export * from './upload-quota.repository.js';

@@ -14,9 +14,11 @@ import {
 } from './migrator.js';
 
 const appTables = [
+  'api_keys',
   'lake_chunks',
   'launch_capacity',
   'outbox',
+  'recommendations',
   'renditions',
   'transcode_jobs',
   'upload_leases',
@@ -30,7 +32,8 @@ const appTables = [
   'webhook_deliveries',
   'webhook_endpoints',
 ];
-const before0013 = appTables.filter((t) => !t.startsWith('webhook_'));
+const before0014 = appTables.filter((t) => t !== 'api_keys' && t !== 'recommendations');
+const before0013 = before0014.filter((t) => !t.startsWith('webhook_'));
 const before0012 = before0013.filter((t) => t !== 'video_likes');
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -78,6 +81,8 @@ describe('migrations', () => {
     expect(await tables()).toEqual(appTables);
     expect(await migrateToLatest(db)).toEqual([]);
 
+    expect(await migrateDown(db)).toEqual([{ name: '0014_analytics', direction: 'Down', status: 'Success' }]);
+    expect(await tables()).toEqual(before0014);
     expect(await migrateDown(db)).toEqual([{ name: '0013_webhooks', direction: 'Down', status: 'Success' }]);
     expect(await tables()).toEqual(before0013);
     const down = await migrateDown(db);
@@ -94,6 +99,7 @@ describe('migrations', () => {
 
     const none = await migrateToNone(db);
     expect(none.map((s) => s.name)).toEqual([
+      '0014_analytics',
       '0013_webhooks',
       '0012_viewer',
       '0011_job_token',
@@ -134,6 +140,7 @@ describe('migrations', () => {
   });
 
   it('gives jobs that exist already a token of their own', async () => {
+    await migrateDown(db); // 0014_analytics
     await migrateDown(db); // 0013_webhooks
     await migrateDown(db); // 0012_viewer
     await migrateDown(db); // 0011_job_token
@@ -162,11 +169,11 @@ describe('migrations', () => {
 
   it('reports through the CLI command as lines for the operator', async () => {
     expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
-    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0013_webhooks']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0014_analytics']);
     const status = await runMigrateCommand(db, 'status');
-    expect(status.at(-1)).toBe('pending  0013_webhooks');
+    expect(status.at(-1)).toBe('pending  0014_analytics');
     expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
-    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0013_webhooks']);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0014_analytics']);
   });
 
   it('fails with the migration name and the server’s reason', async () => {

@@ -15,6 +15,7 @@ import * as videoViews from './migrations/0010-video-views.migration.js';
 import * as jobToken from './migrations/0011-job-token.migration.js';
 import * as viewer from './migrations/0012-viewer.migration.js';
 import * as webhooks from './migrations/0013-webhooks.migration.js';
+import * as analytics from './migrations/0014-analytics.migration.js';
 
 /** Every migration, by the name recorded in `kysely_migration`. Names sort in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -31,6 +32,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011_job_token': jobToken,
   '0012_viewer': viewer,
   '0013_webhooks': webhooks,
+  '0014_analytics': analytics,
 };
 
 export interface MigrationStep {

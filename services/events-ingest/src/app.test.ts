@@ -29,6 +29,28 @@ const claims = {
   expiresAt: NOW_SEC + 60,
 };
 const token = signPlaybackSession(SECRET, claims);
+const API_KEY = `rfk_${'k'.repeat(43)}`;
+
+/** The content-analytics design's example event (issue #19). */
+const mediaEvent = (id: string, over: Record<string, unknown> = {}) => ({
+  event_id: id,
+  event_type: 'play',
+  timestamp: '2025-03-25T14:30:45.123Z',
+  user_id: 'user_123',
+  device_id: 'web_browser_xyz',
+  session_id: 'sesssion_123',
+  ip_address: '192.168.1.1',
+  content_id: 'media_123',
+  content_type: 'movie',
+  title: 'Mr Robot',
+  genre: ['thriller', 'action'],
+  duration_seconds: 8880,
+  language: 'en',
+  current_timestamp: 120.5,
+  schema_version: '1.0',
+  event_source: 'web_app',
+  ...over,
+});
 
 let close: (() => Promise<void>) | undefined;
 afterEach(async () => close?.());
@@ -41,6 +63,7 @@ async function app(over: Partial<IngestDeps> = {}) {
     },
     pendingBytes: () => 0,
     sessionSecrets: [SECRET],
+    apiKeys: { authenticate: async (key) => (key === API_KEY ? 'key-1' : null) },
     rateLimits: { session: { take: () => true }, ip: { take: () => true } },
     registry: createRegistry('test'),
     logger: pino({ level: 'silent' }),
@@ -150,6 +173,59 @@ describe('POST /v1/events', () => {
     // The body is not even parsed: a broken one gets the same answer.
     expect((await instance.inject(post('{broken', 'application/json', null))).statusCode).toBe(401);
     expect(published).toEqual([]);
+  });
+
+  it('takes MediaEventV1 batches with an API key, records the key, and refuses the players’ schema there', async () => {
+    const { instance, published } = await app();
+    const body = JSON.stringify([mediaEvent('m-1', { rating: 'R' }), event('a'), mediaEvent('m-2', { genre: 'x' })]);
+    const res = await instance.inject(post(body, 'application/json', API_KEY));
+    expect(res.statusCode).toBe(207);
+    expect(res.json().accepted).toBe(1);
+    expect(res.json().rejected.map((r: { index: number; reasons: string[] }) => [r.index, r.reasons[0]])).toEqual([
+      [1, expect.stringMatching(/^schema_version: /)],
+      [2, expect.stringMatching(/^genre: /)],
+    ]);
+    expect(published.map((m) => [m.key, JSON.parse(m.value.toString())])).toEqual([
+      [
+        'media_123',
+        {
+          version: 1,
+          received_at: '2025-03-01T10:00:05.000Z',
+          ip: '127.0.0.1',
+          user_agent: 'TestPlayer/1',
+          api_key_id: 'key-1',
+          event: mediaEvent('m-1', { rating: 'R' }),
+        },
+      ],
+    ]);
+    // A player's session token cannot send the analytics schema.
+    const withSession = await instance.inject(post(JSON.stringify([mediaEvent('m-3')])));
+    expect(withSession.statusCode).toBe(400);
+  });
+
+  it('refuses an unknown or revoked API key with 401 API_KEY_INVALID, and 503 when keys cannot be checked', async () => {
+    const { instance, published } = await app();
+    const body = JSON.stringify([mediaEvent('m-1')]);
+    for (const bearer of [`rfk_${'x'.repeat(43)}`, 'rfk_short']) {
+      const res = await instance.inject(post(body, 'application/json', bearer));
+      expect([res.statusCode, res.json().code, res.headers['www-authenticate']]).toEqual([
+        401,
+        'API_KEY_INVALID',
+        'Bearer',
+      ]);
+    }
+    const anonymous = await instance.inject(post(body, 'application/json', null));
+    expect([anonymous.statusCode, anonymous.json().code]).toEqual([401, 'SESSION_INVALID']);
+    const down = await app({
+      apiKeys: {
+        authenticate: async () => {
+          throw new Error('connect ECONNREFUSED 10.0.0.5:3306');
+        },
+      },
+    });
+    const res = await down.instance.inject(post(body, 'application/json', API_KEY));
+    expect([res.statusCode, res.json().code, res.body.includes('10.0.0.5')]).toEqual([503, 'STORAGE_ERROR', false]);
+    expect([...published, ...down.published]).toEqual([]);
   });
 
   it("refuses events about another video or session than the token's, and publishes the rest", async () => {

@@ -1,14 +1,17 @@
 // The ingest HTTP app: POST /v1/events plus /healthz, /readyz and /metrics. Built from its dependencies so tests
 // drive it with app.inject() and a real or in-memory publisher.
+
 import { AppError, type EventBatchResult, PROBLEM_CONTENT_TYPE, problemOf } from '@reelforge/contracts';
+import { API_KEY_PREFIX } from '@reelforge/db';
 import { type ReadinessCheck, runChecks } from '@reelforge/observability';
 import { type PlaybackSessionClaims, verifyPlaybackSession } from '@reelforge/storage/tokens';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { ApiKeyLookup } from './api-key.cache.js';
 import { type Batch, NDJSON_TYPES, parseJsonBatch, parseNdjsonBatch } from './batch.parser.js';
 import { buildRecords } from './event.record.js';
-import { type SessionBinding, validateBatch } from './event.validator.js';
+import { type SessionBinding, validateBatch, validateMediaBatch } from './event.validator.js';
 import { ingestMetrics } from './ingest.metrics.js';
 import type { EventMessage } from './kafka.sender.js';
 import { toIngestError } from './problem.reply.js';
@@ -20,6 +23,8 @@ export interface IngestDeps {
   pendingBytes: () => number;
   /** Verify playback session tokens, newest first (the API signs with the first). */
   sessionSecrets: readonly string[];
+  /** The operator's API keys (`Bearer rfk_…`), for MediaEventV1 batches; cached (api-key.cache.ts). */
+  apiKeys: ApiKeyLookup;
   /** Events per playback session and per client address. */
   rateLimits: { session: RateLimit; ip: RateLimit };
   registry: Registry;
@@ -37,6 +42,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The playback session the request's token vouches for; set before the body is read. */
     session: PlaybackSessionClaims | null;
+    /** Or the API key's id, when the request was sent with one (MediaEventV1 batches). */
+    apiKeyId: string | null;
   }
 }
 
@@ -69,6 +76,7 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
   });
 
   app.decorateRequest('session', null);
+  app.decorateRequest('apiKeyId', null);
 
   /** Before the body is read: a request without a valid token costs no parsing. */
   const authenticate = async (req: FastifyRequest) => {
@@ -76,7 +84,21 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     const token = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
     if (token === undefined) {
       metrics.requestsRefused.inc({ reason: 'missing' });
-      throw new AppError('SESSION_INVALID', 'send the playback session token as Authorization: Bearer {token}');
+      throw new AppError(
+        'SESSION_INVALID',
+        'send a playback session token, or an API key, as Authorization: Bearer {token}',
+      );
+    }
+    if (token.startsWith(API_KEY_PREFIX)) {
+      const id = await deps.apiKeys.authenticate(token).catch((err: unknown) => {
+        throw new AppError('STORAGE_ERROR', 'the API key could not be checked; retry', { cause: err });
+      });
+      if (id === null) {
+        metrics.requestsRefused.inc({ reason: 'api_key' });
+        throw new AppError('API_KEY_INVALID', 'the API key is unknown or revoked');
+      }
+      req.apiKeyId = id;
+      return;
     }
     const verdict = verifyPlaybackSession(deps.sessionSecrets, token, Math.floor(now().getTime() / 1000));
     if (!verdict.ok) {
@@ -108,6 +130,13 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     metrics.batchSize.observe(batch.items.length);
 
     const receivedAt = now();
+    const meta = { receivedAt, ip: req.ip, userAgent: req.headers['user-agent'] ?? null };
+    if (req.apiKeyId !== null) {
+      const { accepted, rejected } = validateMediaBatch(batch.items);
+      metrics.events.inc({ outcome: 'invalid' }, rejected.length);
+      const records = accepted.length === 0 ? [] : buildRecords(batch, accepted, { ...meta, apiKeyId: req.apiKeyId });
+      return { records, rejected, rateLimited: 0 };
+    }
     const session = req.session as SessionBinding;
     const nowMs = receivedAt.getTime();
     const { ip } = req;
@@ -117,10 +146,7 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
     const { accepted, rejected, rateLimited } = validateBatch(batch.items, session, admit);
     metrics.events.inc({ outcome: 'invalid' }, rejected.length - rateLimited);
     metrics.events.inc({ outcome: 'rate_limited' }, rateLimited);
-    const records =
-      accepted.length === 0
-        ? []
-        : buildRecords(batch, accepted, { receivedAt, ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
+    const records = accepted.length === 0 ? [] : buildRecords(batch, accepted, meta);
     return { records, rejected, rateLimited };
   };
 

@@ -1,6 +1,6 @@
 // The ingest service's configuration, parsed once in main.ts. A wrong variable stops the boot with its name.
 import { availableParallelism } from 'node:os';
-import { commonEnv, envBool, kafkaEnv, signingSecrets } from '@reelforge/config';
+import { commonEnv, envBool, kafkaEnv, mysqlEnv, signingSecrets } from '@reelforge/config';
 import { z } from 'zod';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -8,6 +8,11 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 export const ingestEnv = z.object({
   ...commonEnv,
   ...kafkaEnv,
+  /** Only API keys are read from MySQL (once per key per API_KEY_CACHE_SEC and process); sessions need none. */
+  MYSQL_URL: mysqlEnv.MYSQL_URL,
+  MYSQL_POOL_SIZE: positiveInt(2),
+  /** How long a key's lookup is trusted: a revoked key is refused at most this long after the revoke. */
+  API_KEY_CACHE_SEC: positiveInt(10),
   AWS_REGION: z.string().default('us-east-1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   HOST: z.string().min(1).default('0.0.0.0'),

@@ -1,6 +1,6 @@
-// Wraps accepted events into `engagement.events` records (EngagementEventRecordV1), keyed by content_id. Each value
-// is the request's envelope around the event's own bytes from the body, so no event is serialised again.
-import type { EngagementEventV1 } from '@reelforge/contracts';
+// Wraps accepted events into `engagement.events` records (EngagementEventRecordV1, or MediaEventRecordV1 for a batch
+// sent with an API key), keyed by content_id. Each value is the request's envelope around the event's own bytes
+// from the body, so no event is serialised again.
 import type { Batch } from './batch.parser.js';
 import type { EventMessage } from './kafka.sender.js';
 
@@ -8,6 +8,8 @@ export interface RequestMeta {
   receivedAt: Date;
   ip: string;
   userAgent: string | null;
+  /** Set for a batch sent with an API key: the records are MediaEventRecordV1. */
+  apiKeyId?: string;
 }
 
 const CLOSE_BRACE = 0x7d;
@@ -19,6 +21,7 @@ export function buildRecords(batch: Batch, accepted: readonly number[], meta: Re
     received_at: meta.receivedAt.toISOString(),
     ip: meta.ip,
     user_agent: meta.userAgent,
+    ...(meta.apiKeyId === undefined ? {} : { api_key_id: meta.apiKeyId }),
   });
   const prefix = Buffer.from(`${envelope.slice(0, -1)},"event":`);
   const { items, source, spans } = batch;
@@ -34,7 +37,7 @@ export function buildRecords(batch: Batch, accepted: readonly number[], meta: Re
     at += prefix.copy(out, at);
     at += source.copy(out, at, spans[2 * i], spans[2 * i + 1]);
     out[at++] = CLOSE_BRACE;
-    messages[k] = { key: (items[i] as EngagementEventV1).content_id, value: out.subarray(start, at) };
+    messages[k] = { key: (items[i] as { content_id: string }).content_id, value: out.subarray(start, at) };
   }
   return messages;
 }

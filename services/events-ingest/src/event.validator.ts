@@ -1,9 +1,9 @@
 // Decides, event by event, what is accepted: the contract first, then the playback session the request's token
 // vouches for (its video, session and viewer, which the event must name), then the rate limits. A refusal names its
 // reasons so a player can fix or drop exactly that event.
-import { EngagementEventV1, type RejectedEvent } from '@reelforge/contracts';
+import { EngagementEventV1, MediaEventV1, type RejectedEvent } from '@reelforge/contracts';
 import { type BatchItem, Unparseable } from './batch.parser.js';
-import { compileEventCheck } from './event.contract.js';
+import { compileEventCheck, compileMediaEventCheck } from './event.contract.js';
 
 /** What the request's session token says; an event about anything else is refused. */
 export interface SessionBinding {
@@ -23,6 +23,30 @@ export interface ValidatedBatch {
 export const RATE_LIMITED_REASON = 'rate limited: too many events from this playback session or address';
 
 const isEvent = compileEventCheck();
+const isMediaEvent = compileMediaEventCheck();
+
+/**
+ * A batch sent with an API key: each item must be the analytics design's MediaEventV1. The key vouches for the
+ * sender, not for a session, so there is nothing to match the ids against, and no per-session rate limit applies
+ * (the operator's servers send for many viewers; the body and pending-bytes limits still bound a request).
+ */
+export function validateMediaBatch(items: BatchItem[]): ValidatedBatch {
+  const accepted: number[] = [];
+  const rejected: RejectedEvent[] = [];
+  for (let index = 0; index < items.length; index++) {
+    const item = items[index];
+    if (item instanceof Unparseable) {
+      rejected.push({ index, reasons: [item.reason] });
+    } else if (isMediaEvent(item)) {
+      accepted.push(index);
+    } else {
+      const parsed = MediaEventV1.safeParse(item);
+      if (parsed.success) accepted.push(index);
+      else rejected.push({ index, reasons: parsed.error.issues.map(reason) });
+    }
+  }
+  return { accepted, rejected, rateLimited: 0 };
+}
 
 /** `admit` spends one event's allowance (per session, per address) and says whether there was any. */
 export function validateBatch(items: BatchItem[], session: SessionBinding, admit: () => boolean): ValidatedBatch {

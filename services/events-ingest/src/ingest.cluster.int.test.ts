@@ -97,6 +97,7 @@ beforeAll(async () => {
       PATH: process.env.PATH ?? '',
       KAFKA_BROKERS: env.KAFKA_BROKERS,
       KAFKA_TOPIC_PREFIX: prefix,
+      MYSQL_URL: env.MYSQL_URL,
       ENSURE_TOPICS: 'false',
       PORT: String(port),
       HOST: '127.0.0.1',

@@ -53,6 +53,7 @@ beforeAll(async () => {
     publish: (m) => batcher.publish(m),
     pendingBytes: () => batcher.pending.bytes,
     sessionSecrets: [SECRET],
+    apiKeys: { authenticate: async () => null },
     rateLimits: { session: new RateLimiter(10, 100), ip: new RateLimiter(100, 1000) },
     registry: createRegistry('ingest-int'),
     logger,

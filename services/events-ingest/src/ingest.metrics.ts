@@ -41,7 +41,7 @@ export function ingestMetrics(registry: Registry, pendingBytes: () => number): I
     }),
     requestsRefused: new Counter({
       name: 'reelforge_events_session_refused_total',
-      help: 'POST /v1/events refused for its session token: missing, malformed, bad-signature (forged, retired secret), expired',
+      help: 'POST /v1/events refused for its credentials: missing, malformed, bad-signature (forged, retired secret), expired (session tokens), api_key (unknown or revoked)',
       labelNames: ['reason'],
       registers: [registry],
     }),

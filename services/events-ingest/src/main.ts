@@ -2,8 +2,10 @@
 // WORKERS > 1 this process is the cluster's primary and the workers run the same file (ingest.cluster.ts).
 import cluster from 'node:cluster';
 import { loadEnv } from '@reelforge/config';
+import { ApiKeyRepository, createDb, pingDb } from '@reelforge/db';
 import { ensureTopics, kafkaFromEnv } from '@reelforge/kafka';
 import { createLogger, createRegistry, onShutdown } from '@reelforge/observability';
+import { ApiKeyCache } from './api-key.cache.js';
 import { buildApp } from './app.js';
 import { ingestEnv } from './env.js';
 import { metricsOf, runPrimary } from './ingest.cluster.js';
@@ -56,10 +58,12 @@ async function serve(): Promise<void> {
   }, 60_000);
   sweeper.unref();
 
+  const db = createDb({ url: env.MYSQL_URL, poolSize: env.MYSQL_POOL_SIZE });
   const app = await buildApp({
     publish: (messages) => batcher.publish(messages),
     pendingBytes: () => batcher.pending.bytes,
     sessionSecrets: env.PLAYBACK_SESSION_SECRETS,
+    apiKeys: new ApiKeyCache(new ApiKeyRepository(db), env.API_KEY_CACHE_SEC * 1000),
     rateLimits,
     registry,
     metrics: metricsOf(registry),
@@ -68,6 +72,7 @@ async function serve(): Promise<void> {
       kafka: async () => {
         if (!producerUp) throw new Error('producer disconnected');
       },
+      mysql: () => pingDb(db),
     },
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     maxEventsPerRequest: env.MAX_EVENTS_PER_REQUEST,
@@ -85,6 +90,7 @@ async function serve(): Promise<void> {
         clearInterval(sweeper);
         producerUp = false;
         await producer.disconnect();
+        await db.destroy();
       },
     ],
     { timeoutMs: env.SHUTDOWN_GRACE_MS },

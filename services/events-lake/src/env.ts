@@ -17,6 +17,8 @@ export const lakeEnv = z
     LAKE_BUCKET: z.string().min(3).default('reelforge-lake'),
     /** Objects land under `<prefix>dt=YYYY-MM-DD/hour=HH/`. */
     LAKE_PREFIX: z.string().default('events/'),
+    /** The analytics design's MediaEventV1 (schema_version "1.0") land under `<this>dt=…/hour=…/`, apart. */
+    LAKE_MEDIA_PREFIX: z.string().default('media-events/'),
     OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9403),
     CONSUMER_GROUP: z.string().min(1).default('events-lake'),
     /** Chunk bounds, all replay-stable: raw event bytes, events, and span of Kafka record time. */
@@ -38,6 +40,9 @@ export const lakeEnv = z
     SHUTDOWN_GRACE_MS: positiveInt(25_000),
   })
   .superRefine((env, ctx) => {
+    if (env.LAKE_MEDIA_PREFIX === env.LAKE_PREFIX) {
+      ctx.addIssue({ code: 'custom', path: ['LAKE_MEDIA_PREFIX'], message: 'must differ from LAKE_PREFIX' });
+    }
     if (env.FLUSH_MAX_BYTES > env.BUFFER_MAX_BYTES) {
       ctx.addIssue({ code: 'custom', path: ['BUFFER_MAX_BYTES'], message: 'at least FLUSH_MAX_BYTES' });
     }

@@ -115,6 +115,7 @@ async function startWriter(topic: string, groupId: string, keyPrefix: string, ov
     s3,
     bucket,
     keyPrefix,
+    mediaKeyPrefix: `${keyPrefix}media/`,
     registry: new ChunkRegistry(db),
     parquet: new ParquetChunkWriter(duckdb, dir),
     bounds: { maxBytes: 1024 * 1024, maxEvents: 40, maxSpanMs: 60_000 },

@@ -26,8 +26,10 @@ export interface LakeWriterOptions {
   topic: string;
   s3: S3Client;
   bucket: string;
-  /** Key prefix of every object, e.g. `events/`. */
+  /** Key prefix of the players' (EngagementEventV1) objects, e.g. `events/`. */
   keyPrefix: string;
+  /** Key prefix of the analytics design's (MediaEventV1) objects, e.g. `media-events/`. */
+  mediaKeyPrefix: string;
   registry: ChunkRegistry;
   parquet: ParquetChunkWriter;
   bounds: FlushBounds;
@@ -163,7 +165,10 @@ export async function startLakeWriter(opts: LakeWriterOptions): Promise<LakeWrit
         written.files.map((f) =>
           putFile(
             opts.s3,
-            { bucket: opts.bucket, key: lakeObjectKey(opts.keyPrefix, { ...f, partition }) },
+            {
+              bucket: opts.bucket,
+              key: lakeObjectKey(f.schema === 'media' ? opts.mediaKeyPrefix : opts.keyPrefix, { ...f, partition }),
+            },
             f.path,
             'application/vnd.apache.parquet',
           ),

@@ -57,6 +57,7 @@ writer = await startLakeWriter({
   s3,
   bucket: env.LAKE_BUCKET,
   keyPrefix: env.LAKE_PREFIX,
+  mediaKeyPrefix: env.LAKE_MEDIA_PREFIX,
   registry: chunks,
   parquet: new ParquetChunkWriter(duckdb, env.TMP_DIR),
   bounds: {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAKE_COLUMNS, type LakeRecord, ParquetChunkWriter } from './parquet.writer.js';
+import { LAKE_COLUMNS, type LakeRecord, MEDIA_COLUMNS, ParquetChunkWriter } from './parquet.writer.js';
 
 const videoA = '0b9f4a52-5d3f-4c53-9a3e-8f0f3c1f2a11';
 const videoB = '7c0e4a52-1d3f-4c53-9a3e-8f0f3c1f2a22';
@@ -63,6 +63,39 @@ async function readRows(path: string): Promise<Record<string, unknown>[]> {
     c.closeSync();
   }
 }
+
+/** The content-analytics design's example (issue #19), as a MediaEventRecordV1. */
+const mediaExample = {
+  event_id: 'content_analytics_event__123',
+  event_type: 'play',
+  timestamp: '2025-03-25T14:30:45.123Z',
+  user_id: 'user_123',
+  device_id: 'web_browser_xyz',
+  session_id: 'sesssion_123',
+  ip_address: '192.168.1.1',
+  content_id: 'media_123',
+  content_type: 'movie',
+  title: 'Mr Robot',
+  genre: ['thriller', 'action'],
+  duration_seconds: 8880,
+  language: 'en',
+  current_timestamp: 120.5,
+  schema_version: '1.0',
+  event_source: 'web_app',
+};
+const mediaRecord = (offset: number, ev: unknown): LakeRecord => ({
+  offset: BigInt(offset),
+  value: Buffer.from(
+    JSON.stringify({
+      version: 1,
+      received_at: '2025-03-25T14:30:46.000Z',
+      ip: '10.0.0.9',
+      user_agent: null,
+      api_key_id: 'key-1',
+      event: ev,
+    }),
+  ),
+});
 
 describe('ParquetChunkWriter', () => {
   it('writes one zstd file per event hour, named by the offsets it holds, with every field', async () => {
@@ -170,6 +203,54 @@ describe('ParquetChunkWriter', () => {
     try {
       expect(out.invalid).toBe(4);
       expect(out.files.flatMap((f) => [f.firstOffset, f.lastOffset, f.rows])).toEqual([4n, 6n, 2]);
+    } finally {
+      await out.cleanup();
+    }
+  });
+
+  it("writes the analytics design's events to files of their own with every field, and counts none of them", async () => {
+    const out = await write(3, [
+      mediaRecord(20, { ...mediaExample, rating: 'R' }),
+      record(21, event('v', { event_type: 'view_complete' })),
+      // The same id as a player's event: the two schemas do not de-duplicate each other.
+      mediaRecord(22, { ...mediaExample, event_id: 'v', event_type: 'stop', genre: null, title: undefined }),
+      mediaRecord(23, { ...mediaExample }),
+    ]);
+    try {
+      expect([out.duplicates, out.invalid]).toEqual([1, 0]);
+      expect(out.files.map((f) => [f.schema, f.dt, f.hour, f.firstOffset, f.lastOffset, f.rows])).toEqual([
+        ['v1', '2025-03-01', 10, 21n, 21n, 1],
+        ['media', '2025-03-25', 14, 20n, 22n, 2],
+      ]);
+      expect(out.counts).toEqual([{ videoId: videoA, viewSessions: ['s-1'] }]);
+      const rows = await readRows(out.files[1]?.path ?? '');
+      expect(Object.keys(rows[0] ?? {})).toEqual([...MEDIA_COLUMNS]);
+      expect(rows[0]).toEqual({
+        schema_version: '1.0',
+        event_id: 'content_analytics_event__123',
+        event_type: 'play',
+        timestamp: '2025-03-25 14:30:45.123+00',
+        user_id: 'user_123',
+        device_id: 'web_browser_xyz',
+        session_id: 'sesssion_123',
+        content_id: 'media_123',
+        content_type: 'movie',
+        title: 'Mr Robot',
+        genre: ['thriller', 'action'],
+        duration_seconds: 8880,
+        language: 'en',
+        current_timestamp: 120.5,
+        event_source: 'web_app',
+        ip_address: '192.168.1.1',
+        extra: '{"rating":"R"}',
+        received_at: '2025-03-25 14:30:46+00',
+        ip: '10.0.0.9',
+        user_agent: null,
+        api_key_id: 'key-1',
+        kafka_partition: 3,
+        kafka_offset: '20',
+      });
+      expect([rows[1]?.event_id, rows[1]?.genre, rows[1]?.title, rows[1]?.extra]).toEqual(['v', null, null, null]);
     } finally {
       await out.cleanup();
     }

@@ -10,6 +10,7 @@ import {
   type Kysely,
   LikeRepository,
   OutboxRepository,
+  RecommendationRepository,
   RenditionRepository,
   UploadQuotaRepository,
   UserRepository,
@@ -218,6 +219,7 @@ export async function buildApp(deps: AppDeps) {
   const feed = new FeedService({
     videos,
     likes,
+    recommendations: new RecommendationRepository(db),
     present: videoService,
     cache,
     trendingWindowSec: config.trendingWindowSec,

@@ -49,6 +49,13 @@ export const TrendingQuery = z.object({
 });
 export type TrendingQuery = z.infer<typeof TrendingQuery>;
 
+/** For You pages like trending: a personal walk's cursors have the same form. */
+export const ForYouQuery = z.object({
+  limit: FeedQuery.shape.limit,
+  cursor: TrendingQuery.shape.cursor.describe('Opaque: the `nextCursor` of the previous For You page, unchanged.'),
+});
+export type ForYouQuery = z.infer<typeof ForYouQuery>;
+
 export const LikeState = z
   .object({
     videoId: VideoId,

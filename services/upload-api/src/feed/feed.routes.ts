@@ -1,5 +1,5 @@
-// GET /v1/feed and /v1/feed/trending: public, paged by opaque cursors; signed-in readers also get `likedByMe`.
-import { FeedPage, FeedQuery, TrendingQuery } from '@reelforge/contracts';
+// GET /v1/feed, /v1/feed/trending and /v1/feed/for-you: public, paged by opaque cursors; signed-in readers also get `likedByMe`.
+import { FeedPage, FeedQuery, ForYouQuery, TrendingQuery } from '@reelforge/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { bearerAuth, problemResponses } from '../http/openapi.js';
 import type { FeedService } from './feed.service.js';
@@ -41,5 +41,25 @@ export const feedRoutes: FastifyPluginAsyncZod<{ feed: FeedService; trendingWind
       },
     },
     async (req) => feed.trending(req.viewerId, req.query),
+  );
+
+  app.get(
+    '/v1/feed/for-you',
+    {
+      onRequest: app.identifyUser,
+      schema: {
+        tags: ['feed'],
+        summary: 'Videos recommended to you; the trending feed for anyone else',
+        description:
+          'Signed in: your list from the last recommender build (videos engaged with by people who liked and ' +
+          'watched what you did, then the most popular), without your own videos, those you like and any that is ' +
+          'no longer public and ready. Anonymous, or nothing built for you yet: exactly GET /v1/feed/trending. ' +
+          'Pass `nextCursor` back unchanged; the first page decides which list a walk follows.',
+        security: [...bearerAuth, {}],
+        querystring: ForYouQuery,
+        response: { 200: FeedPage, ...problemResponses(400, 401, 429) },
+      },
+    },
+    async (req) => feed.forYou(req.viewerId, req.query),
   );
 };

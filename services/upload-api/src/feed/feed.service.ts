@@ -2,11 +2,16 @@
 // is added after the cache, in one query for the page. Pages are keyed by when the newest public video became ready:
 // completion makes videos ready without talking to the cache, and the next read sees a new key.
 import type { FeedPage } from '@reelforge/contracts';
-import type { FeedVideo, LikeRepository, VideoRepository } from '@reelforge/db';
+import type { FeedVideo, LikeRepository, RecommendationRepository, VideoRepository } from '@reelforge/db';
 import { FEED_SCOPE, type ReadCache } from '../cache/read.cache.js';
 import type { VideoService } from '../videos/video.service.js';
 import { presentFeedItem } from './feed.presenter.js';
-import { decodeTrendingCursor, encodeTrendingCursor, MAX_TRENDING_OFFSET } from './trending.cursor.js';
+import {
+  decodeTrendingCursor,
+  encodePersonalCursor,
+  encodeTrendingCursor,
+  MAX_TRENDING_OFFSET,
+} from './trending.cursor.js';
 
 /** A like counts as this many views in the trending score: it takes a deliberate act, a view does not. */
 export const TRENDING_LIKE_WEIGHT = 3;
@@ -17,6 +22,8 @@ const WINDOW_STEP_MS = 60_000;
 export interface FeedServiceDeps {
   videos: VideoRepository;
   likes: LikeRepository;
+  /** The recommender's per-user lists (services/recommender), read by For You. */
+  recommendations: RecommendationRepository;
   present: VideoService;
   cache: ReadCache;
   trendingWindowSec: number;
@@ -67,6 +74,25 @@ export class FeedService {
           rows.length > limit && next <= MAX_TRENDING_OFFSET ? encodeTrendingCursor({ offset: next, sinceMs }) : null,
       };
     });
+    return this.personalize(page, viewerId);
+  }
+
+  /**
+   * For You: the signed-in reader's list from the last recommender build, as it can be shown now (public, ready, not
+   * theirs, not liked since); trending for anyone else, and for a reader the recommender has nothing for.
+   */
+  async forYou(viewerId: string | null, { limit, cursor }: PageRequest): Promise<FeedPage> {
+    if (viewerId === null) return this.trending(null, { limit, cursor });
+    const position = cursor ? decodeTrendingCursor(cursor) : { offset: 0, sinceMs: 0 };
+    if (position.sinceMs !== 0) return this.trending(viewerId, { limit, cursor });
+    const rows = await this.deps.recommendations.forUser(viewerId, { limit: limit + 1, offset: position.offset });
+    // Nothing (left) to show on the first page: a new reader, or every video of the list went private since.
+    if (position.offset === 0 && rows.length === 0) return this.trending(viewerId, { limit });
+    const next = position.offset + limit;
+    const page = {
+      items: await this.present(rows.slice(0, limit)),
+      nextCursor: rows.length > limit && next <= MAX_TRENDING_OFFSET ? encodePersonalCursor(next) : null,
+    };
     return this.personalize(page, viewerId);
   }
 

@@ -1,6 +1,11 @@
 import { TRENDING_CURSOR } from '@reelforge/contracts';
 import { describe, expect, it } from 'vitest';
-import { decodeTrendingCursor, encodeTrendingCursor, MAX_TRENDING_OFFSET } from './trending.cursor.js';
+import {
+  decodeTrendingCursor,
+  encodePersonalCursor,
+  encodeTrendingCursor,
+  MAX_TRENDING_OFFSET,
+} from './trending.cursor.js';
 
 describe('trending cursor', () => {
   it('round-trips the offset and the window start, in the form the document states', () => {
@@ -25,5 +30,10 @@ describe('trending cursor', () => {
     ['too long', '0000000000000000'],
   ])('refuses %s with BAD_REQUEST', (_what, cursor) => {
     expect(() => decodeTrendingCursor(cursor)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  });
+
+  it("gives For You's personal pages the same form, with a window start no trending page has", () => {
+    expect(encodePersonalCursor(20)).toBe('000000000000014');
+    expect(decodeTrendingCursor(encodePersonalCursor(20))).toEqual({ offset: 20, sinceMs: 0 });
   });
 });

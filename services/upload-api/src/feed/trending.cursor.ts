@@ -16,6 +16,12 @@ export function encodeTrendingCursor({ offset, sinceMs }: TrendingCursor): strin
 }
 
 /**
+ * For You's personal pages use the same form with a window start of 0, which no trending page has (its window starts
+ * hours before now): one cursor form for the whole feed, and the first page decides which list a walk follows.
+ */
+export const encodePersonalCursor = (offset: number): string => encodeTrendingCursor({ offset, sinceMs: 0 });
+
+/**
  * Reads any string of TRENDING_CURSOR's form (the route's schema has checked it) as a position: a depth outside
  * 1…MAX_TRENDING_OFFSET is clamped, so no cursor the document admits is refused. Anything else is BAD_REQUEST.
  */
