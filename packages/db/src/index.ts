@@ -25,6 +25,8 @@ export * from './like.repository.js';
 export * from './migrator.js';
 export * from './mysql.errors.js';
 export * from './outbox.repository.js';
+export * from './part.repository.js';
+export * from './part.state.js';
 export * from './rendition.repository.js';
 export * from './transaction.runner.js';
 export * from './upload-quota.repository.js';

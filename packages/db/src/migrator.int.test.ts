@@ -19,6 +19,7 @@ const appTables = [
   'outbox',
   'renditions',
   'transcode_jobs',
+  'transcode_parts',
   'upload_leases',
   'upload_usage',
   'users',
@@ -27,7 +28,8 @@ const appTables = [
   'video_likes',
   'video_views',
 ];
-const before0012 = appTables.filter((t) => t !== 'video_likes');
+const before0015 = appTables.filter((t) => t !== 'transcode_parts');
+const before0012 = before0015.filter((t) => t !== 'video_likes');
 
 let testDb: Awaited<ReturnType<typeof createTestDatabase>>;
 let db: Kysely<Database>;
@@ -74,6 +76,10 @@ describe('migrations', () => {
     expect(await tables()).toEqual(appTables);
     expect(await migrateToLatest(db)).toEqual([]);
 
+    expect(await jobColumns()).toEqual(expect.arrayContaining(['chunk_count', 'task_seconds', 'task_cpu']));
+    expect(await migrateDown(db)).toEqual([{ name: '0015_chunked_jobs', direction: 'Down', status: 'Success' }]);
+    expect(await tables()).toEqual(before0015);
+    expect(await jobColumns()).not.toContain('chunk_count');
     const down = await migrateDown(db);
     expect(down).toEqual([{ name: '0012_viewer', direction: 'Down', status: 'Success' }]);
     expect(await tables()).toEqual(before0012);
@@ -88,6 +94,7 @@ describe('migrations', () => {
 
     const none = await migrateToNone(db);
     expect(none.map((s) => s.name)).toEqual([
+      '0015_chunked_jobs',
       '0012_viewer',
       '0011_job_token',
       '0010_video_views',
@@ -127,6 +134,7 @@ describe('migrations', () => {
   });
 
   it('gives jobs that exist already a token of their own', async () => {
+    await migrateDown(db); // 0015_chunked_jobs
     await migrateDown(db); // 0012_viewer
     await migrateDown(db); // 0011_job_token
     const userId = randomUUID();
@@ -154,11 +162,11 @@ describe('migrations', () => {
 
   it('reports through the CLI command as lines for the operator', async () => {
     expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
-    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0012_viewer']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0015_chunked_jobs']);
     const status = await runMigrateCommand(db, 'status');
-    expect(status.at(-1)).toBe('pending  0012_viewer');
+    expect(status.at(-1)).toBe('pending  0015_chunked_jobs');
     expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
-    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0012_viewer']);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0015_chunked_jobs']);
   });
 
   it('fails with the migration name and the server’s reason', async () => {

@@ -14,6 +14,7 @@ import * as launchCapacity from './migrations/0009-launch-capacity.migration.js'
 import * as videoViews from './migrations/0010-video-views.migration.js';
 import * as jobToken from './migrations/0011-job-token.migration.js';
 import * as viewer from './migrations/0012-viewer.migration.js';
+import * as chunkedJobs from './migrations/0015-chunked-jobs.migration.js';
 
 /** Every migration, by the name recorded in `kysely_migration`. Names sort in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -29,6 +30,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0010_video_views': videoViews,
   '0011_job_token': jobToken,
   '0012_viewer': viewer,
+  '0015_chunked_jobs': chunkedJobs,
 };
 
 export interface MigrationStep {
