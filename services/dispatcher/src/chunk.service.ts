@@ -97,13 +97,25 @@ export class ChunkService {
 
   async onPartTranscoded(msg: VideoChunkTranscodedV1, log: Logger): Promise<PartApplied | null> {
     if (!(await this.genuine(msg, 'video.chunk-transcoded', log))) return null;
-    return this.apply(msg, refOf(msg.part), { kind: 'done' }, { taskSeconds: msg.taskSeconds }, log);
+    return this.apply(
+      msg,
+      refOf(msg.part),
+      { kind: 'done' },
+      { taskSeconds: msg.taskSeconds, ...(msg.partAttempt ? { partAttempt: msg.partAttempt } : {}) },
+      log,
+    );
   }
 
   async onPartFailed(msg: VideoChunkFailedV1, log: Logger): Promise<PartApplied | null> {
     if (!(await this.genuine(msg, 'video.chunk-failed', log))) return null;
     const outcome: PartOutcome = { kind: 'failed', code: msg.code, message: msg.message, retryable: msg.retryable };
-    return this.apply(msg, refOf(msg.part), outcome, { taskSeconds: msg.taskSeconds }, log);
+    return this.apply(
+      msg,
+      refOf(msg.part),
+      outcome,
+      { taskSeconds: msg.taskSeconds, ...(msg.partAttempt ? { partAttempt: msg.partAttempt } : {}) },
+      log,
+    );
   }
 
   /**
@@ -308,7 +320,7 @@ export class ChunkService {
       await videos.lockMany(tx, [ids.videoId]);
       const job = await jobs.lockByVideoAttempt(tx, ids.videoId, ids.attempt);
       const part = job ? await parts.lockPart(tx, job.id, ref) : null;
-      // The reaper judged one part-attempt; a report may have moved the part on meanwhile.
+      // A report (or the reaper's verdict) of one part-attempt; the part may have moved on to the next meanwhile.
       const moved = opts.partAttempt !== undefined && part !== null && part.partAttempt !== opts.partAttempt;
       const decision: PartDecision = moved
         ? { kind: 'ignore', reason: 'part-not-running' }
@@ -403,16 +415,23 @@ const partName = (part: Pick<TranscodePart, 'kind' | 'chunkIndex'>): string =>
 
 /** What a part's task is told to do. */
 export function taskPart(
-  part: Pick<TranscodePart, 'kind' | 'chunkIndex' | 'startSec' | 'endSec'>,
+  part: Pick<TranscodePart, 'kind' | 'chunkIndex' | 'startSec' | 'endSec' | 'partAttempt'>,
   chunkCount: number | null,
 ): TaskPartV1 {
   const count = chunkCount ?? 0;
   switch (part.kind) {
     case 'aux':
-      return { kind: 'aux' };
+      return { kind: 'aux', partAttempt: part.partAttempt };
     case 'stitch':
       return { kind: 'stitch', count };
     case 'chunk':
-      return { kind: 'chunk', index: part.chunkIndex, count, startSec: part.startSec ?? 0, endSec: part.endSec ?? 0 };
+      return {
+        kind: 'chunk',
+        partAttempt: part.partAttempt,
+        index: part.chunkIndex,
+        count,
+        startSec: part.startSec ?? 0,
+        endSec: part.endSec ?? 0,
+      };
   }
 }

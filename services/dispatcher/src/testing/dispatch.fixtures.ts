@@ -174,6 +174,7 @@ export function dispatchService(t: TestDb, opts: ServiceOptions): DispatchServic
     recoverAfterSec: opts.recoverAfterSec ?? 60,
     maxRunningTasks: opts.maxRunningTasks ?? Number.POSITIVE_INFINITY,
     capacityWait: { baseMs: 200, capMs: 1000 },
+    chunking: { thresholdSec: 300, chunkSec: 60, maxChunks: 64 },
   });
 }
 
