@@ -1562,6 +1562,13 @@ export interface components {
                 /** Format: uri */
                 vtt: string;
             };
+            /** @description What transcoding it used so far. Only in its owner’s `GET /v1/videos/{id}`. */
+            compute?: {
+                /** @description Wall seconds of every transcoder task of every attempt. */
+                taskSeconds: number;
+                /** @description At the configured Fargate prices for each attempt's task size; compute only. */
+                estimatedCostUsd: number;
+            };
         };
         /** @description Opaque: the `nextCursor` of the previous page, unchanged. */
         PageCursorInput: string;
@@ -1772,6 +1779,13 @@ export interface components {
                 image: string;
                 /** Format: uri */
                 vtt: string;
+            };
+            /** @description What transcoding it used so far. Only in its owner’s `GET /v1/videos/{id}`. */
+            compute?: {
+                /** @description Wall seconds of every transcoder task of every attempt. */
+                taskSeconds: number;
+                /** @description At the configured Fargate prices for each attempt's task size; compute only. */
+                estimatedCostUsd: number;
             };
         };
         /** @description Opaque: the `nextCursor` of the previous page, unchanged. */

@@ -192,6 +192,19 @@ export class PartRepository {
     return updated.numUpdatedRows > 0n;
   }
 
+  /** The stitch of a chunked job ended with its `video.transcoded`/`-failed` (which completion applies). */
+  async finishStitch(tx: Transaction<Database>, jobId: string, outcome: 'succeeded' | 'failed'): Promise<boolean> {
+    const now = new Date();
+    const updated = await tx
+      .updateTable('transcodeParts')
+      .set({ status: outcome, finishedAt: now, updatedAt: now })
+      .where('jobId', '=', jobId)
+      .where('kind', '=', 'stitch')
+      .where('status', 'in', partInFlight)
+      .executeTakeFirst();
+    return updated.numUpdatedRows > 0n;
+  }
+
   /**
    * With the job row locked by the caller: when every chunk and the aux part have succeeded, the stitch part is
    * created pending. `created` is true for exactly one caller however many see the last part done.
@@ -431,33 +444,58 @@ export class PartRepository {
   }
 }
 
-/** Compute an attempt (or a video's attempts) used: the task seconds of each job with its task size. */
+/** What one attempt's tasks used: the task seconds of its job and parts, and the size they ran at. */
 export interface JobCompute {
   attempt: number;
   taskSeconds: number;
+  /** ECS CPU units (1024 a vCPU) and MiB; null for jobs from before they were recorded. */
   taskCpu: number | null;
   taskMemoryMib: number | null;
 }
 
-/** Per attempt of the video: the whole (or stitch) task's seconds, on the job, plus every other part's. */
-export async function computeOfVideo(db: Kysely<Database>, videoId: string): Promise<JobCompute[]> {
+/**
+ * Per attempt of the video, for its owner only (null when `ownerId` does not own it): the whole (or stitch) task's
+ * seconds, on the job, plus every other part's.
+ */
+export async function computeOfVideo(
+  db: Kysely<Database>,
+  videoId: string,
+  ownerId: string,
+): Promise<JobCompute[] | null> {
   const rows = await db
-    .selectFrom('transcodeJobs')
+    .selectFrom('videos')
+    .leftJoin('transcodeJobs', 'transcodeJobs.videoId', 'videos.id')
     .leftJoin('transcodeParts', 'transcodeParts.jobId', 'transcodeJobs.id')
     .select([
       'transcodeJobs.attempt',
       'transcodeJobs.taskCpu',
       'transcodeJobs.taskMemoryMib',
-      sql<number>`MAX(transcode_jobs.task_seconds) + COALESCE(SUM(transcode_parts.task_seconds), 0)`.as('taskSeconds'),
+      sql<number | null>`MAX(transcode_jobs.task_seconds) + COALESCE(SUM(transcode_parts.task_seconds), 0)`.as(
+        'taskSeconds',
+      ),
     ])
-    .where('transcodeJobs.videoId', '=', videoId)
-    .groupBy(['transcodeJobs.id', 'transcodeJobs.attempt', 'transcodeJobs.taskCpu', 'transcodeJobs.taskMemoryMib'])
+    .where('videos.id', '=', videoId)
+    .where('videos.ownerId', '=', ownerId)
+    .groupBy([
+      'videos.id',
+      'transcodeJobs.id',
+      'transcodeJobs.attempt',
+      'transcodeJobs.taskCpu',
+      'transcodeJobs.taskMemoryMib',
+    ])
     .orderBy('transcodeJobs.attempt')
     .execute();
-  return rows.map((r) => ({
-    attempt: r.attempt,
-    taskSeconds: Number(r.taskSeconds),
-    taskCpu: r.taskCpu === null ? null : Number(r.taskCpu),
-    taskMemoryMib: r.taskMemoryMib === null ? null : Number(r.taskMemoryMib),
-  }));
+  if (rows.length === 0) return null;
+  return rows.flatMap((r) =>
+    r.attempt === null
+      ? []
+      : [
+          {
+            attempt: r.attempt,
+            taskSeconds: Number(r.taskSeconds ?? 0),
+            taskCpu: r.taskCpu === null ? null : Number(r.taskCpu),
+            taskMemoryMib: r.taskMemoryMib === null ? null : Number(r.taskMemoryMib),
+          },
+        ],
+  );
 }
