@@ -126,6 +126,8 @@ describe('EcsFargateLauncher on moto', () => {
       source: message.source,
       output: { bucket: 'processed', prefix: `videos/${videoId}/1/` },
       profile: 'default',
+      part: { kind: 'whole' },
+      chunking: { thresholdSec: 300, chunkSec: 60, maxChunks: 64 },
       jobToken: (await t.jobs.findById(jobId))?.jobToken,
     };
     const environment = [
