@@ -27,6 +27,8 @@ import { RunningJobsQuery } from '../running-jobs.query.js';
 import type { LaunchedTask, LaunchRequest, TaskLauncher, TaskStatus } from '../task.launcher.js';
 
 export interface TestDb {
+  /** For a dispatcher of its own (startDispatcher) on this database. */
+  url: string;
   db: Kysely<Database>;
   videos: VideoRepository;
   jobs: JobRepository;
@@ -43,6 +45,7 @@ export async function openTestDb(poolSize = 8): Promise<TestDb> {
   const ownerId = (await new UserRepository(db).create({ email: `${uniqueName('u')}@example.com`, passwordHash: 'h' }))
     .id;
   return {
+    url: testDb.url,
     db,
     videos: new VideoRepository(db),
     jobs: new JobRepository(db),
