@@ -307,41 +307,46 @@ describe('part reports', () => {
   });
 });
 
+const killed = { state: 'stopped' as const, exitCode: null, reason: 'killed by SIGKILL', stoppedAt: new Date(0) };
+
 describe('the reaper', () => {
   it('launches a lost chunk task again alone, and leaves the chunked job itself alone', async () => {
     const launcher = new RecordingLauncher();
     const { job } = await plannedJob(launcher);
-    // The planning task (the aux part's) is gone without a report; chunk 0's task was killed.
     const chunk0 = (await t.parts.findByJob(job.id)).find((p) => p.kind === 'chunk' && p.chunkIndex === 0);
-    if (!chunk0?.taskId || !job.taskId) throw new Error('chunk 0 or the planning task not running');
-    launcher.end(job.taskId, { state: 'stopped', exitCode: null, reason: 'killed by SIGKILL', stoppedAt: new Date(0) });
-    launcher.end(chunk0.taskId, {
-      state: 'stopped',
-      exitCode: null,
-      reason: 'killed by SIGKILL',
-      stoppedAt: new Date(0),
-    });
+    if (!chunk0?.taskId) throw new Error('chunk 0 not running');
+    launcher.end(chunk0.taskId, killed);
     const before = launcher.launched.length;
 
     const reaped = await reaperService(t, { launcher }).reapOnce();
 
-    expect(reaped.filter((r) => r.videoId === job.videoId).map((r) => r.code)).toEqual(['TASK_LOST', 'TASK_LOST']);
-    // Chunk 0 again; the aux part (its planning task gone without a report) again, as a task of its own.
-    expect(launcher.launched.slice(before).map((r) => r.spec.part)).toEqual(
-      expect.arrayContaining([
-        { kind: 'aux', partAttempt: 2 },
-        { kind: 'chunk', partAttempt: 2, index: 0, count: 3, startSec: 0, endSec: 60 },
-      ]),
-    );
-    expect(launcher.launched.slice(before)).toHaveLength(2);
+    expect(reaped.filter((r) => r.videoId === job.videoId).map((r) => r.code)).toEqual(['TASK_LOST']);
+    expect(launcher.launched.slice(before).map((r) => [r.spec.part, r.token])).toEqual([
+      [{ kind: 'chunk', partAttempt: 2, index: 0, count: 3, startSec: 0, endSec: 60 }, `rf-${job.videoId}-a1-c0-p2`],
+    ]);
     expect(await partsOf(job.id)).toEqual([
-      ['aux', 0, 'running', 2],
+      ['aux', 0, 'running', 1],
       ['chunk', 0, 'running', 2],
       ['chunk', 1, 'running', 1],
       ['chunk', 2, 'running', 1],
     ]);
     expect(await t.jobs.findById(job.id)).toMatchObject({ status: 'running' });
     expect((await outboxMessages(t, 'video.transcode-failed')).filter((m) => m.videoId === job.videoId)).toEqual([]);
+  });
+
+  it('launches the aux part as a task of its own when the planning task is lost before reporting it', async () => {
+    const launcher = new RecordingLauncher();
+    const { job } = await plannedJob(launcher);
+    if (!job.taskId) throw new Error('planning task not running');
+    launcher.end(job.taskId, killed);
+    const before = launcher.launched.length;
+
+    await reaperService(t, { launcher }).reapOnce();
+
+    expect(launcher.launched.slice(before).map((r) => [r.spec.part, r.token])).toEqual([
+      [{ kind: 'aux', partAttempt: 2 }, `rf-${job.videoId}-a1-x-p2`],
+    ]);
+    expect(await t.jobs.findById(job.id)).toMatchObject({ status: 'running' });
   });
 
   it('turns a lost stitch into a retryable failure of the attempt, for completion to retry', async () => {
