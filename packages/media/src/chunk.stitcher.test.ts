@@ -43,7 +43,8 @@ describe('buildConcatList', () => {
 });
 
 describe('buildStitchArgs', () => {
-  const concat = ['-protocol_whitelist', 'file', '-f', 'concat', '-safe', '1', '-auto_convert', '0'];
+  const strict = ['-protocol_whitelist', 'file', '-format_whitelist', 'concat,mov', '-codec_whitelist', 'h264,aac'];
+  const concat = [...strict, '-f', 'concat', '-safe', '1', '-auto_convert', '0'];
   const header = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-nostats', '-progress', 'pipe:1'];
 
   it('concatenates each rung, adds the one audio track and tees into the whole layout by stream copy', () => {
@@ -51,7 +52,7 @@ describe('buildStitchArgs', () => {
       ...header,
       ...[...concat, '-i', 'chunks/480p.ffconcat'],
       ...[...concat, '-i', 'chunks/360p.ffconcat'],
-      ...['-protocol_whitelist', 'file', '-f', 'mov', '-i', 'chunks/aux/audio.m4a'],
+      ...[...strict, '-f', 'mov', '-i', 'chunks/aux/audio.m4a'],
       ...['-map', '0:v:0', '-map', '1:v:0', '-map', '2:a:0'],
       ...['-c', 'copy', '-f', 'tee'],
       [hls('480p', 0, true), mp4('480p', 0, true), hls('360p', 1, true), mp4('360p', 1, true)].join('|'),

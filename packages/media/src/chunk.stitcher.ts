@@ -18,13 +18,15 @@ export function buildConcatList(r: Pick<Rendition, 'name'>, count: number): stri
 export function buildStitchArgs(plan: LadderPlan, count: number): string[] {
   if (count < 1) throw new Error('buildStitchArgs: no chunks');
   const args = [...ffmpegHeader];
+  // The parts were written by other tasks of the job: read them as strictly as an upload (the concat demuxer hands
+  // its whitelists on to each file it opens).
+  const strict = ['-protocol_whitelist', 'file', '-format_whitelist', 'concat,mov', '-codec_whitelist', 'h264,aac'];
   for (const r of plan.renditions) {
     // auto_convert off: the packets stay as the chunk MP4s hold them (length-prefixed, parameter sets out of band),
     // as a whole run's muxers receive them.
-    args.push('-protocol_whitelist', 'file', '-f', 'concat', '-safe', '1', '-auto_convert', '0');
-    args.push('-i', concatListFile(r));
+    args.push(...strict, '-f', 'concat', '-safe', '1', '-auto_convert', '0', '-i', concatListFile(r));
   }
-  if (plan.audioStream !== null) args.push('-protocol_whitelist', 'file', '-f', 'mov', '-i', chunkFiles.audio);
+  if (plan.audioStream !== null) args.push(...strict, '-f', 'mov', '-i', chunkFiles.audio);
   for (let i = 0; i < plan.renditions.length; i++) args.push('-map', `${i}:v:0`);
   if (plan.audioStream !== null) args.push('-map', `${plan.renditions.length}:a:0`);
   args.push('-c', 'copy', '-f', 'tee', teeTargets(plan, { hls: true, mp4: true }));

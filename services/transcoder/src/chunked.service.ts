@@ -84,11 +84,11 @@ export async function encodeChunk(
   const lengthSec = (last ? plan.durationSec : chunk.endSec) - chunk.startSec;
   // The whole run's budget, for this range: its frames (plus a segment) at the same cost per frame.
   const maxFrames = chunkFrames(plan, { ...chunk, endSec: chunk.startSec + lengthSec }) + plan.gopFrames;
-  const perFrameMs = ((plan.budget.maxWallSec * 1000) / plan.budget.maxFrames) * maxFrames;
+  const wallMs = ((plan.budget.maxWallSec * 1000) / plan.budget.maxFrames) * maxFrames;
   await runFfmpeg(buildChunkArgs(plan, chunk, { input, threads: opts.threads, last }), {
     cwd: outDir,
     durationSec: lengthSec,
-    budget: { maxFrames, maxWallMs: Math.ceil(60_000 + perFrameMs) },
+    budget: { maxFrames, maxWallMs: Math.ceil(60_000 + wallMs) },
     ...ffmpegOptions(opts),
   });
   const files = plan.renditions.map((r) => chunkRungFile(index, r));
