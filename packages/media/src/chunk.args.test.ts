@@ -72,9 +72,10 @@ describe('buildChunkArgs', () => {
 });
 
 describe('buildAuxArgs', () => {
-  it('decodes once for the audio of the whole source, the poster and the storyboard, and encodes no video', () => {
+  it('encodes the audio of the whole source, and the poster and the storyboard from keyframes, no video', () => {
     expect(buildAuxArgs(plan, { input: '/scratch/in' })).toEqual([
       ...header,
+      ...['-skip_frame:v', 'nokey'],
       ...input,
       '-filter_complex',
       '[0:0]fps=fps=30/1:start_time=0,format=yuv420p,split=2[posterIn][storyboardIn];' +
