@@ -88,6 +88,10 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
   // whole task that has published its chunk plan goes on as the aux part.
   let failedPart: ChunkPartV1 | null =
     part.kind === 'chunk' ? { kind: 'chunk', index: part.index } : part.kind === 'aux' ? { kind: 'aux' } : null;
+  // Which launch of its part this task is, echoed on its part reports: the dispatcher ignores a late report of an
+  // earlier launch of a part it has launched again.
+  const echo =
+    (part.kind === 'chunk' || part.kind === 'aux') && part.partAttempt ? { partAttempt: part.partAttempt } : {};
   // What to remove if the task fails after it began to upload (relative to the attempt's prefix).
   let written: string[] = [];
   const upload = async (files: string[], owned: string[]) => {
@@ -129,7 +133,12 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
           failedPart = { kind: 'aux' };
           written = [];
           await upload(await encodeAux(source, out, plan, partOpts), [`${chunkFiles.auxDir}/`]);
-          await terminal('video.chunk-transcoded', { ...ids, part: { kind: 'aux' }, taskSeconds: taskSeconds() });
+          await terminal('video.chunk-transcoded', {
+            ...ids,
+            part: { kind: 'aux' },
+            ...echo,
+            taskSeconds: taskSeconds(),
+          });
           break;
         }
         // Best effort like progress: without it the dispatcher keeps its default deadline, nothing worse.
@@ -157,7 +166,12 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
         await download(deps, source);
         const { plan } = await fetchPlan(deps, out);
         await upload(await encodeAux(source, out, plan, partOpts), [`${chunkFiles.auxDir}/`]);
-        await terminal('video.chunk-transcoded', { ...ids, part: { kind: 'aux' }, taskSeconds: taskSeconds() });
+        await terminal('video.chunk-transcoded', {
+          ...ids,
+          part: { kind: 'aux' },
+          ...echo,
+          taskSeconds: taskSeconds(),
+        });
         break;
       }
       case 'chunk': {
@@ -171,6 +185,7 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
         await terminal('video.chunk-transcoded', {
           ...ids,
           part: { kind: 'chunk', index: part.index },
+          ...echo,
           taskSeconds: taskSeconds(),
         });
         logger.info({ ms: Date.now() - started, chunk: part.index }, 'chunk transcoded');
@@ -228,7 +243,7 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
       retryable: error.retryable,
       taskSeconds: taskSeconds(),
     };
-    if (failedPart) await events.send('video.chunk-failed', [{ ...ids, part: failedPart, ...failure }]);
+    if (failedPart) await events.send('video.chunk-failed', [{ ...ids, part: failedPart, ...echo, ...failure }]);
     else await events.send('video.transcode-failed', [{ ...ids, ...failure }]);
     return { ok: false, error };
   } finally {
