@@ -22,6 +22,7 @@ import {
   type Video,
   VideoRepository,
 } from '@reelforge/db';
+import { chunkFiles } from '@reelforge/media';
 import type { Logger } from '@reelforge/observability';
 import { deletePrefix, outputPrefix } from '@reelforge/storage';
 import { type CompletionMetrics, metricCode } from './completion.metrics.js';
@@ -48,9 +49,6 @@ export interface CompletionServiceDeps {
 }
 
 type Applied<D> = { decision: D; video: Video | null; job: TranscodeJob | null };
-
-/** Where a chunked attempt's parts are, under its prefix (the transcoder's layout). */
-const CHUNKS_DIR = 'chunks/';
 
 /** How often a decision is re-made when the video changed between reading and writing it. */
 const MAX_ROUNDS = 3;
@@ -102,7 +100,7 @@ export class CompletionService {
     }
     // A chunked attempt's parts were stitched into the layout the video now plays from.
     if (job?.chunkCount != null)
-      await this.deleteOutputs({ videoId: msg.videoId, attempt: msg.attempt }, log, CHUNKS_DIR);
+      await this.deleteOutputs({ videoId: msg.videoId, attempt: msg.attempt }, log, chunkFiles.dir);
     const now = this.now();
     const m = this.deps.metrics;
     if (msg.taskSeconds) m.taskSeconds.inc({ part: job?.chunkCount != null ? 'stitch' : 'whole' }, msg.taskSeconds);
