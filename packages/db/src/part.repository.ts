@@ -34,6 +34,8 @@ export interface PartResult {
 export type PartOfJob = TranscodePart &
   Pick<TranscodeJob, 'launcher' | 'jobToken' | 'chunkCount'> & {
     jobStatus: TranscodeJob['status'];
+    /** The planning task's: the first aux part runs on it, recorded there if the plan came before its launch was. */
+    jobTaskId: string | null;
   };
 
 export class PartRepository {
@@ -425,7 +427,14 @@ export class PartRepository {
   async findInFlight(opts: { overdueAt?: Date; limit: number; afterId?: string }): Promise<PartOfJob[]> {
     let query = this.ofJob().where('transcodeParts.status', 'in', partInFlight);
     if (opts.overdueAt) query = query.where('transcodeParts.deadlineAt', '<', opts.overdueAt);
-    else query = query.where('transcodeParts.status', '=', 'running').where('transcodeParts.taskId', 'is not', null);
+    else
+      query = query.where('transcodeParts.status', '=', 'running').where((eb) =>
+        eb.or([
+          eb('transcodeParts.taskId', 'is not', null),
+          // The first aux part: its task is the planning task's, on the job row (see PartOfJob.jobTaskId).
+          eb.and([eb('transcodeParts.kind', '=', 'aux'), eb('transcodeParts.partAttempt', '=', 1)]),
+        ]),
+      );
     if (opts.afterId !== undefined) query = query.where('transcodeParts.id', '>', opts.afterId);
     return query.orderBy('transcodeParts.id').limit(opts.limit).execute();
   }
@@ -440,6 +449,7 @@ export class PartRepository {
         'transcodeJobs.jobToken',
         'transcodeJobs.chunkCount',
         'transcodeJobs.status as jobStatus',
+        'transcodeJobs.taskId as jobTaskId',
       ]);
   }
 }

@@ -60,7 +60,10 @@ export class ReaperService {
     const { parts, launcher, batchSize, logger } = this.deps;
     const reaped: ReapedJob[] = [];
     const judge = async (page: PartOfJob[], onlyStopped: boolean) => {
-      const mine = page.filter((p) => p.launcher === launcher.kind);
+      // The first aux part runs on the planning task, whose id may have reached only the job row.
+      const mine = page
+        .filter((p) => p.launcher === launcher.kind)
+        .map((p) => (p.taskId === null && p.kind === 'aux' && p.partAttempt === 1 ? { ...p, taskId: p.jobTaskId } : p));
       const statuses = await this.describe(mine);
       for (const part of mine) {
         const status = part.taskId ? (statuses.get(part.taskId) ?? null) : null;
