@@ -255,6 +255,7 @@ describe('permissions', () => {
       [
         `s3:GetObject ${JSON.stringify(objectsOf(raw))}`,
         `s3:ListBucket ${JSON.stringify({ 'Fn::GetAtt': [raw, 'Arn'] })}`,
+        `s3:GetObject ${JSON.stringify(objectsOf(processed))}`,
         `s3:PutObject ${JSON.stringify(objectsOf(processed))}`,
         `s3:AbortMultipartUpload ${JSON.stringify(objectsOf(processed))}`,
         `s3:ListMultipartUploadParts ${JSON.stringify(objectsOf(processed))}`,
@@ -272,6 +273,15 @@ describe('permissions', () => {
     expect(containerEnv(s.json, s.stack.services.dispatcher.taskDefinition).ECS_TASK_ACCESS_ROLE_ARN).toEqual(
       arnOf(transcoder.accessRole),
     );
+    // And the transcoder's size (medium by default; large in the custom synth), which each job records for its cost.
+    expect(containerEnv(s.json, s.stack.services.dispatcher.taskDefinition)).toMatchObject({
+      TASK_CPU: '2048',
+      TASK_MEMORY_MIB: '4096',
+    });
+    expect(containerEnv(custom.json, custom.stack.services.dispatcher.taskDefinition)).toMatchObject({
+      TASK_CPU: '4096',
+      TASK_MEMORY_MIB: '8192',
+    });
     const assumers = resources('AWS::IAM::Policy').filter(([, p]) =>
       (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.some((st) =>
         list(st.Action).includes('sts:AssumeRole'),
@@ -280,7 +290,7 @@ describe('permissions', () => {
     expect(assumers.map(([id]) => id)).toEqual([logicalId(dispatcherRole.node.findChild('DefaultPolicy'))]);
   });
 
-  it('the transcoder task role may write its four report topics on MSK and nothing else there', () => {
+  it('the transcoder task role may write its report topics on MSK and nothing else there', () => {
     const statements = statementsOfRole(s.json, s.stack.transcoder.taskDefinition.taskRole).filter((st) =>
       list(st.Action).some((a) => a.startsWith('kafka-cluster:')),
     );
@@ -313,6 +323,8 @@ describe('permissions', () => {
           topicArn('video.transcode-progress'),
           topicArn('video.transcoded'),
           topicArn('video.transcode-failed'),
+          topicArn('video.chunk-transcoded'),
+          topicArn('video.chunk-failed'),
         ],
       },
     ]);

@@ -227,7 +227,13 @@ export class ReelforgeStack extends Stack {
           PLAYBACK_SESSION_SECRETS: EcsSecret.fromSecretsManager(sessionSecret),
         },
       },
-      dispatcher: { cpu: 256, memoryMiB: 512, desiredCount: s.dispatcherDesiredCount, env: this.launcherEnv },
+      dispatcher: {
+        cpu: 256,
+        memoryMiB: 512,
+        desiredCount: s.dispatcherDesiredCount,
+        // The transcoder's size, which each job records for the cost its owner sees.
+        env: { ...this.launcherEnv, TASK_CPU: String(size.cpu), TASK_MEMORY_MIB: String(size.memoryMiB) },
+      },
       completion: { cpu: 256, memoryMiB: 512, desiredCount: s.completionDesiredCount, env: {} },
       // Calls users' webhook URLs through the NAT; its address policy refuses every private and metadata address
       // (WEBHOOK_ALLOW_PRIVATE_TARGETS is left unset here), so the VPC's own endpoints are out of its reach.

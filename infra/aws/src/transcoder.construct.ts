@@ -95,7 +95,8 @@ export class Transcoder extends Construct {
     });
     // Reads its source; writes its outputs, and deletes what a failed attempt left under its own prefix.
     grantObjects(this.accessRole, props.raw, 'read', 'list');
-    grantObjects(this.accessRole, props.processed, 'write', 'delete', 'list');
+    // Read too: a chunked job's stitch reads the chunks written under its own prefix.
+    grantObjects(this.accessRole, props.processed, 'read', 'write', 'delete', 'list');
     acknowledgeTaskDefinition(this.taskDefinition);
   }
 

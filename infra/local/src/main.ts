@@ -20,6 +20,7 @@ const usage = `usage: ./reelforge <command>
   apikey create NAME | list | revoke ID
                           API keys for analytics senders at events-ingest (MYSQL_URL, else the local stack's);
                           the key is printed once (docs/api-keys.md)
+    [--chunks N]          the chunked path: N chunks encoded in parallel, then stitched (the same layout)
 
 API commands (--api URL, or REELFORGE_API_URL; default http://127.0.0.1:8080; the token is kept in
 $XDG_CONFIG_HOME/reelforge):

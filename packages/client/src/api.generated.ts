@@ -1366,6 +1366,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/feed/for-you": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Videos recommended to you; the trending feed for anyone else
+         * @description Signed in: your list from the last recommender build (videos engaged with by people who liked and watched what you did, then the most popular), without your own videos, those you like and any that is no longer public and ready. Anonymous, or nothing built for you yet: exactly GET /v1/feed/trending. Pass `nextCursor` back unchanged; the first page decides which list a walk follows.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description Opaque: the `nextCursor` of the previous For You page, unchanged. */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FeedPage"];
+                    };
+                };
+                /** @description The request is malformed or fails validation (`BAD_REQUEST`). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid bearer token (`UNAUTHORIZED`), or wrong credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit hit (`RATE_LIMITED`); see `Retry-After`. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/videos/{id}/like": {
         parameters: {
             query?: never;
@@ -2176,6 +2246,13 @@ export interface components {
                 /** Format: uri */
                 vtt: string;
             };
+            /** @description What transcoding it used so far. Only in its owner’s `GET /v1/videos/{id}`. */
+            compute?: {
+                /** @description Wall seconds of every transcoder task of every attempt. */
+                taskSeconds: number;
+                /** @description At the configured Fargate prices for each attempt's task size; compute only. */
+                estimatedCostUsd: number;
+            };
         };
         /** @description Opaque: the `nextCursor` of the previous page, unchanged. */
         PageCursorInput: string;
@@ -2481,6 +2558,13 @@ export interface components {
                 image: string;
                 /** Format: uri */
                 vtt: string;
+            };
+            /** @description What transcoding it used so far. Only in its owner’s `GET /v1/videos/{id}`. */
+            compute?: {
+                /** @description Wall seconds of every transcoder task of every attempt. */
+                taskSeconds: number;
+                /** @description At the configured Fargate prices for each attempt's task size; compute only. */
+                estimatedCostUsd: number;
             };
         };
         /** @description Opaque: the `nextCursor` of the previous page, unchanged. */

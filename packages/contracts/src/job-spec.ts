@@ -9,11 +9,15 @@ import { z } from 'zod';
  * rung's video for one time range of the source. `stitch`: the attempt's chunks and aux muxed, by stream copy, into
  * the same layout a `whole` task writes, then `video.transcoded`.
  */
+/** Which launch of the part this task is (1 first): echoed on its reports, so a late report of an earlier one is told apart. */
+const PartAttempt = z.number().int().min(1).optional();
+
 export const TaskPartV1 = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('whole') }),
-  z.object({ kind: z.literal('aux') }),
+  z.object({ kind: z.literal('aux'), partAttempt: PartAttempt }),
   z.object({
     kind: z.literal('chunk'),
+    partAttempt: PartAttempt,
     index: z.number().int().min(0),
     count: z.number().int().min(2),
     /** On segment boundaries of the plan: [startSec, endSec) of the source's timeline, the last ends at its end. */

@@ -142,6 +142,8 @@ export const VideoChunkTranscodedV1 = z.object({
   attempt: Attempt,
   jobToken: JobToken.optional(),
   part: ChunkPartV1,
+  /** The spec's `part.partAttempt`, echoed: a report of an earlier launch of the part changes nothing. */
+  partAttempt: z.number().int().min(1).optional(),
   taskSeconds: TaskSeconds,
 });
 export type VideoChunkTranscodedV1 = z.infer<typeof VideoChunkTranscodedV1>;
@@ -153,6 +155,7 @@ export const VideoChunkFailedV1 = z.object({
   attempt: Attempt,
   jobToken: JobToken.optional(),
   part: ChunkPartV1,
+  partAttempt: z.number().int().min(1).optional(),
   code: z.string().min(1),
   message: z.string(),
   retryable: z.boolean(),

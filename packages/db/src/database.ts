@@ -2,6 +2,7 @@
 // Kysely's CamelCasePlugin (see db.client.ts) translates. Timestamps are UTC Dates with millisecond precision.
 import type { Generated } from 'kysely';
 import type { JobStatus, Launcher } from './job.state.js';
+import type { PartKind, PartStatus } from './part.state.js';
 import type { VideoStatus, Visibility } from './video.state.js';
 
 export interface User {
@@ -83,7 +84,44 @@ export interface TranscodeJob {
    * can speak only for its own job. Never logged.
    */
   jobToken: string;
+  /** Set when the job was planned as this many chunks: its parts (`transcode_parts`) are launched and reaped. */
+  chunkCount: number | null;
+  /** Wall seconds of the whole task, or of a chunked job's stitch; the parts' are on their rows. */
+  taskSeconds: number;
+  /** The task size every task of the job ran at (ECS CPU units, 1024 a vCPU; MiB), when the dispatcher knew it. */
+  taskCpu: number | null;
+  taskMemoryMib: number | null;
   deadlineAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  exitCode: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One part of a chunked job: its aux part, one chunk, or its stitch; launched, retried and reaped on its own. */
+export interface TranscodePart {
+  id: string;
+  jobId: string;
+  videoId: string;
+  attempt: number;
+  kind: PartKind;
+  /** The chunk's index; 0 for aux and stitch. */
+  chunkIndex: number;
+  startSec: number | null;
+  endSec: number | null;
+  status: PartStatus;
+  /** Launches of this part so far (a retryable failure or a lost task launches it again, up to a limit). */
+  partAttempt: number;
+  taskId: string | null;
+  launchToken: string | null;
+  launchAfter: Date | null;
+  capacityWaits: number;
+  deadlineAt: Date;
+  /** Summed over its part-attempts. */
+  taskSeconds: number;
   startedAt: Date | null;
   finishedAt: Date | null;
   exitCode: number | null;
@@ -213,6 +251,7 @@ export interface Database {
   videos: Video;
   renditions: Rendition;
   transcodeJobs: TranscodeJob;
+  transcodeParts: TranscodePart;
   outbox: OutboxTable;
   videoEngagement: VideoEngagementTable;
   videoLikes: VideoLikeTable;

@@ -26,6 +26,8 @@ export * from './like.repository.js';
 export * from './migrator.js';
 export * from './mysql.errors.js';
 export * from './outbox.repository.js';
+export * from './part.repository.js';
+export * from './part.state.js';
 export * from './recommendation.repository.js';
 export * from './rendition.repository.js';
 export * from './transaction.runner.js';

@@ -26,6 +26,13 @@ export interface NewJob {
   launchToken?: string;
   /** A job created pending because the global cap was reached: claimable by the recovery pass from then on. */
   launchAfter?: Date;
+  /** The size its tasks run at (ECS CPU units, MiB), for what the attempt cost. */
+  taskSize?: TaskSize;
+}
+
+export interface TaskSize {
+  cpu: number;
+  memoryMib: number;
 }
 
 export interface LaunchClaim {
@@ -46,6 +53,8 @@ export interface ClaimOptions {
 }
 
 export interface JobResult {
+  /** The whole task's (or a chunked job's stitch's) wall seconds, when it reported them. */
+  taskSeconds?: number | undefined;
   exitCode?: number | null;
   errorCode?: string | null;
   errorMessage?: string | null;
@@ -90,6 +99,10 @@ export class JobRepository {
       launchAfter: input.launchToken === undefined ? (input.launchAfter ?? null) : null,
       capacityWaits: 0,
       jobToken: newJobToken(),
+      chunkCount: null,
+      taskSeconds: 0,
+      taskCpu: input.taskSize?.cpu ?? null,
+      taskMemoryMib: input.taskSize?.memoryMib ?? null,
       deadlineAt: input.deadlineAt,
       startedAt: null,
       finishedAt: null,
@@ -172,6 +185,18 @@ export class JobRepository {
     return row ?? null;
   }
 
+  /** The job of (videoId, attempt), locked until `tx` ends (lock the video's row first, as the intake does). */
+  async lockByVideoAttempt(tx: Transaction<Database>, videoId: string, attempt: number): Promise<TranscodeJob | null> {
+    const row = await tx
+      .selectFrom('transcodeJobs')
+      .selectAll()
+      .where('videoId', '=', videoId)
+      .where('attempt', '=', attempt)
+      .forUpdate()
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
   /**
    * pending → launching, compare-and-set: of several replicas exactly one gets the job back, the others null.
    * With `reclaimAfterSec`, a job stuck in launching that long (its dispatcher died mid-launch) can be claimed
@@ -198,13 +223,7 @@ export class JobRepository {
    * claiming transaction does), so claims queue here instead of deadlocking.
    */
   async lockInFlight(tx: Transaction<Database>): Promise<number> {
-    await tx.selectFrom('launchCapacity').select('id').where('id', '=', 1).forUpdate().execute();
-    const row = await tx
-      .selectFrom('transcodeJobs')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .where('status', 'in', ['launching', 'running'])
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
+    return lockInFlight(tx);
   }
 
   /**
@@ -221,9 +240,7 @@ export class JobRepository {
     const { reclaimAfterSec, maxInFlight } = opts;
     const claim = async (tx: Transaction<Database>) => {
       const free =
-        maxInFlight === undefined
-          ? Number.POSITIVE_INFINITY
-          : freeLaunchSlots(maxInFlight, await this.lockInFlight(tx));
+        maxInFlight === undefined ? Number.POSITIVE_INFINITY : freeLaunchSlots(maxInFlight, await lockInFlight(tx));
       const now = new Date();
       // Locking the claimable rows first tells which ones this call moves; an UPDATE alone only counts them.
       const claimable = await tx
@@ -377,6 +394,7 @@ export class JobRepository {
         exitCode: result.exitCode ?? null,
         errorCode: result.errorCode ?? null,
         errorMessage: result.errorMessage == null ? null : clipText(result.errorMessage),
+        ...(result.taskSeconds === undefined ? {} : { taskSeconds: result.taskSeconds }),
         finishedAt: now,
         updatedAt: now,
       })
@@ -402,6 +420,8 @@ export class JobRepository {
         .selectAll()
         .where('status', '=', status)
         .where('deadlineAt', '<', now)
+        // A chunked job's parts are reaped instead (PartRepository); its planning task has gone on to the aux part.
+        .where('chunkCount', 'is', null)
         .orderBy('deadlineAt')
         .orderBy('id')
         .limit(limit - found.length)
@@ -445,6 +465,7 @@ export class JobRepository {
       .select((eb) => eb.fn.countAll<number>().as('count'))
       .where('status', 'in', ['launching', 'running'])
       .where('deadlineAt', '<', now)
+      .where('chunkCount', 'is', null)
       .executeTakeFirstOrThrow();
     return Number(row.count);
   }
@@ -459,6 +480,19 @@ export class JobRepository {
     for (const row of rows) if (row.status in counts) counts[row.status] = Number(row.count);
     return counts;
   }
+}
+
+/**
+ * Locks the global launch-capacity row until `tx` ends and counts the tasks launching or running: jobs of one task,
+ * and the parts of chunked jobs (whose job row stays running while they run, and counts for none of them).
+ */
+export async function lockInFlight(tx: Transaction<Database>): Promise<number> {
+  await tx.selectFrom('launchCapacity').select('id').where('id', '=', 1).forUpdate().execute();
+  const row = await sql<{ count: number }>`
+    SELECT (SELECT COUNT(*) FROM transcode_jobs WHERE status IN ('launching', 'running') AND chunk_count IS NULL)
+         + (SELECT COUNT(*) FROM transcode_parts WHERE status IN ('launching', 'running')) AS count
+  `.execute(tx);
+  return Number(row.rows[0]?.count ?? 0);
 }
 
 function assertLaunchToken(token: string): void {

@@ -21,6 +21,7 @@ const appTables = [
   'recommendations',
   'renditions',
   'transcode_jobs',
+  'transcode_parts',
   'upload_leases',
   'upload_usage',
   'users',
@@ -32,7 +33,8 @@ const appTables = [
   'webhook_deliveries',
   'webhook_endpoints',
 ];
-const before0014 = appTables.filter((t) => t !== 'api_keys' && t !== 'recommendations');
+const before0015 = appTables.filter((t) => t !== 'transcode_parts');
+const before0014 = before0015.filter((t) => t !== 'api_keys' && t !== 'recommendations');
 const before0013 = before0014.filter((t) => !t.startsWith('webhook_'));
 const before0012 = before0013.filter((t) => t !== 'video_likes');
 
@@ -81,6 +83,10 @@ describe('migrations', () => {
     expect(await tables()).toEqual(appTables);
     expect(await migrateToLatest(db)).toEqual([]);
 
+    expect(await jobColumns()).toEqual(expect.arrayContaining(['chunk_count', 'task_seconds', 'task_cpu']));
+    expect(await migrateDown(db)).toEqual([{ name: '0015_chunked_jobs', direction: 'Down', status: 'Success' }]);
+    expect(await tables()).toEqual(before0015);
+    expect(await jobColumns()).not.toContain('chunk_count');
     expect(await migrateDown(db)).toEqual([{ name: '0014_analytics', direction: 'Down', status: 'Success' }]);
     expect(await tables()).toEqual(before0014);
     expect(await migrateDown(db)).toEqual([{ name: '0013_webhooks', direction: 'Down', status: 'Success' }]);
@@ -99,6 +105,7 @@ describe('migrations', () => {
 
     const none = await migrateToNone(db);
     expect(none.map((s) => s.name)).toEqual([
+      '0015_chunked_jobs',
       '0014_analytics',
       '0013_webhooks',
       '0012_viewer',
@@ -140,6 +147,7 @@ describe('migrations', () => {
   });
 
   it('gives jobs that exist already a token of their own', async () => {
+    await migrateDown(db); // 0015_chunked_jobs
     await migrateDown(db); // 0014_analytics
     await migrateDown(db); // 0013_webhooks
     await migrateDown(db); // 0012_viewer
@@ -169,11 +177,11 @@ describe('migrations', () => {
 
   it('reports through the CLI command as lines for the operator', async () => {
     expect(await runMigrateCommand(db, 'up')).toEqual(['schema is up to date']);
-    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0014_analytics']);
+    expect(await runMigrateCommand(db, 'down')).toEqual(['reverted 0015_chunked_jobs']);
     const status = await runMigrateCommand(db, 'status');
-    expect(status.at(-1)).toBe('pending  0014_analytics');
+    expect(status.at(-1)).toBe('pending  0015_chunked_jobs');
     expect(status[0]).toMatch(/^applied {2}0001_users {2}\d{4}-\d\d-\d\dT/);
-    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0014_analytics']);
+    expect(await runMigrateCommand(db, 'up')).toEqual(['applied  0015_chunked_jobs']);
   });
 
   it('fails with the migration name and the server’s reason', async () => {

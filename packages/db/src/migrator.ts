@@ -16,6 +16,7 @@ import * as jobToken from './migrations/0011-job-token.migration.js';
 import * as viewer from './migrations/0012-viewer.migration.js';
 import * as webhooks from './migrations/0013-webhooks.migration.js';
 import * as analytics from './migrations/0014-analytics.migration.js';
+import * as chunkedJobs from './migrations/0015-chunked-jobs.migration.js';
 
 /** Every migration, by the name recorded in `kysely_migration`. Names sort in the order they apply. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -33,6 +34,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0012_viewer': viewer,
   '0013_webhooks': webhooks,
   '0014_analytics': analytics,
+  '0015_chunked_jobs': chunkedJobs,
 };
 
 export interface MigrationStep {

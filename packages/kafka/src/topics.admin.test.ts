@@ -14,6 +14,10 @@ describe('managedTopicNames', () => {
       'video.transcode-failed.dlq',
       'video.transcode-progress',
       'video.transcode-progress.dlq',
+      'video.chunk-transcoded',
+      'video.chunk-transcoded.dlq',
+      'video.chunk-failed',
+      'video.chunk-failed.dlq',
       'engagement.events',
       'engagement.events.dlq',
     ]);

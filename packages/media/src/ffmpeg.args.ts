@@ -51,13 +51,7 @@ export function buildFfmpegArgs(plan: LadderPlan, opts: FfmpegArgsOptions): stri
   if (!hls && !mp4) throw new Error('buildFfmpegArgs: nothing to write (hls and mp4 both off)');
 
   const args = [
-    '-hide_banner',
-    '-nostdin',
-    '-loglevel',
-    'error',
-    '-nostats',
-    '-progress',
-    'pipe:1',
+    ...ffmpegHeader,
     ...safeInputArgs(plan.container, opts.input),
     '-filter_complex',
     buildFilterGraph(plan, images),
@@ -65,40 +59,7 @@ export function buildFfmpegArgs(plan: LadderPlan, opts: FfmpegArgsOptions): stri
 
   for (let i = 0; i < plan.renditions.length; i++) args.push('-map', `[v${i}]`);
   if (plan.audioStream !== null) args.push('-map', `0:${plan.audioStream}`);
-  args.push(
-    '-c:v',
-    'libx264',
-    '-preset',
-    plan.encoder.preset,
-    '-crf',
-    String(plan.encoder.crf),
-    '-profile:v',
-    'high',
-    // A keyframe exactly every segment in every rung (no scene-cut extras), so all rungs cut at the same instants
-    // and a player can switch between them at any segment boundary.
-    '-g',
-    String(plan.gopFrames),
-    '-keyint_min',
-    String(plan.gopFrames),
-    '-sc_threshold',
-    '0',
-  );
-  plan.renditions.forEach((r, i) => {
-    args.push(`-maxrate:v:${i}`, `${r.maxKbps}k`, `-bufsize:v:${i}`, `${r.bufsizeKbps}k`, `-level:v:${i}`, r.level);
-  });
-  if (plan.toneMap) args.push('-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709');
-  if (plan.audio) {
-    args.push(
-      '-c:a',
-      'aac',
-      '-b:a',
-      `${plan.audio.kbps}k`,
-      '-ac',
-      String(plan.audio.channels),
-      '-ar',
-      String(plan.audio.sampleRate),
-    );
-  }
+  args.push(...videoEncoderArgs(plan), ...audioEncoderArgs(plan));
   args.push(
     '-threads',
     String(opts.threads),
@@ -116,20 +77,73 @@ export function buildFfmpegArgs(plan: LadderPlan, opts: FfmpegArgsOptions): stri
     'tee',
     teeTargets(plan, { hls, mp4 }),
   );
-
-  if (images) {
-    args.push(
-      ...['-map', '[poster]', '-fps_mode', 'passthrough', '-frames:v', '1', '-update', '1', '-q:v', '2'],
-      ...['-t', String(plan.maxOutputSec), '-f', 'image2', outputFiles.poster],
-      ...['-map', '[storyboard]', '-fps_mode', 'passthrough', '-frames:v', '1', '-update', '1', '-q:v', '4'],
-      ...['-t', String(plan.maxOutputSec), '-f', 'image2', outputFiles.sprite],
-    );
-  }
+  if (images) args.push(...imageOutputArgs(plan, outputFiles));
   return args;
 }
 
-/** Pure: the filtergraph (exported for its tests). */
-export function buildFilterGraph(plan: LadderPlan, images: boolean): string {
+/** Ahead of every command: quiet, machine-readable progress on stdout for the executor. */
+export const ffmpegHeader = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-nostats', '-progress', 'pipe:1'];
+
+/**
+ * Every rung's encoder settings, for the output streams `-map`ped in rung order. A chunk encodes with exactly these,
+ * so its rungs' parameter sets match the whole ladder's and the stitch can concatenate them.
+ */
+export function videoEncoderArgs(plan: LadderPlan): string[] {
+  const args = [
+    '-c:v',
+    'libx264',
+    '-preset',
+    plan.encoder.preset,
+    '-crf',
+    String(plan.encoder.crf),
+    '-profile:v',
+    'high',
+    // A keyframe exactly every segment in every rung (no scene-cut extras), so all rungs cut at the same instants
+    // and a player can switch between them at any segment boundary.
+    '-g',
+    String(plan.gopFrames),
+    '-keyint_min',
+    String(plan.gopFrames),
+    '-sc_threshold',
+    '0',
+  ];
+  plan.renditions.forEach((r, i) => {
+    args.push(`-maxrate:v:${i}`, `${r.maxKbps}k`, `-bufsize:v:${i}`, `${r.bufsizeKbps}k`, `-level:v:${i}`, r.level);
+  });
+  if (plan.toneMap) args.push('-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709');
+  return args;
+}
+
+/** The one audio track's encoder settings; none when the source has no audio. */
+export function audioEncoderArgs(plan: LadderPlan): string[] {
+  if (!plan.audio) return [];
+  return [
+    '-c:a',
+    'aac',
+    '-b:a',
+    `${plan.audio.kbps}k`,
+    '-ac',
+    String(plan.audio.channels),
+    '-ar',
+    String(plan.audio.sampleRate),
+  ];
+}
+
+/** The poster and storyboard outputs, fed by the filtergraph's `[poster]` and `[storyboard]`. */
+export function imageOutputArgs(plan: LadderPlan, files: { poster: string; sprite: string }): string[] {
+  return [
+    ...['-map', '[poster]', '-fps_mode', 'passthrough', '-frames:v', '1', '-update', '1', '-q:v', '2'],
+    ...['-t', String(plan.maxOutputSec), '-f', 'image2', files.poster],
+    ...['-map', '[storyboard]', '-fps_mode', 'passthrough', '-frames:v', '1', '-update', '1', '-q:v', '4'],
+    ...['-t', String(plan.maxOutputSec), '-f', 'image2', files.sprite],
+  ];
+}
+
+/**
+ * Pure: the filtergraph. `rungs` false leaves only the images (the light pass of a chunked job); either way the
+ * frames go through the same preparation, so a chunk's pictures and a whole run's are the same.
+ */
+export function buildFilterGraph(plan: LadderPlan, images: boolean, rungs = true): string {
   const prep: string[] = [];
   // yadif only touches frames flagged interlaced, so a mixed source keeps its progressive frames intact.
   if (plan.deinterlace) prep.push('yadif=mode=send_frame:deint=interlaced');
@@ -152,12 +166,14 @@ export function buildFilterGraph(plan: LadderPlan, images: boolean): string {
   // 10-bit, 4:2:2 and 4:4:4 sources all leave as 8-bit 4:2:0, what every H.264 player decodes.
   prep.push('format=yuv420p');
 
-  const branches = plan.renditions.map((_, i) => (i === 0 ? '[v0]' : `[s${i}]`));
+  const branches = rungs ? plan.renditions.map((_, i) => (i === 0 ? '[v0]' : `[s${i}]`)) : [];
   if (images) branches.push('[posterIn]', '[storyboardIn]');
   const chains = [`[0:${plan.videoStream}]${prep.join(',')},split=${branches.length}${branches.join('')}`];
-  plan.renditions.forEach((r, i) => {
-    if (i > 0) chains.push(`[s${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
-  });
+  if (rungs) {
+    plan.renditions.forEach((r, i) => {
+      if (i > 0) chains.push(`[s${i}]scale=${r.width}:${r.height},setsar=1[v${i}]`);
+    });
+  }
   if (images) {
     const p = plan.poster;
     const s = plan.storyboard;
@@ -170,7 +186,8 @@ export function buildFilterGraph(plan: LadderPlan, images: boolean): string {
   return chains.join(';');
 }
 
-function teeTargets(plan: LadderPlan, want: { hls: boolean; mp4: boolean }): string {
+/** Each rung's HLS and faststart MP4 targets of the tee muxer (the stitch writes the same by stream copy). */
+export function teeTargets(plan: LadderPlan, want: { hls: boolean; mp4: boolean }): string {
   const targets: string[] = [];
   plan.renditions.forEach((r, i) => {
     const paths = renditionPaths(r);

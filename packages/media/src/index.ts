@@ -1,3 +1,6 @@
+export * from './chunk.args.js';
+export * from './chunk.planner.js';
+export * from './chunk.stitcher.js';
 export * from './codec.whitelist.js';
 export * from './container.sniffer.js';
 export * from './ffmpeg.args.js';

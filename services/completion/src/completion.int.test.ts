@@ -365,6 +365,57 @@ describe('completion consumer', () => {
     expect((await listKeys(s3, processed, `videos/${v.videoId}/`)).sort()).toEqual(shown.sort());
   });
 
+  it('records a chunked attempt’s stitch: its task seconds on the job, the stitch part done, the chunks deleted', async () => {
+    const v = await runningVideo();
+    await db.updateTable('transcodeJobs').set({ chunkCount: 2 }).where('id', '=', v.jobId).execute();
+    const stitchId = randomUUID();
+    await db
+      .insertInto('transcodeParts')
+      .values({
+        id: stitchId,
+        jobId: v.jobId,
+        videoId: v.videoId,
+        attempt: 1,
+        kind: 'stitch',
+        chunkIndex: 0,
+        startSec: null,
+        endSec: null,
+        status: 'running',
+        partAttempt: 1,
+        taskId: 'pid-2',
+        launchToken: null,
+        launchAfter: null,
+        capacityWaits: 0,
+        deadlineAt: new Date(Date.now() + 600_000),
+        taskSeconds: 0,
+        startedAt: new Date(),
+        finishedAt: null,
+        exitCode: null,
+        errorCode: null,
+        errorMessage: null,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      })
+      .execute();
+    const shown = await writeOutputs(v.videoId, 1);
+    for (const k of ['chunks/plan.json', 'chunks/0/360p.mp4', 'chunks/aux/audio.m4a']) {
+      await s3.send(new PutObjectCommand({ Bucket: processed, Key: `${outputPrefix(v.videoId, 1)}${k}`, Body: 'x' }));
+    }
+    const before = await counter('reelforge_task_seconds_total', { part: 'stitch' });
+
+    await deliver('video.transcoded', [{ ...transcoded(v.videoId, 1), taskSeconds: 42.5 }]);
+
+    expect(await videos.findById(v.videoId)).toMatchObject({ status: 'ready' });
+    expect(await jobs.findById(v.jobId)).toMatchObject({ status: 'succeeded', taskSeconds: 42.5 });
+    expect(
+      await db.selectFrom('transcodeParts').select('status').where('id', '=', stitchId).executeTakeFirst(),
+    ).toEqual({
+      status: 'succeeded',
+    });
+    expect((await listKeys(s3, processed, `videos/${v.videoId}/`)).sort()).toEqual(shown.sort());
+    expect(await counter('reelforge_task_seconds_total', { part: 'stitch' })).toBe(before + 42.5);
+  });
+
   it('deletes what a failed attempt left behind (a result whose publication was lost), retried or not', async () => {
     const retried = await runningVideo();
     await writeOutputs(retried.videoId, 1);

@@ -21,6 +21,7 @@ describe('completionMetrics', () => {
     expect(names).toEqual([
       'reelforge_forged_reports_total',
       'reelforge_renditions_total',
+      'reelforge_task_seconds_total',
       'reelforge_transcode_failures_total',
       'reelforge_transcode_realtime_factor',
       'reelforge_transcode_retries_total',

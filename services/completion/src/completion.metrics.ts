@@ -12,6 +12,7 @@ export interface CompletionMetrics {
   realtimeFactor: Histogram;
   transcodeSeconds: Histogram<'outcome'>;
   forgedReports: Counter<'topic'>;
+  taskSeconds: Counter<'part'>;
 }
 
 /**
@@ -72,6 +73,12 @@ export function completionMetrics(registry: Registry): CompletionMetrics {
       name: 'reelforge_forged_reports_total',
       help: 'Transcoder reports dropped because they lacked the job token of their (video, attempt), by topic',
       labelNames: ['topic'],
+      registers: [registry],
+    }),
+    taskSeconds: new Counter({
+      name: 'reelforge_task_seconds_total',
+      help: 'Wall seconds transcoder tasks reported running, by part (whole and stitch from completion; aux and chunk from the dispatcher): the compute videos cost',
+      labelNames: ['part'],
       registers: [registry],
     }),
   };

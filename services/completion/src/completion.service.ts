@@ -14,6 +14,7 @@ import {
   JobRepository,
   type Kysely,
   OutboxRepository,
+  PartRepository,
   RenditionRepository,
   type Transaction,
   type TranscodeJob,
@@ -21,6 +22,7 @@ import {
   type Video,
   VideoRepository,
 } from '@reelforge/db';
+import { chunkFiles } from '@reelforge/media';
 import type { Logger } from '@reelforge/observability';
 import { deletePrefix, outputPrefix } from '@reelforge/storage';
 import { type CompletionMetrics, metricCode } from './completion.metrics.js';
@@ -62,6 +64,7 @@ export class CompletionService {
   private readonly renditions: RenditionRepository;
   private readonly jobs: JobRepository;
   private readonly outbox: OutboxRepository;
+  private readonly parts: PartRepository;
   private readonly now: () => Date;
 
   constructor(private readonly deps: CompletionServiceDeps) {
@@ -69,6 +72,7 @@ export class CompletionService {
     this.renditions = new RenditionRepository(deps.db);
     this.jobs = new JobRepository(deps.db);
     this.outbox = new OutboxRepository(deps.db);
+    this.parts = new PartRepository(deps.db);
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -77,7 +81,7 @@ export class CompletionService {
       msg.videoId,
       (v) => decideTranscoded(v, msg),
       async (tx, d: RecordReady) => {
-        const job = await this.finishJob(tx, msg.videoId, d.attempt, 'succeeded', {});
+        const job = await this.finishJob(tx, msg.videoId, d.attempt, 'succeeded', { taskSeconds: msg.taskSeconds });
         if (!(await this.videos.markReady(tx, msg.videoId, d.attempt, d.outputs))) throw new VideoMoved();
         await this.renditions.replaceForVideo(tx, msg.videoId, d.attempt, d.renditions);
         return job;
@@ -94,8 +98,12 @@ export class CompletionService {
     for (let attempt = 1; attempt < msg.attempt; attempt++) {
       await this.deleteOutputs({ videoId: msg.videoId, attempt }, log);
     }
+    // A chunked attempt's parts were stitched into the layout the video now plays from.
+    if (job?.chunkCount != null)
+      await this.deleteOutputs({ videoId: msg.videoId, attempt: msg.attempt }, log, chunkFiles.dir);
     const now = this.now();
     const m = this.deps.metrics;
+    if (msg.taskSeconds) m.taskSeconds.inc({ part: job?.chunkCount != null ? 'stitch' : 'whole' }, msg.taskSeconds);
     m.videosReady.inc();
     m.renditions.inc(decision.renditions.length);
     if (video) m.uploadToReady.observe(secondsBetween(video.createdAt, now));
@@ -112,7 +120,7 @@ export class CompletionService {
   }
 
   async onFailed(msg: VideoTranscodeFailedV1, log: Logger): Promise<Retry | Fail | Ignore> {
-    const failure = { errorCode: msg.code, errorMessage: msg.message };
+    const failure = { errorCode: msg.code, errorMessage: msg.message, taskSeconds: msg.taskSeconds };
     const { decision, job } = await this.decideAndApply(
       msg.videoId,
       (v) => decideFailed(v, msg, this.deps.policy),
@@ -143,6 +151,7 @@ export class CompletionService {
     // and sent nothing more; if that report was lost, nothing else would ever name them.
     await this.deleteOutputs(ids, log);
     const m = this.deps.metrics;
+    if (msg.taskSeconds) m.taskSeconds.inc({ part: job?.chunkCount != null ? 'stitch' : 'whole' }, msg.taskSeconds);
     const code = metricCode(msg.code);
     m.failures.inc({ code, retryable: String(msg.retryable) });
     if (job?.startedAt) m.transcodeSeconds.observe({ outcome: 'failed' }, secondsBetween(job.startedAt, this.now()));
@@ -230,10 +239,12 @@ export class CompletionService {
     videoId: string,
     attempt: number,
     outcome: 'succeeded' | 'failed',
-    result: { errorCode?: string; errorMessage?: string },
+    result: { errorCode?: string; errorMessage?: string; taskSeconds?: number | undefined },
   ): Promise<TranscodeJob | null> {
     const job = await this.jobs.findByVideoAttempt(videoId, attempt, tx);
     if (job) await this.jobs.markFinished(job.id, outcome, result, tx);
+    // A chunked job's report comes from its stitch task, which the reaper would otherwise judge lost once it exits.
+    if (job?.chunkCount != null) await this.parts.finishStitch(tx, job.id, outcome);
     return job;
   }
 
@@ -241,12 +252,16 @@ export class CompletionService {
    * A transcoder still running when its video was deleted (or its attempt given up) writes after the cleanup, and one
    * whose result was lost leaves its outputs behind; without this its objects would stay forever, named by no row.
    */
-  private async deleteOutputs(ids: { videoId: string; attempt: number }, log: Logger): Promise<void> {
+  private async deleteOutputs(ids: { videoId: string; attempt: number }, log: Logger, under = ''): Promise<void> {
     const { s3, bucket } = this.deps.outputs;
-    const prefix = outputPrefix(ids.videoId, ids.attempt);
+    const prefix = `${outputPrefix(ids.videoId, ids.attempt)}${under}`;
     try {
       const deleted = await deletePrefix(s3, bucket, prefix);
-      if (deleted > 0) log.info({ ...ids, bucket, prefix, deleted }, 'outputs of an unused attempt deleted');
+      if (deleted > 0)
+        log.info(
+          { ...ids, bucket, prefix, deleted },
+          under ? 'parts of a stitched attempt deleted' : 'outputs of an unused attempt deleted',
+        );
     } catch (err) {
       // A storage outage must not hold up the partition's other reports; the log names what is left behind.
       log.warn({ ...ids, err, bucket, prefix }, 'could not delete the outputs of an unused attempt');

@@ -61,6 +61,9 @@ describe('DispatchService.handleUploaded', () => {
           source: message.source,
           output: { bucket: 'processed', prefix: `videos/${message.videoId}/1/` },
           profile: 'default',
+          // A first task: the whole job, planned as chunks if its source is long enough.
+          part: { kind: 'whole' },
+          chunking: { thresholdSec: 300, chunkSec: 60, maxChunks: 64 },
           jobToken: job?.jobToken,
         },
         storageUntil: expect.any(Date),

@@ -5,7 +5,7 @@
 // (a launch ECS had no capacity for goes back to wait with a backoff, costing no attempt).
 // Both database steps (job in, task started) are batched across the messages in hand (CallBatcher): at thousands of
 // messages a second the cost is round trips and commits, and a batch pays them once.
-import { type AppError, processingFailed, type VideoUploadedV1 } from '@reelforge/contracts';
+import { type AppError, type ChunkingV1, processingFailed, type VideoUploadedV1 } from '@reelforge/contracts';
 import {
   type Database,
   failAttempt,
@@ -13,6 +13,7 @@ import {
   type JobRepository,
   type Kysely,
   type OutboxRepository,
+  type TaskSize,
   type TranscodeJob,
   transaction,
   type Video,
@@ -48,6 +49,10 @@ export interface DispatchDeps {
   maxRunningTasks: number;
   /** How long a job the platform had no capacity for waits before it is claimed again. */
   capacityWait: CapacityWaitPolicy;
+  /** On every first task's spec: when and how it splits a long source into chunk tasks. Absent: never. */
+  chunking?: ChunkingV1;
+  /** Recorded on each job, for what its attempt cost. */
+  taskSize?: TaskSize;
   /** Test hook: runs once the job is committed and before anything is launched (a crash there). */
   afterJobCreated?: (job: TranscodeJob) => void;
 }
@@ -194,6 +199,7 @@ export class DispatchService {
           deadlineAt: jobDeadline(now, video.durationSec, this.deps.deadline),
           ...(claim ? { launchToken: launchToken(video.id, message.attempt) } : {}),
           ...(overCap ? { launchAfter: now } : {}),
+          ...(this.deps.taskSize ? { taskSize: this.deps.taskSize } : {}),
         })),
       );
       // Found pending: its dispatcher died (or is still waiting for a slot) before claiming it.
@@ -329,7 +335,7 @@ export class DispatchService {
       let task: Awaited<ReturnType<TaskLauncher['launch']>>;
       try {
         task = await launcher.launch({
-          ...buildLaunchRequest(job, video, this.deps.processedBucket),
+          ...buildLaunchRequest(job, video, this.deps.processedBucket, this.deps.chunking),
           storageUntil: latestDeadline(new Date(), video.durationSec, this.deps.deadline),
         });
       } catch (err) {

@@ -7,6 +7,7 @@ import {
   isTransientMysqlError,
   JobRepository,
   OutboxRepository,
+  PartRepository,
   pingDb,
   type TranscodeJob,
   VideoRepository,
@@ -15,10 +16,19 @@ import { ensureTopics, isTransientFailure, kafkaFromEnv, type RunningConsumer, s
 import { createRegistry, startOpsServer } from '@reelforge/observability';
 import { outboxRelayFromEnv } from '@reelforge/outbox';
 import type { Logger } from 'pino';
+import { ChunkService } from './chunk.service.js';
 import { startDispatchConsumer } from './dispatch.consumer.js';
 import { DispatchService } from './dispatch.service.js';
 import { dispatcherMetrics } from './dispatcher.metrics.js';
-import { capacityWaitPolicy, type DispatcherEnv, deadlinePolicy, maxRunningTasks, reapGrace } from './env.js';
+import {
+  capacityWaitPolicy,
+  chunkingOf,
+  type DispatcherEnv,
+  deadlinePolicy,
+  maxRunningTasks,
+  reapGrace,
+  taskSizeOf,
+} from './env.js';
 import { LaunchSlots } from './launch.slots.js';
 import type { LauncherChoice } from './launcher.factory.js';
 import { ReaperService } from './reaper.service.js';
@@ -53,6 +63,7 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<RunningDisp
   const videos = new VideoRepository(db);
   const jobs = new JobRepository(db);
   const outbox = new OutboxRepository(db);
+  const parts = new PartRepository(db);
   const slots = new LaunchSlots(maxConcurrency);
   const deadline = deadlinePolicy(env);
 
@@ -70,7 +81,26 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<RunningDisp
     recoverAfterSec: env.RECOVER_AFTER_SEC,
     maxRunningTasks: maxRunningTasks(env),
     capacityWait: capacityWaitPolicy(env),
+    chunking: chunkingOf(env),
+    taskSize: taskSizeOf(env),
     ...(deps.afterJobCreated ? { afterJobCreated: deps.afterJobCreated } : {}),
+  });
+  const chunks = new ChunkService({
+    db,
+    videos,
+    jobs,
+    parts,
+    outbox,
+    launcher,
+    slots,
+    metrics,
+    logger,
+    processedBucket: env.PROCESSED_BUCKET,
+    deadline,
+    recoverAfterSec: env.RECOVER_AFTER_SEC,
+    maxRunningTasks: maxRunningTasks(env),
+    capacityWait: capacityWaitPolicy(env),
+    maxPartAttempts: env.CHUNK_MAX_ATTEMPTS,
   });
   const reaper = new ReaperService({
     db,
@@ -82,8 +112,10 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<RunningDisp
     logger: logger.child({ component: 'reaper' }),
     grace: reapGrace(env),
     batchSize: env.REAPER_BATCH_SIZE,
+    parts,
+    chunks,
   });
-  const started = new TranscodeStartedService({ db, videos, jobs, deadline, metrics });
+  const started = new TranscodeStartedService({ db, videos, jobs, deadline, metrics, chunks });
 
   const consumers: RunningConsumer[] = [];
   const ops = await startOpsServer({
@@ -103,8 +135,16 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<RunningDisp
       topicPrefix: env.KAFKA_TOPIC_PREFIX,
       partitions: env.KAFKA_PARTITIONS,
       replicationFactor: env.KAFKA_REPLICATION_FACTOR,
-      // Consumed, and written through the outbox (launch failures, lost tasks).
-      topics: ['video.uploaded', 'video.transcode-started', 'video.transcode-failed', 'video.status-changed'],
+      // Consumed, and written through the outbox (launch failures, lost tasks, chunked jobs' progress).
+      topics: [
+        'video.uploaded',
+        'video.transcode-started',
+        'video.transcode-failed',
+        'video.transcode-progress',
+        'video.chunk-transcoded',
+        'video.chunk-failed',
+        'video.status-changed',
+      ],
     });
   }
 
@@ -117,6 +157,7 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<RunningDisp
     env.REAPER_INTERVAL_SEC * 1000,
     async () => {
       await dispatch.recoverOnce();
+      await chunks.recoverOnce();
       await reaper.reapOnce();
     },
     logger,
@@ -132,12 +173,13 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<RunningDisp
     logger,
   );
 
-  // Deadlines are sized while tasks run, which is exactly when the uploads' consumer may be paused at the cap.
+  // Deadlines are sized and chunked jobs' parts reported while tasks run, which is exactly when the uploads' consumer
+  // may be paused at the cap.
   consumers.push(
     await startConsumer({
       kafka,
       groupId: startedConsumerGroup(env),
-      topics: ['video.transcode-started'],
+      topics: ['video.transcode-started', 'video.chunk-transcoded', 'video.chunk-failed'],
       topicPrefix: env.KAFKA_TOPIC_PREFIX,
       logger,
       registry,
@@ -146,10 +188,17 @@ export async function startDispatcher(deps: DispatcherDeps): Promise<RunningDisp
       heartbeatInterval: env.CONSUMER_HEARTBEAT_MS,
       poisonAttempts: env.CONSUMER_POISON_ATTEMPTS,
       isTransient: (err) => isTransientFailure(err, isTransientMysqlError),
-      // A deadline that cannot be extended is not worth failing a video over: the default one still holds.
+      // A deadline that cannot be extended is not worth failing a video over: the default one still holds. A part
+      // report parked leaves its part running until the reaper finds its task gone and launches it again.
       handlers: {
         'video.transcode-started': async (message, ctx) => {
           await started.onStarted(message, ctx.logger);
+        },
+        'video.chunk-transcoded': async (message, ctx) => {
+          await chunks.onPartTranscoded(message, ctx.logger);
+        },
+        'video.chunk-failed': async (message, ctx) => {
+          await chunks.onPartFailed(message, ctx.logger);
         },
       },
     }),

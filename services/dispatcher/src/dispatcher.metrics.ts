@@ -12,6 +12,8 @@ export interface DispatcherMetrics {
   reaped: Counter<'reason'>;
   deadlinesExtended: Counter;
   forgedReports: Counter<'topic'>;
+  partRetries: Counter<'kind' | 'code'>;
+  taskSeconds: Counter<'part'>;
   setJobCounts(counts: Record<JobStatus, number>): void;
 }
 
@@ -75,6 +77,18 @@ export function dispatcherMetrics(registry: Registry): DispatcherMetrics {
       registers,
     }),
     forgedReports,
+    partRetries: new Counter({
+      name: 'reelforge_part_retries_total',
+      help: 'Parts of chunked jobs (aux, chunk) launched again after a retryable failure or a lost task, by kind and code',
+      labelNames: ['kind', 'code'],
+      registers,
+    }),
+    taskSeconds: new Counter({
+      name: 'reelforge_task_seconds_total',
+      help: 'Wall seconds transcoder tasks reported running, by part (whole and stitch from completion; aux and chunk from the dispatcher): the compute videos cost',
+      labelNames: ['part'],
+      registers,
+    }),
     setJobCounts: (counts) => {
       for (const state of jobStatuses) jobs.set({ state }, counts[state]);
     },

@@ -18,14 +18,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { dispatcherMetrics } from './dispatcher.metrics.js';
 import { createEcsClient, EcsFargateLauncher } from './ecs.launcher.js';
 import type { EcsLaunchConfig } from './ecs.run-task.js';
-import { ReaperService } from './reaper.service.js';
-import { RunningJobsQuery } from './running-jobs.query.js';
 import { taskSessionPolicy } from './task-access.policy.js';
 import {
   dispatchService,
   openTestDb,
   outboxMessages,
   quietLogger,
+  reaperService,
   type TestDb,
   uploadedVideo,
 } from './testing/dispatch.fixtures.js';
@@ -129,6 +128,8 @@ describe('EcsFargateLauncher on moto', () => {
       source: message.source,
       output: { bucket: 'processed', prefix: `videos/${videoId}/1/` },
       profile: 'default',
+      part: { kind: 'whole' },
+      chunking: { thresholdSec: 300, chunkSec: 60, maxChunks: 64 },
       jobToken: (await t.jobs.findById(jobId))?.jobToken,
     };
     const environment = [
@@ -202,17 +203,7 @@ describe('EcsFargateLauncher on moto', () => {
     await ecs.send(
       new StopTaskCommand({ cluster: config.cluster, task: taskArn, reason: 'Task stopped by test (spot reclaimed)' }),
     );
-    const reaper = new ReaperService({
-      db: t.db,
-      jobs: t.jobs,
-      outbox: t.outbox,
-      running: new RunningJobsQuery(t.db),
-      launcher,
-      metrics: dispatcherMetrics(new Registry()),
-      logger: quietLogger(),
-      grace: { stoppedMs: 30_000, succeededMs: 300_000 },
-      batchSize: 100,
-    });
+    const reaper = reaperService(t, { launcher });
 
     const reaped = await reaper.reapOnce();
 
@@ -241,17 +232,7 @@ describe('EcsFargateLauncher on moto', () => {
     });
     const outcome = await service.handleUploaded(message);
     if (outcome.result !== 'launched') throw new Error(`expected a launch, got ${outcome.result}`);
-    const reaper = new ReaperService({
-      db: t.db,
-      jobs: t.jobs,
-      outbox: t.outbox,
-      running: new RunningJobsQuery(t.db),
-      launcher,
-      metrics: dispatcherMetrics(new Registry()),
-      logger: quietLogger(),
-      grace: { stoppedMs: 30_000, succeededMs: 300_000 },
-      batchSize: 100,
-    });
+    const reaper = reaperService(t, { launcher });
     expect((await reaper.reapOnce()).map((r) => [r.videoId, r.code])).toEqual([[message.videoId, 'TRANSCODE_TIMEOUT']]);
     const task = await describeTask(outcome.taskId);
     expect(task?.lastStatus).toBe('STOPPED');

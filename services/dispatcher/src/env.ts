@@ -1,6 +1,8 @@
 // The dispatcher's configuration, parsed once at start-up. A wrong or missing variable stops the boot with its name.
 import { fileURLToPath } from 'node:url';
 import { commonEnv, ecsEnv, envBool, kafkaEnv, mysqlEnv, outboxRelayEnv, s3Env } from '@reelforge/config';
+import type { ChunkingV1 } from '@reelforge/contracts';
+import type { TaskSize } from '@reelforge/db';
 import { z } from 'zod';
 import type { EcsLaunchConfig } from './ecs.run-task.js';
 import type { DeadlinePolicy } from './job.deadline.js';
@@ -77,6 +79,18 @@ export const dispatcherEnv = z
      */
     JOB_DEADLINE_MAX_DURATION_SEC: positive(4 * 3600),
     SHUTDOWN_GRACE_MS: count(25_000),
+    /**
+     * Chunked transcoding (issue #20): a source longer than the threshold is split by its first task into chunks of
+     * about CHUNK_SEC (whole segments, at most CHUNK_MAX of them), each a task of its own, then stitched.
+     */
+    CHUNK_THRESHOLD_SEC: positive(300),
+    CHUNK_SEC: positive(60),
+    CHUNK_MAX: z.coerce.number().int().min(2).default(64),
+    /** Launches of one part (chunk, aux) before a retryable failure or a lost task fails the whole attempt. */
+    CHUNK_MAX_ATTEMPTS: count(3),
+    /** The transcoder task's size (ECS CPU units, MiB; CDK passes its task definition's), recorded for its cost. */
+    TASK_CPU: count(2048),
+    TASK_MEMORY_MIB: count(4096),
   })
   .transform((env) => ({ ...env, TASK_LAUNCHER: env.TASK_LAUNCHER ?? (env.ECS_CLUSTER ? 'ecs' : 'local') }))
   .superRefine((env, ctx) => {
@@ -126,6 +140,14 @@ export const capacityWaitPolicy = (env: DispatcherEnv): CapacityWaitPolicy => ({
 /** Infinity when MAX_RUNNING_TASKS is 0. */
 export const maxRunningTasks = (env: DispatcherEnv): number =>
   env.MAX_RUNNING_TASKS === 0 ? Number.POSITIVE_INFINITY : env.MAX_RUNNING_TASKS;
+
+export const chunkingOf = (env: DispatcherEnv): ChunkingV1 => ({
+  thresholdSec: env.CHUNK_THRESHOLD_SEC,
+  chunkSec: env.CHUNK_SEC,
+  maxChunks: env.CHUNK_MAX,
+});
+
+export const taskSizeOf = (env: DispatcherEnv): TaskSize => ({ cpu: env.TASK_CPU, memoryMib: env.TASK_MEMORY_MIB });
 
 export const deadlinePolicy = (env: DispatcherEnv): DeadlinePolicy => ({
   factor: env.JOB_DEADLINE_FACTOR,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildJobSpec, buildLaunchRequest, launchToken } from './launch.request.js';
+import { buildJobSpec, buildLaunchRequest, launchToken, partLaunchToken } from './launch.request.js';
 
 const videoId = '0b6c3a52-2f0e-4f6a-9d43-6a7c1f0e9b21';
 const video = { id: videoId, sourceBucket: 'raw', sourceKey: `sources/${videoId}/original` };
@@ -28,6 +28,21 @@ describe('launchToken', () => {
   });
 });
 
+describe('partLaunchToken', () => {
+  it('names the part and its part-attempt after the job’s token', () => {
+    const chunk = { kind: 'chunk' as const, chunkIndex: 7, partAttempt: 2 };
+    expect(partLaunchToken(videoId, 1, chunk)).toBe(`rf-${videoId}-a1-c7-p2`);
+    expect(partLaunchToken(videoId, 1, { kind: 'aux', chunkIndex: 0, partAttempt: 1 })).toBe(`rf-${videoId}-a1-x-p1`);
+    expect(partLaunchToken(videoId, 3, { kind: 'stitch', chunkIndex: 0, partAttempt: 1 }, 2)).toBe(
+      `rf-${videoId}-a3-s-p1-w2`,
+    );
+  });
+
+  it('fits ECS clientToken for a large attempt, chunk, part-attempt and wait count', () => {
+    expect(partLaunchToken(videoId, 999, { kind: 'chunk', chunkIndex: 999, partAttempt: 99 }, 999)).toHaveLength(58);
+  });
+});
+
 describe('buildJobSpec', () => {
   it('points the task at the stored source and the attempt’s own output prefix', () => {
     expect(buildJobSpec(video, { attempt: 2, jobToken }, 'processed')).toEqual({
@@ -38,6 +53,16 @@ describe('buildJobSpec', () => {
       output: { bucket: 'processed', prefix: `videos/${videoId}/2/` },
       profile: 'default',
       jobToken,
+    });
+  });
+
+  it('carries the part and the chunking configuration when given', () => {
+    const chunking = { thresholdSec: 300, chunkSec: 60, maxChunks: 64 };
+    const part = { kind: 'chunk' as const, index: 1, count: 3, startSec: 60, endSec: 120 };
+    expect(buildJobSpec(video, { attempt: 1, jobToken }, 'processed', { part, chunking })).toMatchObject({
+      part,
+      chunking,
+      output: { bucket: 'processed', prefix: `videos/${videoId}/1/` },
     });
   });
 

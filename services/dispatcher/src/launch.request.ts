@@ -1,8 +1,8 @@
 // What one launch is made of: the job spec from the video row and the idempotency token of (videoId, attempt).
 // Both are deterministic, so a relaunch after a crash repeats the first call exactly (ECS refuses a reused
 // clientToken whose parameters differ).
-import type { TranscodeJobSpecV1 } from '@reelforge/contracts';
-import { MAX_LAUNCH_TOKEN } from '@reelforge/db';
+import type { ChunkingV1, TaskPartV1, TranscodeJobSpecV1 } from '@reelforge/contracts';
+import { MAX_LAUNCH_TOKEN, type PartKind } from '@reelforge/db';
 import { outputPrefix } from '@reelforge/storage';
 import type { LaunchRequest } from './task.launcher.js';
 
@@ -18,16 +18,39 @@ export function launchToken(videoId: string, attempt: number, capacityWaits = 0)
   return token;
 }
 
+/**
+ * A part's token: the job's, then the part (`-x` aux, `-c<index>` chunk, `-s` stitch) and its part-attempt, so a
+ * relaunched part is a new task and a recovered launch of the same part-attempt is the same one.
+ */
+export function partLaunchToken(
+  videoId: string,
+  attempt: number,
+  part: { kind: PartKind; chunkIndex: number; partAttempt: number },
+  capacityWaits = 0,
+): string {
+  const which = part.kind === 'chunk' ? `c${part.chunkIndex}` : part.kind === 'aux' ? 'x' : 's';
+  const token = `${launchToken(videoId, attempt)}-${which}-p${part.partAttempt}${capacityWaits > 0 ? `-w${capacityWaits}` : ''}`;
+  if (token.length > MAX_LAUNCH_TOKEN) throw new RangeError(`launch token longer than ${MAX_LAUNCH_TOKEN}: ${token}`);
+  return token;
+}
+
 export interface SourceVideo {
   id: string;
   sourceBucket: string | null;
   sourceKey: string | null;
 }
 
+/** What the task does: a first task is `whole` and may plan chunks (`chunking`); a part's task does that part. */
+export interface SpecPart {
+  part?: TaskPartV1;
+  chunking?: ChunkingV1;
+}
+
 export function buildJobSpec(
   video: SourceVideo,
   job: { attempt: number; jobToken: string },
   processedBucket: string,
+  what: SpecPart = {},
 ): TranscodeJobSpecV1 {
   const { attempt } = job;
   if (!video.sourceBucket || !video.sourceKey) {
@@ -40,6 +63,8 @@ export function buildJobSpec(
     source: { bucket: video.sourceBucket, key: video.sourceKey },
     output: { bucket: processedBucket, prefix: outputPrefix(video.id, attempt) },
     profile: 'default',
+    ...(what.part ? { part: what.part } : {}),
+    ...(what.chunking ? { chunking: what.chunking } : {}),
     jobToken: job.jobToken,
   };
 }
@@ -48,10 +73,11 @@ export function buildLaunchRequest(
   job: { id: string; attempt: number; launchToken: string | null; capacityWaits: number; jobToken: string },
   video: SourceVideo,
   processedBucket: string,
+  chunking?: ChunkingV1,
 ): LaunchRequest {
   return {
     jobId: job.id,
-    spec: buildJobSpec(video, job, processedBucket),
+    spec: buildJobSpec(video, job, processedBucket, chunking ? { part: { kind: 'whole' }, chunking } : {}),
     // A re-claimed job keeps the token of its first claim; the derivation gives the same one anyway.
     token: job.launchToken ?? launchToken(video.id, job.attempt, job.capacityWaits),
   };

@@ -1,14 +1,12 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatcherMetrics } from './dispatcher.metrics.js';
-import { ReaperService } from './reaper.service.js';
-import { RunningJobsQuery } from './running-jobs.query.js';
 import {
   dispatchService,
   openTestDb,
   outboxMessages,
-  quietLogger,
   RecordingLauncher,
+  reaperService,
   type TestDb,
   uploadedVideo,
 } from './testing/dispatch.fixtures.js';
@@ -20,17 +18,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const reaper = (launcher: RecordingLauncher, registry = new Registry(), batchSize = 100) =>
-  new ReaperService({
-    db: t.db,
-    jobs: t.jobs,
-    outbox: t.outbox,
-    running: new RunningJobsQuery(t.db),
-    launcher,
-    metrics: dispatcherMetrics(registry),
-    logger: quietLogger(),
-    grace: { stoppedMs: 30_000, succeededMs: 300_000 },
-    batchSize,
-  });
+  reaperService(t, { launcher, metrics: dispatcherMetrics(registry), batchSize });
 
 /** Launches one video through the dispatcher; returns its ids. */
 async function runningJob(launcher: RecordingLauncher, deadlineInSec = 3600) {

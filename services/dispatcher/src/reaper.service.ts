@@ -6,11 +6,14 @@ import {
   type JobRepository,
   type Kysely,
   type OutboxRepository,
+  type PartOfJob,
+  type PartRepository,
   type Transaction,
   type TranscodeJob,
   transaction,
 } from '@reelforge/db';
 import type { Logger } from 'pino';
+import type { ChunkService } from './chunk.service.js';
 import type { DispatcherMetrics } from './dispatcher.metrics.js';
 import { type LostVerdict, type ReapGrace, reapVerdict } from './reap.verdict.js';
 import type { RunningJobsQuery } from './running-jobs.query.js';
@@ -27,6 +30,9 @@ export interface ReaperDeps {
   /** After a task stopped, how long its result may still be on its way before the job counts as lost. */
   grace: ReapGrace;
   batchSize: number;
+  /** The parts of chunked jobs: a lost one is launched again alone (or fails its attempt at its limit). */
+  parts: PartRepository;
+  chunks: ChunkService;
 }
 
 export interface ReapedJob {
@@ -41,8 +47,55 @@ export class ReaperService {
   constructor(private readonly deps: ReaperDeps) {}
 
   async reapOnce(now = new Date()): Promise<ReapedJob[]> {
-    const reaped = [...(await this.reapOverdue(now)), ...(await this.reapStopped(now))];
+    const reaped = [...(await this.reapOverdue(now)), ...(await this.reapStopped(now)), ...(await this.reapParts(now))];
     for (const r of reaped) this.deps.metrics.reaped.inc({ reason: r.code });
+    return reaped;
+  }
+
+  /**
+   * Parts of chunked jobs past their deadline or whose task stopped without a report. No lock is held while judging:
+   * what a lost part becomes is applied by compare-and-set on its part-attempt, so replicas racing apply it once.
+   */
+  private async reapParts(now: Date): Promise<ReapedJob[]> {
+    const { parts, launcher, batchSize, logger } = this.deps;
+    const reaped: ReapedJob[] = [];
+    const judge = async (page: PartOfJob[], onlyStopped: boolean) => {
+      // The first aux part runs on the planning task, whose id may have reached only the job row.
+      const mine = page
+        .filter((p) => p.launcher === launcher.kind)
+        .map((p) => (p.taskId === null && p.kind === 'aux' && p.partAttempt === 1 ? { ...p, taskId: p.jobTaskId } : p));
+      const statuses = await this.describe(mine);
+      for (const part of mine) {
+        const status = part.taskId ? (statuses.get(part.taskId) ?? null) : null;
+        if (onlyStopped && status?.state !== 'stopped') continue;
+        const verdict = reapVerdict(part, status, now, this.deps.grace);
+        if (verdict.action === 'keep') continue;
+        if (verdict.stopTask && part.taskId) {
+          await launcher.stop(part.taskId, verdict.message).catch((err: unknown) => {
+            logger.warn({ err, partId: part.id, taskId: part.taskId }, 'could not stop the overdue part task');
+          });
+        }
+        const log = logger.child({ videoId: part.videoId, attempt: part.attempt, partId: part.id });
+        if (await this.deps.chunks.partLost(part, verdict, log)) {
+          reaped.push({
+            jobId: part.jobId,
+            videoId: part.videoId,
+            attempt: part.attempt,
+            code: verdict.code,
+            message: verdict.message,
+          });
+        }
+      }
+    };
+    await judge(await parts.findInFlight({ overdueAt: now, limit: batchSize }), false);
+    let after: string | undefined;
+    for (;;) {
+      const page = await parts.findInFlight({ limit: batchSize, ...(after ? { afterId: after } : {}) });
+      if (page.length === 0) break;
+      await judge(page, true);
+      if (page.length < batchSize) break;
+      after = page.at(-1)?.id;
+    }
     return reaped;
   }
 
@@ -98,7 +151,7 @@ export class ReaperService {
     return reaped;
   }
 
-  private async describe(jobs: readonly TranscodeJob[]): Promise<Map<string, TaskStatus>> {
+  private async describe(jobs: readonly { taskId: string | null }[]): Promise<Map<string, TaskStatus>> {
     const ids = jobs.flatMap((j) => (j.taskId ? [j.taskId] : []));
     return ids.length === 0 ? new Map() : this.deps.launcher.describe(ids);
   }

@@ -12,7 +12,9 @@ export class RunningJobsQuery {
       .selectAll()
       .where('status', '=', 'running')
       .where('launcher', '=', launcher)
-      .where('taskId', 'is not', null);
+      .where('taskId', 'is not', null)
+      // A chunked job's planning task goes on to the aux part and exits: its parts are judged instead.
+      .where('chunkCount', 'is', null);
     if (afterId !== undefined) query = query.where('id', '>', afterId);
     return query.orderBy('id').limit(limit).execute();
   }

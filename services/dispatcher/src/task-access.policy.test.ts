@@ -10,7 +10,7 @@ const spec = {
 };
 
 describe('taskSessionPolicy', () => {
-  it('allows reading the one source object and writing, listing and deleting under the attempt’s prefix', () => {
+  it('allows reading the one source object and writing, reading, listing and deleting under the attempt’s prefix', () => {
     expect(taskSessionPolicy(spec)).toEqual({
       Version: '2012-10-17',
       Statement: [
@@ -23,7 +23,13 @@ describe('taskSessionPolicy', () => {
         {
           Sid: 'Outputs',
           Effect: 'Allow',
-          Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:DeleteObject'],
+          Action: [
+            's3:PutObject',
+            's3:AbortMultipartUpload',
+            's3:ListMultipartUploadParts',
+            's3:DeleteObject',
+            's3:GetObject',
+          ],
           Resource: `arn:aws:s3:::rf-processed/videos/${videoId}/2/*`,
         },
         {

@@ -1,4 +1,4 @@
-// What one ECS task may do in S3: read its own source, write, list and delete under its own output prefix. The
+// What one ECS task may do in S3: read its own source, write, read, list and delete under its own output prefix. The
 // dispatcher presigns an STS AssumeRole request of the transcoder access role with this as the session policy and
 // hands the request to the task in its job spec; the signature covers the policy, so the intersection of the role and
 // this policy is all a compromised task can get, however often it calls the request.
@@ -48,8 +48,15 @@ export function taskSessionPolicy(spec: SpecScope, partition = 'aws'): SessionPo
       {
         Sid: 'Outputs',
         Effect: 'Allow',
-        // Multipart uploads and their abort; deleting what a failed attempt left behind.
-        Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:DeleteObject'],
+        // Multipart uploads and their abort; deleting what a failed attempt left behind; reading back its own parts
+        // (a chunked job's stitch reads the chunks and the aux part written under the same prefix).
+        Action: [
+          's3:PutObject',
+          's3:AbortMultipartUpload',
+          's3:ListMultipartUploadParts',
+          's3:DeleteObject',
+          's3:GetObject',
+        ],
         Resource: s3(`${spec.output.bucket}/${prefix}*`),
       },
       {

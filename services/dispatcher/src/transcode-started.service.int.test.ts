@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispatcherMetrics } from './dispatcher.metrics.js';
 import {
+  chunkService,
   dispatchService,
   openTestDb,
   quietLogger,
@@ -53,6 +54,7 @@ const service = (registry = new Registry()) =>
     jobs: t.jobs,
     deadline,
     metrics: dispatcherMetrics(registry),
+    chunks: chunkService(t, { launcher: new RecordingLauncher() }),
   });
 
 describe('TranscodeStartedService', () => {

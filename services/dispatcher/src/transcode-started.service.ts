@@ -4,6 +4,7 @@
 import type { VideoTranscodeStartedV1 } from '@reelforge/contracts';
 import { type Database, type JobRepository, type Kysely, transaction, type VideoRepository } from '@reelforge/db';
 import type { Logger } from 'pino';
+import type { ChunkService } from './chunk.service.js';
 import type { DispatcherMetrics } from './dispatcher.metrics.js';
 import type { DeadlinePolicy } from './job.deadline.js';
 import { decideStarted, type StartedDecision } from './transcode-started.policy.js';
@@ -14,9 +15,11 @@ export interface TranscodeStartedDeps {
   jobs: JobRepository;
   deadline: DeadlinePolicy;
   metrics: DispatcherMetrics;
+  chunks: ChunkService;
 }
 
-export type StartedOutcome = StartedDecision & { extended: boolean };
+/** `planned`: this message's chunk plan was recorded (false for a redelivery, or without a plan). */
+export type StartedOutcome = StartedDecision & { extended: boolean; planned?: boolean };
 
 export class TranscodeStartedService {
   constructor(private readonly deps: TranscodeStartedDeps) {}
@@ -39,7 +42,8 @@ export class TranscodeStartedService {
       await videos.recordSource(msg.videoId, msg.attempt, { ...decision.source, sha256: msg.sourceSha256 }, tx);
       const extended =
         job !== null && decision.extendTo !== null && (await jobs.extendDeadline(job.id, decision.extendTo, tx));
-      return { ...decision, extended, ...(job ? { jobId: job.id } : {}) };
+      const planned = job !== null && msg.chunks !== undefined && (await this.deps.chunks.recordPlan(tx, job, msg));
+      return { ...decision, extended, ...(msg.chunks ? { planned } : {}), ...(job ? { jobId: job.id } : {}) };
     });
     if (outcome.kind === 'ignore') {
       log.info({ ...ids, reason: outcome.reason }, 'transcode-started ignored');
@@ -57,6 +61,11 @@ export class TranscodeStartedService {
       },
       outcome.extended ? 'job deadline sized from the source' : 'source recorded; job deadline kept',
     );
+    if (msg.chunks && jobId) {
+      if (outcome.planned) log.info({ ...ids, jobId, chunks: msg.chunks.length }, 'job planned as chunks');
+      // A redelivery launches what a crash left pending; each part is claimed by compare-and-set, so nothing twice.
+      await this.deps.chunks.launchPending(jobId, log);
+    }
     return result;
   }
 }

@@ -160,7 +160,7 @@ describe('transcoder CLI', () => {
     expect(run.code).toBe(64);
     expect(JSON.parse(run.stderr)).toEqual({
       code: 'BAD_REQUEST',
-      message: 'usage: reelforge-transcode <input-file> <output-dir>',
+      message: 'usage: reelforge-transcode <input-file> <output-dir> [--chunks N]',
     });
   });
 });

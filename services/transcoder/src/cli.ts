@@ -1,23 +1,39 @@
 #!/usr/bin/env node
-// CLI mode: `cli.js <input-file> <output-dir>` transcodes a local file into a folder, with manifest.json (the
-// video.transcoded payload, keys relative to the folder). A refusal exits 2 with one JSON object on stderr and
-// leaves no outputs; other failures exit 1 the same way. `./reelforge transcode` calls exactly this.
+// CLI mode: `cli.js <input-file> <output-dir> [--chunks N]` transcodes a local file into a folder, with manifest.json
+// (the video.transcoded payload, keys relative to the folder). `--chunks N` takes the chunked path (N chunks encoded
+// in parallel, the audio once, then the stitch) and writes the same layout. A refusal exits 2 with one JSON object
+// on stderr and leaves no outputs; other failures exit 1 the same way. `./reelforge transcode` calls exactly this.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadEnv } from '@reelforge/config';
 import { AppError } from '@reelforge/contracts';
 import { defaultProfile } from '@reelforge/media';
 import { pino } from 'pino';
+import { transcodeChunkedFile } from './chunked.service.js';
 import { CliEnv, limitsFromEnv } from './env.js';
 import { transcodeFile } from './transcode.service.js';
 
-const USAGE = 'usage: reelforge-transcode <input-file> <output-dir>';
+const USAGE = 'usage: reelforge-transcode <input-file> <output-dir> [--chunks N]';
 
-async function main(args: string[]): Promise<number> {
-  if (args.length !== 2 || args.some((a) => a === '-h' || a === '--help')) {
+async function main(argv: string[]): Promise<number> {
+  let parsed: { args: string[]; chunks: number | null };
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { chunks: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+    const chunks = values.chunks === undefined ? null : Number(values.chunks);
+    if (values.help || positionals.length !== 2 || (chunks !== null && !(Number.isInteger(chunks) && chunks >= 2))) {
+      return fail(new AppError('BAD_REQUEST', USAGE), 64);
+    }
+    parsed = { args: positionals, chunks };
+  } catch {
     return fail(new AppError('BAD_REQUEST', USAGE), 64);
   }
+  const args = parsed.args;
   const env = loadEnv(CliEnv);
   const logger = pino({ name: 'transcoder-cli', level: env.LOG_LEVEL }, pino.destination(2));
   const [input, outDir] = args.map((a) => resolve(a)) as [string, string];
@@ -33,7 +49,11 @@ async function main(args: string[]): Promise<number> {
   const staging = join(dirname(outDir), `.${basename(outDir)}.partial-${randomBytes(4).toString('hex')}`);
   const showProgress = process.stderr.isTTY;
   try {
-    const { manifest } = await transcodeFile(input, staging, {
+    const transcode = parsed.chunks
+      ? (i: string, o: string, opts: Parameters<typeof transcodeFile>[2]) =>
+          transcodeChunkedFile(i, o, { ...opts, chunks: parsed.chunks as number })
+      : transcodeFile;
+    const { manifest } = await transcode(input, staging, {
       videoId: randomUUID(),
       attempt: 1,
       profile: defaultProfile,

@@ -12,6 +12,7 @@ const contentTypes: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
   '.m4s': 'video/iso.segment',
   '.mp4': 'video/mp4',
+  '.m4a': 'audio/mp4',
   '.jpg': 'image/jpeg',
   '.vtt': 'text/vtt',
   '.json': 'application/json',

@@ -7,16 +7,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type TranscodeJobSpecV1,
+  VideoChunkFailedV1,
+  VideoChunkTranscodedV1,
   VideoTranscodedV1,
   VideoTranscodeFailedV1,
   VideoTranscodeProgressV1,
   VideoTranscodeStartedV1,
 } from '@reelforge/contracts';
-import { listKeys, outputPrefix, putStream, sourceKey } from '@reelforge/storage';
+import { downloadToFile, listKeys, outputPrefix, putStream, sourceKey } from '@reelforge/storage';
 import { createTestBuckets, createTestTopics, stackEnv, uniqueName } from '@reelforge/testkit';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { lavfi, makeClip } from './testing/media.fixtures.js';
+import { ffprobe, lavfi, makeClip } from './testing/media.fixtures.js';
 
 // The built task entry, started as the local launcher and ECS start it: a process with its job in JOB_SPEC.
 const taskMain = fileURLToPath(new URL('../dist/task.main.js', import.meta.url));
@@ -25,6 +27,8 @@ const topicNames = [
   'video.transcoded',
   'video.transcode-failed',
   'video.transcode-progress',
+  'video.chunk-transcoded',
+  'video.chunk-failed',
 ] as const;
 
 let dir: string;
@@ -182,6 +186,7 @@ describe('transcoder task mode against the local stack', () => {
       code: 'UNSUPPORTED_INPUT',
       message: expect.any(String),
       retryable: false,
+      taskSeconds: expect.any(Number),
     });
     expect(await listKeys(buckets.s3, buckets.processed, outputPrefix(videoId, 1))).toEqual([]);
     expect(await readdir(scratch)).toEqual([]);
@@ -212,6 +217,121 @@ describe('transcoder task mode against the local stack', () => {
     expect(events.map((e) => e.topic)).not.toContain('video.transcoded');
     expect(await ffmpegsOn(scratch)).toEqual([]);
     expect(await readdir(scratch)).toEqual([]);
+  });
+});
+
+describe('transcoder task mode: the parts of a chunked job', () => {
+  it('plans and does the aux part, encodes each chunk, then stitches the usual ladder and manifest', async () => {
+    const videoId = randomUUID();
+    const clip = await makeClip(join(dir, 'chunked.mp4'), [
+      ...lavfi({ size: '854x480', rate: 30, duration: 12, audio: true }),
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest'],
+    ]);
+    const spec = await upload(videoId, clip);
+    const attemptPrefix = outputPrefix(videoId, 1);
+    const stored = () => listKeys(buckets.s3, buckets.processed, attemptPrefix);
+    const scratch = await mkdtemp(join(dir, 'scratch-'));
+    const run = async (part: TranscodeJobSpecV1['part'], chunking?: TranscodeJobSpecV1['chunking']) =>
+      exitOf(await startTask({ ...spec, part, ...(chunking ? { chunking } : {}) }, scratch));
+
+    // 12 s over a 5 s threshold, 4 s chunks: three chunks on segment boundaries, then the aux part.
+    expect(await run({ kind: 'whole' }, { thresholdSec: 5, chunkSec: 4, maxChunks: 10 })).toBe(0);
+    let events = await eventsOf(videoId, (t) => t.includes('video.chunk-transcoded'));
+    expect(events.map((e) => e.topic)).toEqual(['video.transcode-started', 'video.chunk-transcoded']);
+    expect(VideoTranscodeStartedV1.parse(events[0]?.value)).toMatchObject({
+      frameCount: 360,
+      chunks: [
+        { index: 0, startSec: 0, endSec: 4 },
+        { index: 1, startSec: 4, endSec: 8 },
+        { index: 2, startSec: 8, endSec: 12 },
+      ],
+    });
+    const aux = VideoChunkTranscodedV1.parse(events[1]?.value);
+    expect(aux).toMatchObject({ videoId, attempt: 1, jobToken, part: { kind: 'aux' } });
+    expect(aux.taskSeconds).toBeGreaterThan(0);
+    expect((await stored()).sort()).toEqual(
+      ['chunks/aux/audio.m4a', 'chunks/aux/poster.jpg', 'chunks/aux/storyboard.jpg', 'chunks/plan.json'].map(
+        (k) => attemptPrefix + k,
+      ),
+    );
+
+    const ranges = [
+      [0, 4],
+      [4, 8],
+      [8, 12],
+    ] as const;
+    const exits = await Promise.all(
+      ranges.map(([startSec, endSec], index) => run({ kind: 'chunk', index, count: 3, startSec, endSec })),
+    );
+    expect(exits).toEqual([0, 0, 0]);
+    events = await eventsOf(videoId, (t) => t.filter((x) => x === 'video.chunk-transcoded').length === 4);
+    const chunkReports = events.slice(2).map((e) => VideoChunkTranscodedV1.parse(e.value));
+    expect(
+      chunkReports.map((r) => r.part).sort((a, b) => ('index' in a && 'index' in b ? a.index - b.index : 0)),
+    ).toEqual([
+      { kind: 'chunk', index: 0 },
+      { kind: 'chunk', index: 1 },
+      { kind: 'chunk', index: 2 },
+    ]);
+    for (const r of chunkReports) expect(r.taskSeconds).toBeGreaterThan(0);
+    for (const i of [0, 1, 2]) {
+      expect(await stored()).toEqual(
+        expect.arrayContaining([`${attemptPrefix}chunks/${i}/480p.mp4`, `${attemptPrefix}chunks/${i}/360p.mp4`]),
+      );
+    }
+
+    expect(await run({ kind: 'stitch', count: 3 })).toBe(0);
+    events = await eventsOf(videoId, terminal);
+    const done = VideoTranscodedV1.parse(events.at(-1)?.value);
+    expect(done).toMatchObject({
+      videoId,
+      attempt: 1,
+      jobToken,
+      durationSec: 12,
+      hlsMasterKey: `${attemptPrefix}master.m3u8`,
+      posterKey: `${attemptPrefix}poster.jpg`,
+      source: { width: 854, height: 480, hasAudio: true },
+      renditions: [
+        { name: '480p', width: 854, height: 480, mp4Key: `${attemptPrefix}480p.mp4` },
+        { name: '360p', width: 640, height: 360, mp4Key: `${attemptPrefix}360p.mp4` },
+      ],
+    });
+    expect(done.taskSeconds).toBeGreaterThan(0);
+    const keys = await stored();
+    for (const r of done.renditions) {
+      for (let seg = 0; seg < 6; seg++) expect(keys).toContain(`${attemptPrefix}${r.name}/seg_0000${seg}.m4s`);
+      expect(keys).not.toContain(`${attemptPrefix}${r.name}/seg_00006.m4s`);
+      const local = join(dir, `${videoId}-${r.name}.mp4`);
+      await downloadToFile(buckets.s3, { bucket: buckets.processed, key: r.mp4Key }, local);
+      const video = (await ffprobe(local)).streams.find((s) => s.codec_type === 'video');
+      expect(video?.nb_frames).toBe('360');
+    }
+    expect(keys).toEqual(expect.arrayContaining([done.thumbnails.spriteKey, done.thumbnails.vttKey]));
+    expect(await readdir(scratch)).toEqual([]);
+  });
+
+  it('reports a chunk that cannot read its plan as that chunk failing, retryable', async () => {
+    const videoId = randomUUID();
+    const clip = await makeClip(join(dir, 'noplan.mp4'), [
+      ...lavfi({ size: '320x240', rate: 30, duration: 2 }),
+      ...['-c:v', 'libx264', '-preset', 'ultrafast'],
+    ]);
+    const spec = await upload(videoId, clip);
+    const scratch = await mkdtemp(join(dir, 'scratch-'));
+    const task = await startTask(
+      { ...spec, part: { kind: 'chunk', index: 1, count: 2, startSec: 2, endSec: 4 } },
+      scratch,
+    );
+    expect(await exitOf(task)).not.toBe(0);
+    const events = await eventsOf(videoId, (t) => t.includes('video.chunk-failed'));
+    expect(events.map((e) => e.topic)).toEqual(['video.chunk-failed']);
+    expect(VideoChunkFailedV1.parse(events[0]?.value)).toMatchObject({
+      part: { kind: 'chunk', index: 1 },
+      code: 'TRANSCODE_FAILED',
+      retryable: true,
+      jobToken,
+    });
+    expect(await listKeys(buckets.s3, buckets.processed, outputPrefix(videoId, 1))).toEqual([]);
   });
 });
 

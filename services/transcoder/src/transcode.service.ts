@@ -60,6 +60,16 @@ export interface TranscodeResult {
  * later failure removes `outDir` again, so a caller finds either complete outputs or none.
  */
 export async function transcodeFile(input: string, outDir: string, opts: TranscodeOptions): Promise<TranscodeResult> {
+  const plan = await acceptSource(input, opts);
+  opts.onPlanned?.(plannedSource(plan));
+  return encodeWhole(input, outDir, plan, opts);
+}
+
+/** Size check → probe → validate → plan: every refusal of the source, before anything is written. */
+export async function acceptSource(
+  input: string,
+  opts: Pick<TranscodeOptions, 'limits' | 'profile' | 'maxOutputSide' | 'logger' | 'signal' | 'ffprobePath'>,
+): Promise<LadderPlan> {
   const { size } = await stat(input);
   const sizeError = checkInputSize(size, opts.limits);
   if (sizeError) throw sizeError;
@@ -83,8 +93,16 @@ export async function transcodeFile(input: string, outDir: string, opts: Transco
     },
     'transcode planned',
   );
-  opts.onPlanned?.(plannedSource(plan));
+  return plan;
+}
 
+/** The whole ladder of an accepted source in one ffmpeg run (see transcodeFile). */
+export async function encodeWhole(
+  input: string,
+  outDir: string,
+  plan: LadderPlan,
+  opts: TranscodeOptions,
+): Promise<TranscodeResult> {
   await mkdir(dirname(outDir), { recursive: true });
   await mkdir(outDir);
   try {
@@ -100,7 +118,7 @@ export async function transcodeFile(input: string, outDir: string, opts: Transco
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.ffmpegPath ? { ffmpegPath: opts.ffmpegPath } : {}),
     });
-    const manifest = await finish(plan, outDir, opts);
+    const manifest = await finishLadder(plan, outDir, opts);
     return { manifest, files: await listFiles(outDir), plan };
   } catch (err) {
     await rm(outDir, { recursive: true, force: true });
@@ -118,7 +136,15 @@ export function plannedSource(plan: Pick<LadderPlan, 'durationSec' | 'source' | 
   };
 }
 
-async function finish(plan: LadderPlan, outDir: string, opts: TranscodeOptions): Promise<VideoTranscodedV1> {
+/**
+ * The ladder's files are in `outDir` (from one run, or stitched): checks each is there, writes the master playlist
+ * and the storyboard index, and returns the manifest.
+ */
+export async function finishLadder(
+  plan: LadderPlan,
+  outDir: string,
+  opts: Pick<TranscodeOptions, 'videoId' | 'attempt'>,
+): Promise<VideoTranscodedV1> {
   const expected = [
     outputFiles.poster,
     outputFiles.sprite,
@@ -175,7 +201,7 @@ async function finish(plan: LadderPlan, outDir: string, opts: TranscodeOptions):
   });
 }
 
-async function listFiles(dir: string): Promise<string[]> {
+export async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile())

@@ -42,6 +42,7 @@ import { MultipartStore } from './upload/multipart.store.js';
 import { StreamUploadService } from './upload/stream-upload.service.js';
 import type { QuotaLimits } from './upload/upload-quota.policy.js';
 import { UploadQuotaService } from './upload/upload-quota.service.js';
+import type { FargatePrices } from './videos/compute.estimate.js';
 import { LiveStatusHub } from './videos/live-status.hub.js';
 import { type PlaybackAccess, StoreMarkerAccess } from './videos/playback.access.js';
 import { type PlaybackSessionConfig, PlaybackSessionIssuer } from './videos/playback-session.issuer.js';
@@ -80,7 +81,11 @@ export interface AppConfig {
   cache: { keyPrefix: string; ttlSec: number };
   trendingWindowSec: number;
   webhooks: WebhookConfig;
+  /** What an owner's read of a video estimates its compute at; default: us-east-1 on-demand, Linux/x86. */
+  fargatePrices?: FargatePrices;
 }
+
+export const defaultFargatePrices: FargatePrices = { vcpuHourUsd: 0.04048, gbHourUsd: 0.004445 };
 
 export interface AppDeps {
   config: AppConfig;
@@ -197,6 +202,7 @@ export async function buildApp(deps: AppDeps) {
     s3,
     rawBucket: config.rawBucket,
     processedBucket: config.processedBucket,
+    prices: config.fargatePrices ?? defaultFargatePrices,
     links: playbackLinks({
       s3,
       bucket: config.processedBucket,

@@ -35,6 +35,7 @@ describe('upload-api env', () => {
       cache: { keyPrefix: 'reelforge:', ttlSec: 30 },
       trendingWindowSec: 72 * 3600,
       webhooks: { allowTargets: [], secretGraceSec: 24 * 3600 },
+      fargatePrices: { vcpuHourUsd: 0.04048, gbHourUsd: 0.004445 },
     });
     expect(parseEnv(uploadApiEnv, minimal).PORT).toBe(8080);
     expect(parseEnv(uploadApiEnv, minimal).REDIS_URL).toBeUndefined();

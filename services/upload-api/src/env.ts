@@ -66,6 +66,9 @@ const uploadApiFields = z.object({
   /** How many proxies (load balancer, CDN) sit in front and append to X-Forwarded-For. */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
   RATE_LIMIT_WINDOW_SEC: seconds(60),
+  /** Fargate on-demand prices the owner's `compute.estimatedCostUsd` uses (default: us-east-1, Linux/x86). */
+  FARGATE_VCPU_HOUR_USD: z.coerce.number().min(0).default(0.04048),
+  FARGATE_GB_HOUR_USD: z.coerce.number().min(0).default(0.004445),
   RATE_LIMIT_IP_MAX: z.coerce.number().int().positive().default(600),
   RATE_LIMIT_USER_MAX: z.coerce.number().int().positive().default(300),
   /** Register and login, per IP: they are where passwords get guessed. */
@@ -164,5 +167,6 @@ export function appConfigFromEnv(env: UploadApiEnv): AppConfig {
     cache: { keyPrefix: env.REDIS_KEY_PREFIX, ttlSec: env.CACHE_TTL_SEC },
     trendingWindowSec: env.TRENDING_WINDOW_SEC,
     webhooks: { allowTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS, secretGraceSec: env.WEBHOOK_SECRET_GRACE_SEC },
+    fargatePrices: { vcpuHourUsd: env.FARGATE_VCPU_HOUR_USD, gbHourUsd: env.FARGATE_GB_HOUR_USD },
   };
 }

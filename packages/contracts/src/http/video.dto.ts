@@ -78,6 +78,16 @@ export const Video = z
       .object({ image: z.url(), vtt: z.url() })
       .optional()
       .describe('Thumbnail sprite and the WebVTT that maps times to its tiles.'),
+    compute: z
+      .object({
+        taskSeconds: z.number().min(0).describe('Wall seconds of every transcoder task of every attempt.'),
+        estimatedCostUsd: z
+          .number()
+          .min(0)
+          .describe("At the configured Fargate prices for each attempt's task size; compute only."),
+      })
+      .optional()
+      .describe('What transcoding it used so far. Only in its owner’s `GET /v1/videos/{id}`.'),
   })
   .meta({ id: 'Video' });
 export type Video = z.infer<typeof Video>;

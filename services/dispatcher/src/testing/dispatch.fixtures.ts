@@ -9,23 +9,31 @@ import {
   type Kysely,
   migrateToLatest,
   OutboxRepository,
+  PartRepository,
   UserRepository,
   VideoRepository,
 } from '@reelforge/db';
 import { createTestDatabase, uniqueName } from '@reelforge/testkit';
 import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
+import { ChunkService } from '../chunk.service.js';
 import { DispatchService } from '../dispatch.service.js';
 import { type DispatcherMetrics, dispatcherMetrics } from '../dispatcher.metrics.js';
 import type { DeadlinePolicy } from '../job.deadline.js';
 import { LaunchSlots } from '../launch.slots.js';
+import type { ReapGrace } from '../reap.verdict.js';
+import { ReaperService } from '../reaper.service.js';
+import { RunningJobsQuery } from '../running-jobs.query.js';
 import type { LaunchedTask, LaunchRequest, TaskLauncher, TaskStatus } from '../task.launcher.js';
 
 export interface TestDb {
+  /** For a dispatcher of its own (startDispatcher) on this database. */
+  url: string;
   db: Kysely<Database>;
   videos: VideoRepository;
   jobs: JobRepository;
   outbox: OutboxRepository;
+  parts: PartRepository;
   ownerId: string;
   close(): Promise<void>;
 }
@@ -37,10 +45,12 @@ export async function openTestDb(poolSize = 8): Promise<TestDb> {
   const ownerId = (await new UserRepository(db).create({ email: `${uniqueName('u')}@example.com`, passwordHash: 'h' }))
     .id;
   return {
+    url: testDb.url,
     db,
     videos: new VideoRepository(db),
     jobs: new JobRepository(db),
     outbox: new OutboxRepository(db),
+    parts: new PartRepository(db),
     ownerId,
     close: async () => {
       await db.destroy();
@@ -148,6 +158,8 @@ export interface ServiceOptions {
   maxRunningTasks?: number;
   logger?: Logger;
   metrics?: DispatcherMetrics;
+  /** Launches of one part of a chunked job; 3 by default. */
+  maxPartAttempts?: number;
 }
 
 export function dispatchService(t: TestDb, opts: ServiceOptions): DispatchService {
@@ -165,5 +177,48 @@ export function dispatchService(t: TestDb, opts: ServiceOptions): DispatchServic
     recoverAfterSec: opts.recoverAfterSec ?? 60,
     maxRunningTasks: opts.maxRunningTasks ?? Number.POSITIVE_INFINITY,
     capacityWait: { baseMs: 200, capMs: 1000 },
+    chunking: { thresholdSec: 300, chunkSec: 60, maxChunks: 64 },
+  });
+}
+
+export function chunkService(t: TestDb, opts: ServiceOptions): ChunkService {
+  return new ChunkService({
+    db: t.db,
+    videos: t.videos,
+    jobs: t.jobs,
+    parts: t.parts,
+    outbox: t.outbox,
+    launcher: opts.launcher,
+    slots: opts.slots ?? new LaunchSlots(Number.POSITIVE_INFINITY),
+    metrics: opts.metrics ?? dispatcherMetrics(new Registry()),
+    logger: opts.logger ?? quietLogger(),
+    processedBucket: 'processed',
+    deadline: opts.deadline ?? farDeadline,
+    recoverAfterSec: opts.recoverAfterSec ?? 60,
+    maxRunningTasks: opts.maxRunningTasks ?? Number.POSITIVE_INFINITY,
+    capacityWait: { baseMs: 200, capMs: 1000 },
+    maxPartAttempts: opts.maxPartAttempts ?? 3,
+  });
+}
+
+export const defaultGrace: ReapGrace = { stoppedMs: 30_000, succeededMs: 300_000 };
+
+export function reaperService(
+  t: TestDb,
+  opts: ServiceOptions & { grace?: ReapGrace; batchSize?: number; chunks?: ChunkService },
+): ReaperService {
+  const metrics = opts.metrics ?? dispatcherMetrics(new Registry());
+  return new ReaperService({
+    db: t.db,
+    jobs: t.jobs,
+    outbox: t.outbox,
+    running: new RunningJobsQuery(t.db),
+    launcher: opts.launcher,
+    metrics,
+    logger: opts.logger ?? quietLogger(),
+    grace: opts.grace ?? defaultGrace,
+    batchSize: opts.batchSize ?? 100,
+    parts: t.parts,
+    chunks: opts.chunks ?? chunkService(t, { ...opts, metrics }),
   });
 }

@@ -1,6 +1,7 @@
 // Reading, listing, changing and deleting videos against the real database and S3: visibility rules, cursor
 // pages, the read model of a ready video, and a delete that removes every object.
 
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { RenditionRepository, VideoRepository } from '@reelforge/db';
 import { listKeys, putStream, sourceKey, videoPrefix } from '@reelforge/storage';
@@ -203,5 +204,80 @@ describe('DELETE /v1/videos/:id', () => {
     expect((await h.app.inject({ method: 'DELETE', url: `/v1/videos/${id}`, headers: alice.auth })).statusCode).toBe(
       404,
     );
+  });
+});
+
+describe('compute', () => {
+  it('shows the owner the task seconds of every attempt and part and their estimated cost; no one else', async () => {
+    const id = await uploadAs(alice.auth, 'costly');
+    expect((await patch(id, { visibility: 'public' })).statusCode).toBe(200);
+    const jobId = async (attempt: number, taskSeconds: number, chunkCount: number | null) => {
+      const jid = randomUUID();
+      await h.db
+        .insertInto('transcodeJobs')
+        .values({
+          id: jid,
+          videoId: id,
+          attempt,
+          status: 'succeeded',
+          launcher: 'local',
+          taskId: null,
+          launchToken: null,
+          launchAfter: null,
+          capacityWaits: 0,
+          jobToken: 'a'.repeat(64),
+          chunkCount,
+          taskSeconds,
+          taskCpu: 2048,
+          taskMemoryMib: 4096,
+          deadlineAt: new Date(),
+          startedAt: null,
+          finishedAt: null,
+          exitCode: null,
+          errorCode: null,
+          errorMessage: null,
+          createdAt: new Date(),
+          updatedAt: new Date(),
+        })
+        .execute();
+      return jid;
+    };
+    // Attempt 1 ran as one task for 1800 s; attempt 2 was chunked: an aux part and two chunks, then a 600 s stitch.
+    await jobId(1, 1800, null);
+    const chunked = await jobId(2, 600, 2);
+    const part = (kind: 'aux' | 'chunk', chunkIndex: number, taskSeconds: number) => ({
+      id: randomUUID(),
+      jobId: chunked,
+      videoId: id,
+      attempt: 2,
+      kind,
+      chunkIndex,
+      startSec: null,
+      endSec: null,
+      status: 'succeeded' as const,
+      partAttempt: 1,
+      taskId: null,
+      launchToken: null,
+      launchAfter: null,
+      capacityWaits: 0,
+      deadlineAt: new Date(),
+      taskSeconds,
+      startedAt: null,
+      finishedAt: null,
+      exitCode: null,
+      errorCode: null,
+      errorMessage: null,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    await h.db
+      .insertInto('transcodeParts')
+      .values([part('aux', 0, 300), part('chunk', 0, 450), part('chunk', 1, 450)])
+      .execute();
+
+    // 3600 s at 2 vCPU and 4 GB: 2 × 0.04048 + 4 × 0.004445 = 0.09874 (the default prices).
+    expect((await get(id, alice.auth)).json().compute).toEqual({ taskSeconds: 3600, estimatedCostUsd: 0.09874 });
+    expect((await get(id, bob.auth)).json().compute).toBeUndefined();
+    expect((await get(id)).json().compute).toBeUndefined();
   });
 });

@@ -3,10 +3,19 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import { AppError, type UpdateVideoRequest, type VideoPage, type Video as VideoResource } from '@reelforge/contracts';
-import type { Database, Kysely, LikeRepository, RenditionRepository, Video, VideoRepository } from '@reelforge/db';
+import {
+  computeOfVideo,
+  type Database,
+  type Kysely,
+  type LikeRepository,
+  type RenditionRepository,
+  type Video,
+  type VideoRepository,
+} from '@reelforge/db';
 import { deletePrefix, sourceKey, videoPrefix } from '@reelforge/storage';
 import { FEED_SCOPE, type ReadCache, videoScope } from '../cache/read.cache.js';
 import type { MultipartStore } from '../upload/multipart.store.js';
+import { estimateCompute, type FargatePrices } from './compute.estimate.js';
 import type { PlaybackAccess } from './playback.access.js';
 import { type LinksFor, presentVideo } from './video.presenter.js';
 
@@ -22,6 +31,8 @@ export interface VideoServiceDeps {
   links: LinksFor;
   access: PlaybackAccess;
   db: Kysely<Database>;
+  /** What the owner's read estimates the compute at. */
+  prices: FargatePrices;
 }
 
 /** What everyone may read and nothing but a change can alter (progress moves until ready): what the cache keeps. */
@@ -52,7 +63,7 @@ export class VideoService {
 
   /** A public ready video is the same for every reader, so it comes from the cache when it can. */
   async get(id: string, viewerId: string | null): Promise<VideoResource> {
-    const video = await this.deps.cache.read(
+    const resource = await this.deps.cache.read(
       videoScope(id),
       'public',
       async () => {
@@ -62,10 +73,15 @@ export class VideoService {
       },
       cacheable,
     );
-    // The reader's own, so after the cache (as the feeds do): a player shows its like button's state from this.
-    if (viewerId === null) return video;
-    const liked = await this.deps.likes.likedBy(viewerId, [id]);
-    return { ...video, likedByMe: liked.has(id) };
+    // The reader's own, so after the cache (which holds what every reader sees): a player shows its like button's
+    // state from `likedByMe`; the owner alone sees the compute the video cost.
+    if (viewerId === null) return resource;
+    const [liked, jobs] = await Promise.all([
+      this.deps.likes.likedBy(viewerId, [id]),
+      computeOfVideo(this.deps.db, id, viewerId),
+    ]);
+    const read = { ...resource, likedByMe: liked.has(id) };
+    return jobs === null ? read : { ...read, compute: estimateCompute(jobs, this.deps.prices) };
   }
 
   async list(ownerId: string, page: { limit: number; cursor?: string | undefined }): Promise<VideoPage> {
