@@ -13,6 +13,7 @@ const spec = env.JOB_SPEC;
 const logger = createLogger({ service: 'transcoder', level: env.LOG_LEVEL }).child({
   videoId: spec.videoId,
   attempt: spec.attempt,
+  part: spec.part ?? { kind: 'whole' },
 });
 
 const controller = new AbortController();
