@@ -64,7 +64,7 @@ async function app(over: Partial<IngestDeps> = {}) {
     pendingBytes: () => 0,
     sessionSecrets: [SECRET],
     apiKeys: { authenticate: async (key) => (key === API_KEY ? 'key-1' : null) },
-    rateLimits: { session: { take: () => true }, ip: { take: () => true } },
+    rateLimits: { session: { take: () => true }, ip: { take: () => true }, apiKey: { take: () => true } },
     registry: createRegistry('test'),
     logger: pino({ level: 'silent' }),
     checks: {},
@@ -138,8 +138,8 @@ describe('POST /v1/events', () => {
     const open = { take: () => true };
     const shut = { take: () => false };
     for (const rateLimits of [
-      { session: shut, ip: open },
-      { session: open, ip: shut },
+      { session: shut, ip: open, apiKey: open },
+      { session: open, ip: shut, apiKey: open },
     ]) {
       const { instance } = await app({ rateLimits });
       const res = await instance.inject(post(JSON.stringify([event('a')])));
@@ -151,7 +151,7 @@ describe('POST /v1/events', () => {
   it('charges the session by its id and the address by the client IP', async () => {
     const keys: string[] = [];
     const spy = { take: (key: string) => !!keys.push(key) };
-    const { instance } = await app({ rateLimits: { session: spy, ip: spy } });
+    const { instance } = await app({ rateLimits: { session: spy, ip: spy, apiKey: { take: () => false } } });
     await instance.inject(post(JSON.stringify([event('a')])));
     expect(keys).toEqual(['s-1', '127.0.0.1']);
   });
@@ -201,6 +201,28 @@ describe('POST /v1/events', () => {
     // A player's session token cannot send the analytics schema.
     const withSession = await instance.inject(post(JSON.stringify([mediaEvent('m-3')])));
     expect(withSession.statusCode).toBe(400);
+  });
+
+  it('charges analytics events to their API key and answers 429 once its allowance is spent', async () => {
+    let allowance = 2;
+    const keys: string[] = [];
+    const apiKey = { take: (key: string) => !!keys.push(key) && allowance-- > 0 };
+    const { instance, published } = await app({
+      rateLimits: { session: { take: () => true }, ip: { take: () => true }, apiKey },
+    });
+    // The invalid one spends nothing; the third valid one finds the allowance spent.
+    const body = JSON.stringify([
+      mediaEvent('m-1'),
+      mediaEvent('m-2', { genre: 'x' }),
+      mediaEvent('m-3'),
+      mediaEvent('m-4'),
+    ]);
+    const partial = await instance.inject(post(body, 'application/json', API_KEY));
+    expect([partial.statusCode, partial.json().accepted]).toEqual([207, 2]);
+    expect(keys).toEqual(['key-1', 'key-1', 'key-1']);
+    const spent = await instance.inject(post(JSON.stringify([mediaEvent('m-5')]), 'application/json', API_KEY));
+    expect([spent.statusCode, spent.headers['retry-after']]).toEqual([429, '1']);
+    expect(published).toHaveLength(2);
   });
 
   it('refuses an unknown or revoked API key with 401 API_KEY_INVALID, and 503 when keys cannot be checked', async () => {

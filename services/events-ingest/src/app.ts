@@ -26,7 +26,8 @@ export interface IngestDeps {
   /** The operator's API keys (`Bearer rfk_…`), for MediaEventV1 batches; cached (api-key.cache.ts). */
   apiKeys: ApiKeyLookup;
   /** Events per playback session and per client address. */
-  rateLimits: { session: RateLimit; ip: RateLimit };
+  /** Player events: per playback session, then per address. Analytics events: per API key. */
+  rateLimits: { session: RateLimit; ip: RateLimit; apiKey: RateLimit };
   registry: Registry;
   /** What /metrics serves; the registry's own metrics unless the process is one of several (ingest.cluster.ts). */
   metrics?: () => Promise<string>;
@@ -131,16 +132,20 @@ export async function buildApp(deps: IngestDeps): Promise<FastifyInstance> {
 
     const receivedAt = now();
     const meta = { receivedAt, ip: req.ip, userAgent: req.headers['user-agent'] ?? null };
-    if (req.apiKeyId !== null) {
-      const { accepted, rejected } = validateMediaBatch(batch.items);
-      metrics.events.inc({ outcome: 'invalid' }, rejected.length);
-      const records = accepted.length === 0 ? [] : buildRecords(batch, accepted, { ...meta, apiKeyId: req.apiKeyId });
-      return { records, rejected, rateLimited: 0 };
+    const nowMs = receivedAt.getTime();
+    const { rateLimits } = deps;
+    const apiKeyId = req.apiKeyId;
+    if (apiKeyId !== null) {
+      const { accepted, rejected, rateLimited } = validateMediaBatch(batch.items, () =>
+        rateLimits.apiKey.take(apiKeyId, nowMs),
+      );
+      metrics.events.inc({ outcome: 'invalid' }, rejected.length - rateLimited);
+      metrics.events.inc({ outcome: 'rate_limited' }, rateLimited);
+      const records = accepted.length === 0 ? [] : buildRecords(batch, accepted, { ...meta, apiKeyId });
+      return { records, rejected, rateLimited };
     }
     const session = req.session as SessionBinding;
-    const nowMs = receivedAt.getTime();
     const { ip } = req;
-    const { rateLimits } = deps;
     // The session's allowance first: a session that is over it spends nothing of its address's.
     const admit = () => rateLimits.session.take(session.sessionId, nowMs) && rateLimits.ip.take(ip, nowMs);
     const { accepted, rejected, rateLimited } = validateBatch(batch.items, session, admit);

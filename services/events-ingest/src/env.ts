@@ -36,6 +36,9 @@ export const ingestEnv = z.object({
   /** Per client address: many viewers may share one (a household, a carrier's NAT), so well above a session's. */
   RATE_LIMIT_IP_EVENTS_PER_SEC: positiveInt(1000),
   RATE_LIMIT_IP_BURST: positiveInt(20_000),
+  /** Per API key (the operator's servers and apps, analytics events): a whole fleet's stream, well above an address's. */
+  RATE_LIMIT_API_KEY_EVENTS_PER_SEC: positiveInt(5000),
+  RATE_LIMIT_API_KEY_BURST: positiveInt(100_000),
   /**
    * Values per Kafka produce request. One request holds one record batch per partition and the broker refuses a
    * batch over message.max.bytes (1 MiB by default), so this stays under it even if every event hashes to one

@@ -30,22 +30,33 @@ const isMediaEvent = compileMediaEventCheck();
  * sender, not for a session, so there is nothing to match the ids against, and no per-session rate limit applies
  * (the operator's servers send for many viewers; the body and pending-bytes limits still bound a request).
  */
-export function validateMediaBatch(items: BatchItem[]): ValidatedBatch {
+/** `admit` spends one event's allowance of the sender's API key and says whether there was any. */
+export function validateMediaBatch(items: BatchItem[], admit: () => boolean): ValidatedBatch {
   const accepted: number[] = [];
   const rejected: RejectedEvent[] = [];
+  let rateLimited = 0;
   for (let index = 0; index < items.length; index++) {
     const item = items[index];
     if (item instanceof Unparseable) {
       rejected.push({ index, reasons: [item.reason] });
-    } else if (isMediaEvent(item)) {
-      accepted.push(index);
-    } else {
-      const parsed = MediaEventV1.safeParse(item);
-      if (parsed.success) accepted.push(index);
-      else rejected.push({ index, reasons: parsed.error.issues.map(reason) });
+      continue;
     }
+    if (!isMediaEvent(item)) {
+      const parsed = MediaEventV1.safeParse(item);
+      if (!parsed.success) {
+        rejected.push({ index, reasons: parsed.error.issues.map(reason) });
+        continue;
+      }
+    }
+    // As for players: only valid events spend the allowance.
+    if (!admit()) {
+      rateLimited++;
+      rejected.push({ index, reasons: [RATE_LIMITED_REASON] });
+      continue;
+    }
+    accepted.push(index);
   }
-  return { accepted, rejected, rateLimited: 0 };
+  return { accepted, rejected, rateLimited };
 }
 
 /** `admit` spends one event's allowance (per session, per address) and says whether there was any. */

@@ -54,7 +54,11 @@ beforeAll(async () => {
     pendingBytes: () => batcher.pending.bytes,
     sessionSecrets: [SECRET],
     apiKeys: { authenticate: async () => null },
-    rateLimits: { session: new RateLimiter(10, 100), ip: new RateLimiter(100, 1000) },
+    rateLimits: {
+      session: new RateLimiter(10, 100),
+      ip: new RateLimiter(100, 1000),
+      apiKey: new RateLimiter(100, 1000),
+    },
     registry: createRegistry('ingest-int'),
     logger,
     checks: {},

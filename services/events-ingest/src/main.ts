@@ -51,10 +51,12 @@ async function serve(): Promise<void> {
   const rateLimits = {
     session: new RateLimiter(env.RATE_LIMIT_EVENTS_PER_SEC, env.RATE_LIMIT_BURST),
     ip: new RateLimiter(env.RATE_LIMIT_IP_EVENTS_PER_SEC, env.RATE_LIMIT_IP_BURST),
+    apiKey: new RateLimiter(env.RATE_LIMIT_API_KEY_EVENTS_PER_SEC, env.RATE_LIMIT_API_KEY_BURST),
   };
   const sweeper = setInterval(() => {
     rateLimits.session.sweep(Date.now());
     rateLimits.ip.sweep(Date.now());
+    rateLimits.apiKey.sweep(Date.now());
   }, 60_000);
   sweeper.unref();
 
