@@ -2,7 +2,7 @@
 // upload-api (which runs the outbox relay), dispatcher (local child-process launcher) and completion service started
 // against them with short intervals, and the playback edge serving the processed bucket as the API's CDN, plus what
 // the tests need to drive and inspect it.
-import type { Video } from '@reelforge/contracts';
+import { topicNames, type Video } from '@reelforge/contracts';
 import { createDb, type Database, type Kysely, migrateToLatest } from '@reelforge/db';
 import { createKafka, ensureTopics } from '@reelforge/kafka';
 import { createTestBuckets, createTestDatabase, createTestTopics, freePort, stackEnv } from '@reelforge/testkit';
@@ -45,15 +45,9 @@ const entries: Record<ServiceName, string> = {
 /** The dispatcher with its test seams (TEST_CRASH_AFTER_JOB_CREATED, TEST_LAUNCHER), run from source. */
 export const dispatcherWithSeams = 'services/dispatcher/src/testing/dispatcher.test-main.ts';
 
-const pipelineTopics = [
-  'video.uploaded',
-  'video.transcode-started',
-  'video.transcoded',
-  'video.transcode-failed',
-  'video.transcode-progress',
-  'engagement.events',
-  'video.status-changed',
-];
+// Every topic of the catalog: a service that subscribes to one the test did not create fails to start (topics are
+// not auto-created), and a list kept here would drift from the contracts.
+const pipelineTopics = topicNames;
 
 export class Pipeline {
   /** Every process started, restarts included, in order: a video's launches are counted over all of them. */

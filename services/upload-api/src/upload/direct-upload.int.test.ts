@@ -147,8 +147,15 @@ describe('direct upload', () => {
     expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toContain('content-length');
     // Declared 5 MiB for part 1; sending 6 MiB must not be stored. (moto does not verify signatures: this needs a
     // store that does, such as s3proxy or AWS.)
-    const res = await fetch(url, { method: 'PUT', body: file.subarray(0, 6 * MiB) });
-    expect(res.status).toBe(403);
+    // The store answers 403 as soon as it has the headers; it may close the socket before the client has sent the
+    // whole body, which the client sees as a reset instead of the answer. Either way nothing may be stored.
+    const answer = await fetch(url, { method: 'PUT', body: file.subarray(0, 6 * MiB) }).then(
+      (res) => res.status,
+      (err: Error) => `refused: ${err.message}`,
+    );
+    expect(answer === 403 || String(answer).startsWith('refused')).toBe(true);
+    const after = (await status(upload.id)).json() as Upload;
+    expect([after.uploadedParts, after.missingParts.map((p) => p.partNumber)]).toEqual([[], [1, 2]]);
   });
 
   it('refuses to complete when a part has another size than planned, and keeps the upload open', async () => {
