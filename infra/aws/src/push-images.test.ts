@@ -40,7 +40,7 @@ describe('docker/push-images.sh', () => {
 
   it('builds the services from service.Dockerfile with their health ports, the transcoder from its own file', async () => {
     const builds = (await dryRun([])).filter((l) => l.startsWith('+ docker build '));
-    expect(builds).toHaveLength(5);
+    expect(builds).toHaveLength(6);
     for (const [service, port] of Object.entries(healthPorts)) {
       expect(builds).toContainEqual(
         expect.stringContaining(

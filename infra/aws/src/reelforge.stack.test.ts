@@ -420,7 +420,7 @@ describe('ECS', () => {
     const privateSubnets = s.stack.network.vpc.privateSubnets.map(ref);
     expect(privateSubnets).toHaveLength(2);
     const services = resources('AWS::ECS::Service');
-    expect(services).toHaveLength(4);
+    expect(services).toHaveLength(5);
     for (const [, service] of services) {
       expect(service.Properties.NetworkConfiguration).toEqual({
         AwsvpcConfiguration: { AssignPublicIp: 'DISABLED', SecurityGroups: expect.any(Array), Subnets: privateSubnets },

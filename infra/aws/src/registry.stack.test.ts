@@ -22,7 +22,7 @@ describe('registry stack', () => {
         'reelforge/upload-api',
       ].sort(),
     );
-    expect(imageNames).toHaveLength(5);
+    expect(imageNames).toHaveLength(6);
     for (const repo of repos) {
       expect(repo.ImageScanningConfiguration).toEqual({ ScanOnPush: true });
       const { LifecyclePolicyText } = repo.LifecyclePolicy as { LifecyclePolicyText: string };
@@ -65,8 +65,8 @@ describe('registry stack', () => {
     expect(pulls.sort()).toEqual([
       'reelforge/completion',
       'reelforge/dispatcher',
-      'reelforge/notifier',
       'reelforge/engagement-metrics',
+      'reelforge/notifier',
       'reelforge/transcoder',
       'reelforge/upload-api',
     ]);

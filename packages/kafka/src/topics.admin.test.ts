@@ -18,6 +18,8 @@ describe('managedTopicNames', () => {
       'video.chunk-transcoded.dlq',
       'video.chunk-failed',
       'video.chunk-failed.dlq',
+      'video.status-changed',
+      'video.status-changed.dlq',
       'engagement.events',
       'engagement.events.dlq',
     ]);

@@ -70,7 +70,7 @@ describe('taskAssumeRoleQuery', () => {
       Policy:
         '{"Version":"2012-10-17","Statement":[' +
         `{"Sid":"Source","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::rf-raw/sources/${videoId}/original"},` +
-        '{"Sid":"Outputs","Effect":"Allow","Action":["s3:PutObject","s3:AbortMultipartUpload","s3:ListMultipartUploadParts","s3:DeleteObject"],' +
+        '{"Sid":"Outputs","Effect":"Allow","Action":["s3:PutObject","s3:AbortMultipartUpload","s3:ListMultipartUploadParts","s3:DeleteObject","s3:GetObject"],' +
         `"Resource":"arn:aws:s3:::rf-processed/videos/${videoId}/2/*"},` +
         '{"Sid":"ListOutputs","Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::rf-processed",' +
         `"Condition":{"StringLike":{"s3:prefix":"videos/${videoId}/2/*"}}}]}`,
