@@ -48,7 +48,10 @@ describe('durability of the local stack', () => {
     expect(await running.pid('s3')).toBeUndefined();
     await running.up();
     expect(await fingerprint(urls)).toEqual(before);
-    expect(await api.video(token, upload.id)).toMatchObject({ status: 'ready', hls: video.hls });
+    // The same file; its token is minted per read and may carry a later expiry.
+    const untokened = (url: string | null | undefined) => url?.replace(/\/t\/[^/]+\//, '/');
+    const after = await api.video(token, upload.id);
+    expect([after.status, untokened(after.hls)]).toEqual(['ready', untokened(video.hls)]);
 
     await running.kill('s3');
     await running.up();

@@ -2,7 +2,8 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
 import { presignSessionRequest } from './task-session.presigner.js';
 
-const now = new Date('2026-12-03T10:00:00.000Z');
+// Far in the future: the SDK's credential cache compares expirations with the real clock, not with `now`.
+const now = new Date('2099-12-03T10:00:00.000Z');
 const query = {
   Action: 'AssumeRole',
   Version: '2011-06-15',
@@ -21,7 +22,7 @@ const keys = {
 describe('presignSessionRequest', () => {
   it('signs a GET of the query on the regional STS endpoint, each value read back exactly as signed', async () => {
     const sts = new STSClient({ region: 'eu-west-1', credentials: keys });
-    const until = new Date('2026-12-03T13:10:00.000Z');
+    const until = new Date('2099-12-03T13:10:00.000Z');
 
     const presigned = await presignSessionRequest(sts, query, until, now);
 
@@ -31,8 +32,8 @@ describe('presignSessionRequest', () => {
     expect(params).toEqual({
       ...query,
       'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
-      'X-Amz-Credential': 'ASIAEXAMPLEDISPATCH/20261203/eu-west-1/sts/aws4_request',
-      'X-Amz-Date': '20261203T100000Z',
+      'X-Amz-Credential': 'ASIAEXAMPLEDISPATCH/20991203/eu-west-1/sts/aws4_request',
+      'X-Amz-Date': '20991203T100000Z',
       'X-Amz-Expires': '11400',
       'X-Amz-Security-Token': 'dispatcher+token/=',
       'X-Amz-SignedHeaders': 'host',
@@ -45,7 +46,7 @@ describe('presignSessionRequest', () => {
   });
 
   it('ends with the dispatcher’s credentials when ECS has none lasting longer', async () => {
-    const expiration = new Date('2026-12-03T12:00:00.000Z');
+    const expiration = new Date('2099-12-03T12:00:00.000Z');
     let calls = 0;
     const sts = new STSClient({
       region: 'us-east-1',
@@ -55,7 +56,7 @@ describe('presignSessionRequest', () => {
       },
     });
 
-    const presigned = await presignSessionRequest(sts, query, new Date('2026-12-03T22:10:00.000Z'), now);
+    const presigned = await presignSessionRequest(sts, query, new Date('2099-12-03T22:10:00.000Z'), now);
 
     expect(new URL(presigned.url).searchParams.get('X-Amz-Expires')).toBe('7200');
     expect(presigned.expiresAt).toEqual(expiration);
@@ -65,7 +66,7 @@ describe('presignSessionRequest', () => {
   });
 
   it('signs with rotated credentials when they last longer than the cached ones', async () => {
-    const expirations = [new Date('2026-12-03T10:30:00.000Z'), new Date('2026-12-03T16:00:00.000Z')];
+    const expirations = [new Date('2099-12-03T10:30:00.000Z'), new Date('2099-12-03T16:00:00.000Z')];
     const sts = new STSClient({
       region: 'us-east-1',
       credentials: async () => {
@@ -74,10 +75,10 @@ describe('presignSessionRequest', () => {
       },
     });
 
-    const presigned = await presignSessionRequest(sts, query, new Date('2026-12-03T22:10:00.000Z'), now);
+    const presigned = await presignSessionRequest(sts, query, new Date('2099-12-03T22:10:00.000Z'), now);
 
     const params = new URL(presigned.url).searchParams;
-    expect(params.get('X-Amz-Credential')).toBe('ASIA16/20261203/us-east-1/sts/aws4_request');
+    expect(params.get('X-Amz-Credential')).toBe('ASIA16/20991203/us-east-1/sts/aws4_request');
     expect(params.get('X-Amz-Expires')).toBe('21600');
     sts.destroy();
   });
