@@ -17,10 +17,10 @@ const usage = `usage: ./reelforge <command>
   status                  show each part, its health, address and log
   test [vitest args]      lint, typecheck, start the stack if needed, run every test
   transcode <in> <outdir> transcode a file into an HLS + MP4 ladder with thumbnails, without the pipeline
+    [--chunks N]          the chunked path: N chunks encoded in parallel, then stitched (the same layout)
   apikey create NAME | list | revoke ID
                           API keys for analytics senders at events-ingest (MYSQL_URL, else the local stack's);
                           the key is printed once (docs/api-keys.md)
-    [--chunks N]          the chunked path: N chunks encoded in parallel, then stitched (the same layout)
 
 API commands (--api URL, or REELFORGE_API_URL; default http://127.0.0.1:8080; the token is kept in
 $XDG_CONFIG_HOME/reelforge):

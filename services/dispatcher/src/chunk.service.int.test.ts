@@ -148,6 +148,8 @@ describe('a chunk plan', () => {
     const budget = (c0?.deadlineAt.getTime() ?? 0) - (c0?.updatedAt.getTime() ?? 0);
     expect(budget).toBeGreaterThan(779_000);
     expect(budget).toBeLessThan(781_000);
+    // Its task's storage session need not outlast that deadline.
+    expect(launcher.launched[1]?.storageUntil).toEqual(c0?.deadlineAt);
   });
 
   it('counts chunk tasks under the global cap: over it they wait for the recovery pass', async () => {
@@ -242,7 +244,7 @@ describe('part reports', () => {
     expect((await t.videos.findById(job.videoId))?.status).toBe('processing');
   });
 
-  it('fail the video with the code when a chunk reaches its limit, and stop its other tasks', async () => {
+  it('end the attempt with the code when a chunk reaches its limit, and stop its other tasks', async () => {
     const launcher = new RecordingLauncher();
     const { job, chunks } = await plannedJob(launcher, { maxPartAttempts: 2 });
 
@@ -252,12 +254,18 @@ describe('part reports', () => {
       log,
     );
 
-    expect(await t.videos.findById(job.videoId)).toMatchObject({
-      status: 'failed',
-      errorCode: 'TRANSCODE_FAILED',
-      errorMessage: 'chunk 2 failed 2 times; last: ffmpeg died again',
-    });
+    // The job ends here; the video's end (and the deletion of what the attempt wrote) is completion's, from this.
     expect(await t.jobs.findById(job.id)).toMatchObject({ status: 'failed', errorCode: 'TRANSCODE_FAILED' });
+    expect((await outboxMessages(t, 'video.transcode-failed')).filter((m) => m.videoId === job.videoId)).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        jobToken: job.jobToken,
+        code: 'TRANSCODE_FAILED',
+        message: 'chunk 2 failed 2 times; last: ffmpeg died again',
+        retryable: false,
+      }),
+    ]);
+    expect((await t.videos.findById(job.videoId))?.status).toBe('processing');
     // The planning task (aux) and the other two chunks were still running: stopped, not left to spend.
     expect(launcher.stopped).toHaveLength(3);
     // Their late reports change nothing, and no stitch follows.
@@ -270,14 +278,17 @@ describe('part reports', () => {
     expect(launchedParts(launcher, job.videoId).some((p) => p?.kind === 'stitch')).toBe(false);
   });
 
-  it('fail the video at once on a permanent failure', async () => {
+  it('end the attempt at once on a permanent failure', async () => {
     const launcher = new RecordingLauncher();
     const { job, chunks } = await plannedJob(launcher);
     await chunks.onPartFailed(
       failed(job, { kind: 'aux' }, { code: 'MEDIA_INVALID', message: 'no audio decoder', retryable: false }),
       log,
     );
-    expect(await t.videos.findById(job.videoId)).toMatchObject({ status: 'failed', errorCode: 'MEDIA_INVALID' });
+    expect(await t.jobs.findById(job.id)).toMatchObject({ status: 'failed', errorCode: 'MEDIA_INVALID' });
+    expect((await outboxMessages(t, 'video.transcode-failed')).filter((m) => m.videoId === job.videoId)).toEqual([
+      expect.objectContaining({ code: 'MEDIA_INVALID', message: 'no audio decoder', retryable: false }),
+    ]);
   });
 
   it('drop and count a report without the job token', async () => {

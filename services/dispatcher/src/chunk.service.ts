@@ -11,7 +11,6 @@ import type {
 } from '@reelforge/contracts';
 import {
   type Database,
-  failAttempt,
   type JobRepository,
   type Kysely,
   type OutboxRepository,
@@ -202,13 +201,16 @@ export class ChunkService {
           ? part.endSec - part.startSec
           : video.durationSec;
       const max = this.deps.maxRunningTasks;
+      // A part's length is known (unlike a whole job's before its probe), so its deadline is final: what its task
+      // is handed for storage need not outlast it.
+      const deadlineAt = jobDeadline(new Date(), durationSec, this.deps.deadline);
       const claimed = await parts.claimForLaunch(
         part.id,
         partLaunchToken(job.videoId, job.attempt, part, part.capacityWaits),
         {
           ...(Number.isFinite(max) ? { maxInFlight: max } : {}),
           ...(reclaimAfterSec === undefined ? {} : { reclaimAfterSec }),
-          deadlineAt: jobDeadline(new Date(), durationSec, this.deps.deadline),
+          deadlineAt,
         },
       );
       if (claimed === null) {
@@ -226,6 +228,7 @@ export class ChunkService {
           jobId: job.id,
           token,
           spec: buildJobSpec(video, job, this.deps.processedBucket, { part: taskPart(claimed, job.chunkCount) }),
+          storageUntil: deadlineAt,
         });
       } catch (err) {
         const verdict = judgeLaunchFailure(err, claimed.capacityWaits, new Date(), this.deps.capacityWait);
@@ -365,8 +368,28 @@ export class ChunkService {
           await parts.retry(tx, part.id, part.partAttempt, result);
           break;
         case 'fail-attempt':
+          // The job ends here, so no other part is launched for it; the video's end is completion's, as for a
+          // whole task's failure: it marks the video failed with this code and deletes what the attempt wrote.
+          // Not retryable: a part already had its own attempts, or its failure was permanent.
           await parts.finish(tx, part.id, part.partAttempt, 'failed', result);
-          await failAttempt(db, { ...ids, error: decision.error }, tx);
+          await jobs.markFinished(
+            job.id,
+            'failed',
+            { errorCode: decision.error.code, errorMessage: decision.error.message },
+            tx,
+          );
+          await outbox.add(tx, {
+            topic: 'video.transcode-failed',
+            payload: {
+              version: 1,
+              videoId: ids.videoId,
+              attempt: ids.attempt,
+              jobToken: job.jobToken,
+              code: decision.error.code,
+              message: decision.error.message,
+              retryable: false,
+            },
+          });
           toStop = await parts.cancelJob(tx, job.id, `the attempt failed: ${decision.error.code}`);
           break;
       }
