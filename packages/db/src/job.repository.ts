@@ -2,7 +2,7 @@
 // so several dispatcher replicas can run side by side.
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@reelforge/contracts';
-import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, type SqlBool, sql, type Transaction } from 'kysely';
 import type { Database, TranscodeJob } from './database.js';
 import {
   freeLaunchSlots,
@@ -243,7 +243,7 @@ export class JobRepository {
         maxInFlight === undefined ? Number.POSITIVE_INFINITY : freeLaunchSlots(maxInFlight, await lockInFlight(tx));
       const now = new Date();
       // Locking the claimable rows first tells which ones this call moves; an UPDATE alone only counts them.
-      const claimable = await tx
+      const rows = await tx
         .selectFrom('transcodeJobs')
         .select(['id', 'status'])
         .where(
@@ -251,27 +251,17 @@ export class JobRepository {
           'in',
           claims.map((c) => c.jobId),
         )
-        .where((eb) =>
-          reclaimAfterSec === undefined
-            ? eb('status', '=', 'pending')
-            : eb.or([
-                eb('status', '=', 'pending'),
-                eb.and([
-                  eb('status', '=', 'launching'),
-                  eb('updatedAt', '<', new Date(now.getTime() - reclaimAfterSec * 1000)),
-                ]),
-              ]),
-        )
+        .where(claimable(now, reclaimAfterSec))
         .forUpdate()
         .execute();
-      if (claimable.length === 0) return [];
+      if (rows.length === 0) return [];
       const order = new Map(claims.map((c, i) => [c.jobId, i]));
-      const pending = claimable
+      const pending = rows
         .filter((row) => row.status === 'pending')
         .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
       const granted = pending.slice(0, free);
       const overCap = pending.slice(granted.length).map((row) => row.id);
-      const ids = [...claimable.filter((row) => row.status !== 'pending'), ...granted].map((row) => row.id);
+      const ids = [...rows.filter((row) => row.status !== 'pending'), ...granted].map((row) => row.id);
       if (overCap.length > 0) {
         // Left for the recovery pass, which claims them as slots free; a later backoff already set is kept.
         await tx
@@ -495,7 +485,17 @@ export async function lockInFlight(tx: Transaction<Database>): Promise<number> {
   return Number(row.rows[0]?.count ?? 0);
 }
 
-function assertLaunchToken(token: string): void {
+/**
+ * The claim's guard, for jobs and parts alike: pending, or (with `reclaimAfterSec`) stuck in launching that long —
+ * its dispatcher died mid-launch.
+ */
+export function claimable(now: Date, reclaimAfterSec: number | undefined): RawBuilder<SqlBool> {
+  if (reclaimAfterSec === undefined) return sql<SqlBool>`status = 'pending'`;
+  const stuckBefore = new Date(now.getTime() - reclaimAfterSec * 1000);
+  return sql<SqlBool>`(status = 'pending' OR (status = 'launching' AND updated_at < ${stuckBefore}))`;
+}
+
+export function assertLaunchToken(token: string): void {
   if (token.length === 0 || token.length > MAX_LAUNCH_TOKEN) {
     throw new RangeError(`launch token must be 1–${MAX_LAUNCH_TOKEN} characters`);
   }

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, TranscodeJob, TranscodePart } from './database.js';
-import { type ClaimOptions, lockInFlight, MAX_LAUNCH_TOKEN } from './job.repository.js';
+import { assertLaunchToken, type ClaimOptions, claimable, lockInFlight } from './job.repository.js';
 import { freeLaunchSlots } from './job.state.js';
 import { type PartKind, partInFlight, partsBeforeStitch } from './part.state.js';
 import { clipText } from './text.limits.js';
@@ -320,9 +320,7 @@ export class PartRepository {
     launchToken: string,
     opts: ClaimOptions & { deadlineAt?: Date } = {},
   ): Promise<TranscodePart | null> {
-    if (launchToken.length === 0 || launchToken.length > MAX_LAUNCH_TOKEN) {
-      throw new RangeError(`launch token must be 1–${MAX_LAUNCH_TOKEN} characters`);
-    }
+    assertLaunchToken(launchToken);
     const { reclaimAfterSec, maxInFlight, deadlineAt } = opts;
     return this.db.transaction().execute(async (tx) => {
       const free =
@@ -332,17 +330,7 @@ export class PartRepository {
         .selectFrom('transcodeParts')
         .select(['id', 'status'])
         .where('id', '=', partId)
-        .where((eb) =>
-          reclaimAfterSec === undefined
-            ? eb('status', '=', 'pending')
-            : eb.or([
-                eb('status', '=', 'pending'),
-                eb.and([
-                  eb('status', '=', 'launching'),
-                  eb('updatedAt', '<', new Date(now.getTime() - reclaimAfterSec * 1000)),
-                ]),
-              ]),
-        )
+        .where(claimable(now, reclaimAfterSec))
         .forUpdate()
         .executeTakeFirst();
       if (row === undefined) return null;
