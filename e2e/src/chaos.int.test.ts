@@ -3,13 +3,12 @@
 // seconds. Then every accepted upload must end ready, no (video, attempt) may have two jobs, and the processed
 // bucket may hold only the attempt each ready video points at. The default seed plans every kind of victim within
 // the minute, MariaDB third. Replay a failure with CHAOS_SEED=<seed printed>.
-import { createDb, type Database, type Kysely } from '@reelforge/db';
-import { createS3Client, listKeys } from '@reelforge/storage';
+import { listKeys } from '@reelforge/storage';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiClient } from './api.client.js';
 import { eventually } from './eventually.js';
-import { IsolatedStack, type StackPart } from './isolated.stack.js';
+import { isolatedStackForFile, type StackPart } from './isolated.stack.js';
 import { videoClip } from './media.clips.js';
 
 const SEED = Number.parseInt(process.env.CHAOS_SEED ?? '7', 10);
@@ -55,23 +54,12 @@ const serviceEnv = {
   QUOTA_UNFINISHED_VIDEOS: '1000',
 };
 
-let stack: IsolatedStack | undefined;
-let db: Kysely<Database> | undefined;
-
-beforeAll(async () => {
-  stack = await IsolatedStack.start({ serviceEnv });
-  db = createDb({ url: stack.mysqlUrl, poolSize: 2 });
-}, 600_000);
-
-afterAll(async () => {
-  await db?.destroy();
-  await stack?.destroy();
-}, 180_000);
+const isolated = isolatedStackForFile({ serviceEnv });
 
 describe('chaos', () => {
   it('ends every accepted upload ready, with one job per attempt and no stray outputs, through random SIGKILLs', async () => {
-    const running = stack as IsolatedStack;
-    const mysql = db as Kysely<Database>;
+    const running = isolated.stack();
+    const mysql = isolated.db();
     const api = new ApiClient(running.apiUrl);
     const token = await api.register();
     const clips = await Promise.all([
@@ -215,12 +203,7 @@ describe('chaos', () => {
     expect(doubled).toEqual([]);
 
     // Only the attempt each ready video points at may have files; every other attempt's folder is cleaned up.
-    const s3 = createS3Client({
-      region: 'us-east-1',
-      endpoint: running.s3Endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    const s3 = running.s3();
     const folders = new Set(
       (await listKeys(s3, 'reelforge-processed', 'videos/')).map((k) => k.split('/').slice(1, 3).join('/')),
     );

@@ -2,11 +2,11 @@
 // is split into chunk tasks (local processes), one chunk's transcoder is SIGKILLed mid-encode, only that chunk is
 // launched again, and the video ends ready with a stitched ladder every player file of which answers — one attempt,
 // one stitch, and the compute of every part on the owner's read.
-import { createDb, type Database, type Kysely } from '@reelforge/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listKeys } from '@reelforge/storage';
+import { describe, expect, it } from 'vitest';
 import { ApiClient } from './api.client.js';
 import { eventually } from './eventually.js';
-import { IsolatedStack } from './isolated.stack.js';
+import { isolatedStackForFile } from './isolated.stack.js';
 import { videoClip } from './media.clips.js';
 import { playbackUrls } from './playback.walk.js';
 
@@ -22,23 +22,12 @@ const serviceEnv = {
   TASK_SUCCEEDED_GRACE_SEC: '30',
 };
 
-let stack: IsolatedStack | undefined;
-let db: Kysely<Database> | undefined;
-
-beforeAll(async () => {
-  stack = await IsolatedStack.start({ serviceEnv });
-  db = createDb({ url: stack.mysqlUrl, poolSize: 2 });
-}, 600_000);
-
-afterAll(async () => {
-  await db?.destroy();
-  await stack?.destroy();
-}, 180_000);
+const isolated = isolatedStackForFile({ serviceEnv });
 
 describe('chunked transcoding', () => {
   it('splits a long upload into chunk tasks, relaunches only a killed chunk, and ends ready with a stitched ladder', async () => {
-    const running = stack as IsolatedStack;
-    const mysql = db as Kysely<Database>;
+    const running = isolated.stack();
+    const mysql = isolated.db();
     const api = new ApiClient(running.apiUrl);
     const token = await api.register();
     // 40 s over a 20 s threshold: 8 s chunks, each long enough at 720p to be killed while it encodes.
@@ -99,6 +88,10 @@ describe('chunked transcoding', () => {
       expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
     }
     expect(video.source.durationSec).toBeCloseTo(40, 0);
+    // The parts were stitched into that layout: none of them is left in the store.
+    const keys = await listKeys(running.s3(), 'reelforge-processed', `videos/${upload.id}/`);
+    expect(keys.length).toBeGreaterThanOrEqual(urls.length);
+    expect(keys.filter((k) => k.includes('/chunks/'))).toEqual([]);
 
     // What it cost, on the owner's read: every part's task seconds and the stitch's.
     const owned = await api.video(token, upload.id);

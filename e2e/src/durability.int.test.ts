@@ -2,19 +2,13 @@
 // ready, and every file a player fetches answers with the same bytes after `down`/`up` and after a SIGKILL of the
 // object store.
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiClient } from './api.client.js';
-import { IsolatedStack } from './isolated.stack.js';
+import { isolatedStackForFile } from './isolated.stack.js';
 import { videoClip } from './media.clips.js';
 import { playbackUrls } from './playback.walk.js';
 
-let stack: IsolatedStack | undefined;
-
-beforeAll(async () => {
-  stack = await IsolatedStack.start();
-}, 600_000);
-
-afterAll(() => stack?.destroy(), 180_000);
+const isolated = isolatedStackForFile();
 
 /** Each URL's status and sha256, fetched one after another (the same way a player would). */
 async function fingerprint(urls: string[]): Promise<Record<string, string>> {
@@ -29,7 +23,7 @@ async function fingerprint(urls: string[]): Promise<Record<string, string>> {
 
 describe('durability of the local stack', () => {
   it('serves every file of a ready video, byte for byte, after down/up and after the store is killed', async () => {
-    const running = stack as IsolatedStack;
+    const running = isolated.stack();
     const api = new ApiClient(running.apiUrl);
     const token = await api.register();
     const upload = await api.upload(token, await videoClip({ width: 320, height: 240, seconds: 2 }), 'durable.mp4');

@@ -6,7 +6,10 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createDb, type Database, type Kysely } from '@reelforge/db';
+import { createS3Client } from '@reelforge/storage';
 import { freePort } from '@reelforge/testkit';
+import { afterAll, beforeAll } from 'vitest';
 import { repoRoot } from './service.process.js';
 
 export type StackPart =
@@ -115,6 +118,16 @@ export class IsolatedStack {
     return `http://127.0.0.1:${this.ports.REELFORGE_S3_PORT}`;
   }
 
+  /** A client of this stack's object store, with the local store's fixed credentials. */
+  s3(): ReturnType<typeof createS3Client> {
+    return createS3Client({
+      region: 'us-east-1',
+      endpoint: this.s3Endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+  }
+
   /**
    * The transcoder tasks the running dispatcher has spawned (each leads its own process group, FFmpeg inside it).
    * Found by parent pid in /proc, so the shared stack's transcoders are never among them.
@@ -185,4 +198,29 @@ export class IsolatedStack {
       });
     });
   }
+}
+
+/**
+ * One isolated stack for the test file that calls this at its top level, with a small pool on its database:
+ * started before the file's tests, destroyed after them. The getters throw if the start failed.
+ */
+export function isolatedStackForFile(opts: { serviceEnv?: Record<string, string> } = {}): {
+  stack: () => IsolatedStack;
+  db: () => Kysely<Database>;
+} {
+  let stack: IsolatedStack | undefined;
+  let db: Kysely<Database> | undefined;
+  beforeAll(async () => {
+    stack = await IsolatedStack.start(opts);
+    db = createDb({ url: stack.mysqlUrl, poolSize: 2 });
+  }, 600_000);
+  afterAll(async () => {
+    await db?.destroy();
+    await stack?.destroy();
+  }, 180_000);
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the isolated stack did not start');
+    return value;
+  };
+  return { stack: () => started(stack), db: () => started(db) };
 }
