@@ -124,6 +124,8 @@ describe('./reelforge API commands', () => {
     expect(run.code).toBe(0);
     const video = JSON.parse(run.stdout) as Video;
     expect(video).toMatchObject({ title: 'My clip', status: 'ready', progressPct: 100 });
+    // The owner's read, with what the transcode cost.
+    expect(video.compute?.taskSeconds).toBeGreaterThan(0);
 
     const master = await fetch(video.hls as string);
     expect(master.status).toBe(200);

@@ -15,7 +15,10 @@ export interface WaitOptions {
 
 const done = (v: Video) => v.status === 'ready' || v.status === 'failed';
 
-/** Resolves with the video once it is `ready` or `failed` (check `status`); a 404 or 401 rejects. */
+/**
+ * Resolves with the video once it is `ready` or `failed` (check `status`); a 404 or 401 rejects. From the stream it
+ * is the state every watcher sees, without the reader's `likedByMe` or the owner's `compute`: GET the video for those.
+ */
 export async function waitUntilReady(rf: Reelforge, id: string, opts: WaitOptions = {}): Promise<Video> {
   for (let attempt = 0; attempt <= (opts.maxReconnects ?? 3); attempt++) {
     const outcome = await streamOnce(rf, id, opts);

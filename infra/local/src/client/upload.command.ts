@@ -126,7 +126,11 @@ export async function uploadCommand(argv: string[]): Promise<number> {
       rf.api.PATCH('/v1/videos/{id}', { params: { path: { id: video.id } }, body: { visibility: 'public' } }),
     );
   }
-  if (values.wait) video = await wait(rf, video);
+  if (values.wait) {
+    video = await wait(rf, video);
+    // The stream's last state is every watcher's; the owner's own read adds what the video cost (`compute`).
+    video = await unwrap(rf.api.GET('/v1/videos/{id}', { params: { path: { id: video.id } } }));
+  }
   process.stdout.write(values.json ? `${JSON.stringify(video, null, 2)}\n` : describeVideo(video));
   return video.status === 'failed' ? 3 : 0;
 }
