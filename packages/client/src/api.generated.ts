@@ -1038,7 +1038,7 @@ export interface paths {
         };
         /**
          * Live status and progress of your video (Server-Sent Events)
-         * @description A `text/event-stream`. Each event is `event: video` with the `Video` resource as JSON in `data` (links included once ready). The first event is the current state, read when the stream opens; then one event per change of status or progress; the stream ends after the event whose status is `ready` or `failed` (at once for a video already there). Comment lines (`: ping`) keep idle connections open. A reconnecting client needs no `Last-Event-ID`: every stream starts with the current state.
+         * @description A `text/event-stream`. Each event is `event: video` with the `Video` resource as JSON in `data` (links included once ready), as every watcher sees it: without the reader’s `likedByMe` or the owner’s `compute` (GET the video for those). The first event is the current state, read when the stream opens; then one event per change of status or progress; the stream ends after the event whose status is `ready` or `failed` (at once for a video already there). Comment lines (`: ping`) keep idle connections open. A reconnecting client needs no `Last-Event-ID`: every stream starts with the current state.
          */
         get: {
             parameters: {

@@ -14,7 +14,8 @@ const RECONNECT_MS = 3000;
 
 export const EVENT_STREAM_DESCRIPTION =
   'A `text/event-stream`. Each event is `event: video` with the `Video` resource as JSON in `data` (links ' +
-  'included once ready). The first event is the current state, read when the stream opens; then one event per ' +
+  'included once ready), as every watcher sees it: without the reader’s `likedByMe` or the owner’s `compute` ' +
+  '(GET the video for those). The first event is the current state, read when the stream opens; then one event per ' +
   'change of status or progress; the stream ends after the event whose status is `ready` or `failed` (at once for ' +
   'a video already there). Comment lines (`: ping`) keep idle connections open. A reconnecting client needs no ' +
   '`Last-Event-ID`: every stream starts with the current state.';
