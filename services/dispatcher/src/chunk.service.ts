@@ -127,18 +127,7 @@ export class ChunkService {
     if (part.kind === 'stitch') {
       return transaction(this.deps.db, async (tx) => {
         if (!(await this.deps.parts.finish(tx, part.id, part.partAttempt, 'failed', result))) return false;
-        await this.deps.outbox.add(tx, {
-          topic: 'video.transcode-failed',
-          payload: {
-            version: 1,
-            videoId: part.videoId,
-            attempt: part.attempt,
-            jobToken: part.jobToken,
-            code: verdict.code,
-            message: verdict.message,
-            retryable: true,
-          },
-        });
+        await this.attemptFailed(tx, part, { code: verdict.code, message: verdict.message, retryable: true });
         log.warn({ partId: part.id, part: 'stitch', code: verdict.code }, `stitch reaped: ${verdict.message}`);
         return true;
       });
@@ -267,18 +256,7 @@ export class ChunkService {
       const failed = await transaction(this.deps.db, async (tx) => {
         if (!(await this.deps.parts.finish(tx, part.id, part.partAttempt, 'failed', { errorCode: error.code })))
           return false;
-        await this.deps.outbox.add(tx, {
-          topic: 'video.transcode-failed',
-          payload: {
-            version: 1,
-            videoId: job.videoId,
-            attempt: job.attempt,
-            jobToken: job.jobToken,
-            code: error.code,
-            message: error.message,
-            retryable: error.retryable,
-          },
-        });
+        await this.attemptFailed(tx, job, error);
         return true;
       });
       if (failed) log.warn({ code: error.code }, 'stitch launch failed; reported for the attempt');
@@ -378,18 +356,7 @@ export class ChunkService {
             { errorCode: decision.error.code, errorMessage: decision.error.message },
             tx,
           );
-          await outbox.add(tx, {
-            topic: 'video.transcode-failed',
-            payload: {
-              version: 1,
-              videoId: ids.videoId,
-              attempt: ids.attempt,
-              jobToken: job.jobToken,
-              code: decision.error.code,
-              message: decision.error.message,
-              retryable: false,
-            },
-          });
+          await this.attemptFailed(tx, job, { ...decision.error, retryable: false });
           toStop = await parts.cancelJob(tx, job.id, `the attempt failed: ${decision.error.code}`);
           break;
       }
@@ -423,6 +390,23 @@ export class ChunkService {
       }
     }
     return { decision, stitch };
+  }
+
+  /**
+   * The attempt's failure, for completion to apply through the outbox as for a whole task's: retry or fail the video,
+   * and delete what the attempt wrote.
+   */
+  private async attemptFailed(
+    tx: Transaction<Database>,
+    job: Pick<TranscodeJob, 'videoId' | 'attempt' | 'jobToken'>,
+    error: { code: string; message: string; retryable: boolean },
+  ): Promise<void> {
+    const { videoId, attempt, jobToken } = job;
+    const { code, message, retryable } = error;
+    await this.deps.outbox.add(tx, {
+      topic: 'video.transcode-failed',
+      payload: { version: 1, videoId, attempt, jobToken, code, message, retryable },
+    });
   }
 
   private async durationOf(tx: Transaction<Database>, videoId: string): Promise<number | null> {
