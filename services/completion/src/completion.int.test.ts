@@ -416,6 +416,33 @@ describe('completion consumer', () => {
     expect(await counter('reelforge_task_seconds_total', { part: 'stitch' })).toBe(before + 42.5);
   });
 
+  it('fails a chunked attempt the dispatcher ended, with its part’s code, and deletes its parts’ files', async () => {
+    const v = await runningVideo();
+    // What the dispatcher does when a part fails for good: the job ends failed, the video is left to this service.
+    await db
+      .updateTable('transcodeJobs')
+      .set({ chunkCount: 2, status: 'failed', errorCode: 'DECODE_ERROR' })
+      .where('id', '=', v.jobId)
+      .execute();
+    for (const k of ['chunks/plan.json', 'chunks/0/360p.mp4', 'chunks/aux/audio.m4a']) {
+      await s3.send(new PutObjectCommand({ Bucket: processed, Key: `${outputPrefix(v.videoId, 1)}${k}`, Body: 'x' }));
+    }
+    const message = 'chunk 1 could not be decoded: Invalid NAL unit size';
+
+    await deliver('video.transcode-failed', [
+      failure(v.videoId, 1, { code: 'DECODE_ERROR', message, retryable: false }),
+    ]);
+
+    expect(await videos.findById(v.videoId)).toMatchObject({
+      status: 'failed',
+      attempt: 1,
+      errorCode: 'DECODE_ERROR',
+      errorMessage: message,
+    });
+    expect(await jobs.findById(v.jobId)).toMatchObject({ status: 'failed', errorCode: 'DECODE_ERROR' });
+    expect(await listKeys(s3, processed, `videos/${v.videoId}/`)).toEqual([]);
+  });
+
   it('deletes what a failed attempt left behind (a result whose publication was lost), retried or not', async () => {
     const retried = await runningVideo();
     await writeOutputs(retried.videoId, 1);
