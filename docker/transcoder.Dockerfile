@@ -46,7 +46,7 @@ LABEL org.opencontainers.image.title="reelforge-transcoder" \
 # tini as PID 1 passes ECS's SIGTERM on to node (which kills ffmpeg's process group and reports INTERRUPTED within
 # the task's stopTimeout) and reaps anything orphaned.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends ffmpeg tini \
+  && apt-get install -y --no-install-recommends ffmpeg tini ca-certificates \
   && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     SCRATCH_DIR=/scratch

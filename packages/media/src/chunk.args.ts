@@ -22,7 +22,8 @@ export const chunkDir = (index: number) => `${chunkFiles.dir}${index}`;
 export const chunkRungFile = (index: number, r: Pick<Rendition, 'name'>) => `${chunkDir(index)}/${r.name}.mp4`;
 
 export interface ChunkArgsOptions {
-  input: string;
+  /** The source: a local path, or its URL (a chunk reads only its range of it). */
+  input: string | URL;
   threads: number;
   /** The last chunk runs to the end of the source, as a whole task does; the others stop at their frame count. */
   last: boolean;

@@ -10,6 +10,16 @@ describe('ffmpegReason', () => {
     expect(ffmpegReason('file:/scratch/in: No such file or directory\n')).toBe('No such file or directory');
     expect(ffmpegReason('')).toBe('unreadable input');
   });
+
+  it('names no URL of a source read over http (a presigned one carries credentials)', () => {
+    const url = 'https://s3.eu-west-1.amazonaws.com/raw/videos/v1/source?X-Amz-Signature=abc';
+    expect(ffmpegReason(`${url}: Server returned 403 Forbidden (access denied)\n`)).toBe(
+      'Server returned 403 Forbidden (access denied)',
+    );
+    expect(ffmpegReason('[tcp @ 0x564a6cb55fc0] Connection to tcp://10.0.3.7:443 failed: Connection refused\n')).toBe(
+      'Connection to the source failed: Connection refused',
+    );
+  });
 });
 
 describe('abortError', () => {
@@ -46,5 +56,19 @@ describe('ffmpegFailure', () => {
     const full = '[hls @ 0x55] Failed to write 480p/seg_00003.m4s: No space left on device\n';
     expect(ffmpegFailure(1, null, full).toJSON()).toMatchObject({ code: 'TRANSCODE_FAILED', retryable: true });
     expect(ffmpegFailure(1, null, 'file:/scratch/in: No such file or directory\n').code).toBe('TRANSCODE_FAILED');
+  });
+
+  it('blames the store or the network for a source read over http failing: TRANSCODE_FAILED, retryable', () => {
+    const expired = 'https://store/raw/v1/source?X-Amz-Expires=60: Server returned 403 Forbidden (access denied)\n';
+    expect(ffmpegFailure(1, null, expired).toJSON()).toEqual({
+      code: 'TRANSCODE_FAILED',
+      message: 'ffmpeg failed (exit 1): Server returned 403 Forbidden (access denied)',
+      retryable: true,
+    });
+    const refused =
+      '[tcp @ 0x55] Connection to tcp://10.0.3.7:443 failed: Connection refused\nhttps://x: Connection refused\n';
+    expect(ffmpegFailure(1, null, refused).code).toBe('TRANSCODE_FAILED');
+    const untrusted = '[tls @ 0x55] The certificate is NOT trusted. The certificate issuer is unknown.\n';
+    expect(ffmpegFailure(1, null, untrusted).toJSON()).toMatchObject({ code: 'TRANSCODE_FAILED', retryable: true });
   });
 });

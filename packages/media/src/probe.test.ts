@@ -123,6 +123,30 @@ describe('safeInputArgs', () => {
       'file:/in/http:evil.mp4',
     ]);
   });
+
+  it('reads a URL over its own scheme only, checking its certificate, resuming a dropped connection', () => {
+    const url = new URL('https://store.example/raw/v1?X-Amz-Signature=abc');
+    const args = safeInputArgs('matroska', url);
+    expect(args.slice(0, 2)).toEqual(['-protocol_whitelist', 'https,tls,tcp']);
+    expect(args.slice(-12)).toEqual([
+      '-reconnect',
+      '1',
+      '-reconnect_on_network_error',
+      '1',
+      '-reconnect_delay_max',
+      '4',
+      '-tls_verify',
+      '1',
+      '-f',
+      'matroska',
+      '-i',
+      'https://store.example/raw/v1?X-Amz-Signature=abc',
+    ]);
+    const local = safeInputArgs('mov', new URL('http://127.0.0.1:9000/raw/v1'));
+    expect(local.slice(0, 2)).toEqual(['-protocol_whitelist', 'http,tcp']);
+    expect(local).not.toContain('-tls_verify');
+    expect(() => safeInputArgs('mov', new URL('ftp://x/y'))).toThrow(RangeError);
+  });
 });
 
 describe('probeRefusal', () => {

@@ -66,11 +66,22 @@ export interface ProbeOptions {
 /** Streams a demuxer may create before it gives up: far above any real file, far below a crafted one. */
 export const MAX_DEMUXED_STREAMS = 100;
 
-/** The input half of every ffprobe/ffmpeg command that reads an upload. */
-export function safeInputArgs(container: Container, path: string): string[] {
+/**
+ * The input half of every ffprobe/ffmpeg command that reads an upload: a local path, or an `http(s)` URL (a chunk
+ * task reads the source where it is stored, by ranges: only its part of the file and the index). The URL's scheme is
+ * the only protocol allowed besides what carries it, so nothing in the file can make FFmpeg open anything else.
+ */
+export function safeInputArgs(container: Container, input: string | URL): string[] {
+  const remote = input instanceof URL;
+  if (remote && input.protocol !== 'https:' && input.protocol !== 'http:') {
+    throw new RangeError(`an upload is read from a file or over http(s), not ${input.protocol}`);
+  }
+  const protocols = !remote ? 'file' : input.protocol === 'https:' ? 'https,tls,tcp' : 'http,tcp';
+  // FFmpeg checks no certificate unless told to (against the system's CAs: the transcoder image installs them).
+  const tls = remote && input.protocol === 'https:' ? ['-tls_verify', '1'] : [];
   return [
     '-protocol_whitelist',
-    'file',
+    protocols,
     '-format_whitelist',
     containerWhitelist.join(','),
     '-codec_whitelist',
@@ -82,11 +93,14 @@ export function safeInputArgs(container: Container, path: string): string[] {
     '5000000',
     '-max_streams',
     String(MAX_DEMUXED_STREAMS),
+    // A dropped connection mid-read resumes where it was instead of ending the input early.
+    ...(remote ? ['-reconnect', '1', '-reconnect_on_network_error', '1', '-reconnect_delay_max', '4'] : []),
+    ...tls,
     '-f',
     container,
     // `file:` so a name like `http:x` or `concat:a|b` stays a local path.
     '-i',
-    `file:${resolve(path)}`,
+    remote ? input.href : `file:${resolve(input)}`,
   ];
 }
 

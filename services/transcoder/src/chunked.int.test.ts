@@ -2,6 +2,7 @@
 // whole and as 3 chunks by the CLI (`--chunks 3`), must give the same ladder — frames, timestamps across the seams,
 // audio, segments, picture quality — and play over HTTP from its master playlist.
 import { execFile } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,13 +11,19 @@ import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { VideoTranscodedV1 } from '@reelforge/contracts';
+import { defaultProfile, planChunks, planLadder, probeInput } from '@reelforge/media';
+import { presignGet, putStream } from '@reelforge/storage';
+import { createTestBuckets } from '@reelforge/testkit';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeChunk } from './chunked.service.js';
 import { expectValidLadder, ffprobe, lavfi, makeClip } from './testing/media.fixtures.js';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const SECONDS = 120;
 const FPS = 30;
+const silent = pino({ level: 'silent' });
 
 let dir: string;
 let source: string;
@@ -169,3 +176,30 @@ describe('chunked transcode (3 chunks) against the single run', () => {
     }
   }, 300_000);
 });
+
+describe('a chunk task reading the source where it is stored', () => {
+  it('encodes from a presigned URL, by ranges, the same chunk as from a local copy', async () => {
+    const buckets = await createTestBuckets('raw');
+    const ref = { bucket: buckets.raw, key: 'videos/ranged/source' };
+    await putStream(buckets.s3, ref, createReadStream(source));
+    const url = new URL(await presignGet(buckets.s3, ref, 600));
+    const plan = planLadder(await probeInput(source), defaultProfile);
+    const chunks = planChunks(plan, { thresholdSec: 0, chunkSec: 40, maxChunks: 3 }) ?? [];
+    expect(chunks.length).toBe(3);
+    // One thread: x264's threaded rate control is not bit-exact from run to run, one thread is.
+    const opts = { threads: 1, timeoutMs: 300_000, logger: silent };
+    const [remote, local] = [join(dir, 'ranged-url'), join(dir, 'ranged-file')];
+    // The middle chunk: a seek into the file, then a range in the middle of it.
+    const files = await encodeChunk(url, remote, { plan, chunks }, 1, opts);
+    expect(await encodeChunk(source, local, { plan, chunks }, 1, opts)).toEqual(files);
+    for (const file of files) {
+      expect([file, await packetsMd5(join(remote, file))]).toEqual([file, await packetsMd5(join(local, file))]);
+    }
+  }, 300_000);
+});
+
+/** The MD5 of a file's video packets, whatever the container around them. */
+async function packetsMd5(path: string): Promise<string> {
+  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', path, '-map', '0:v', '-c', 'copy', '-f', 'md5', '-']);
+  return stdout.trim();
+}

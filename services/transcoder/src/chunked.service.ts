@@ -68,9 +68,12 @@ export async function readPlanFile(outDir: string): Promise<ChunkedPlan> {
   return JSON.parse(await readFile(join(outDir, chunkFiles.plan), 'utf8')) as ChunkedPlan;
 }
 
-/** Every rung's video of one chunk into `chunks/{index}/`; returns the files, relative to `outDir`. */
+/**
+ * Every rung's video of one chunk into `chunks/{index}/`; returns the files, relative to `outDir`. `input` may be the
+ * source's URL: FFmpeg then reads the index and the chunk's range only.
+ */
 export async function encodeChunk(
-  input: string,
+  input: string | URL,
   outDir: string,
   chunked: ChunkedPlan,
   index: number,

@@ -25,6 +25,7 @@ import {
   getStream,
   headObject,
   outputPrefix,
+  presignGet,
 } from '@reelforge/storage';
 import type { Logger } from 'pino';
 import {
@@ -180,13 +181,13 @@ export async function runTranscodeTask(deps: TaskDeps): Promise<TaskOutcome> {
         break;
       }
       case 'chunk': {
-        await download(deps, source);
+        const input = await sourceUrl(deps);
         const chunked = await fetchPlan(deps, out);
         const planned = chunked.chunks[part.index];
         if (chunked.chunks.length !== part.count || planned?.startSec !== part.startSec) {
           logger.warn({ part, planned }, 'the job spec and the chunk plan disagree; encoding by the plan');
         }
-        await upload(await encodeChunk(source, out, chunked, part.index, partOpts), [`${chunkDir(part.index)}/`]);
+        await upload(await encodeChunk(input, out, chunked, part.index, partOpts), [`${chunkDir(part.index)}/`]);
         await terminal('video.chunk-transcoded', {
           ...ids,
           part: { kind: 'chunk', index: part.index },
@@ -282,6 +283,23 @@ async function fetchParts(deps: TaskDeps, out: string, files: string[]): Promise
   };
   await Promise.all(Array.from({ length: 8 }, worker));
 }
+
+/**
+ * The source's URL for a chunk part, signed with the task's own session: FFmpeg reads the index and the chunk's range
+ * by HTTP ranges instead of the task downloading the whole source (gigabytes, for the long sources chunking is for).
+ * Signed for the task's whole budget; a session that ends sooner ends it sooner, and FFmpeg's 403 is then a
+ * retryable failure of this chunk alone.
+ */
+async function sourceUrl(deps: TaskDeps): Promise<URL> {
+  const expiresInSec = Math.min(Math.ceil(deps.timeoutMs / 1000), MAX_PRESIGN_SEC);
+  try {
+    return new URL(await presignGet(deps.s3, deps.spec.source, expiresInSec));
+  } catch (err) {
+    throw new AppError('STORAGE_ERROR', 'the source could not be signed for reading', { cause: err });
+  }
+}
+/** S3's limit for a presigned URL: seven days. */
+const MAX_PRESIGN_SEC = 7 * 24 * 3600;
 
 /**
  * Returns the source's SHA-256, computed on the way to disk. S3 keeps no full-object SHA-256 of a multipart upload
