@@ -25,7 +25,6 @@ export interface IngestDeps {
   sessionSecrets: readonly string[];
   /** The operator's API keys (`Bearer rfk_…`), for MediaEventV1 batches; cached (api-key.cache.ts). */
   apiKeys: ApiKeyLookup;
-  /** Events per playback session and per client address. */
   /** Player events: per playback session, then per address. Analytics events: per API key. */
   rateLimits: { session: RateLimit; ip: RateLimit; apiKey: RateLimit };
   registry: Registry;

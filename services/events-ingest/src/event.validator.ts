@@ -27,73 +27,55 @@ const isMediaEvent = compileMediaEventCheck();
 
 /**
  * A batch sent with an API key: each item must be the analytics design's MediaEventV1. The key vouches for the
- * sender, not for a session, so there is nothing to match the ids against, and no per-session rate limit applies
- * (the operator's servers send for many viewers; the body and pending-bytes limits still bound a request).
+ * sender, not for a session, so there is nothing to match the ids against; `admit` spends one event's allowance of
+ * the sender's API key (not a session's or an address's: the operator's servers send for many viewers).
  */
-/** `admit` spends one event's allowance of the sender's API key and says whether there was any. */
 export function validateMediaBatch(items: BatchItem[], admit: () => boolean): ValidatedBatch {
-  const accepted: number[] = [];
-  const rejected: RejectedEvent[] = [];
-  let rateLimited = 0;
-  for (let index = 0; index < items.length; index++) {
-    const item = items[index];
-    if (item instanceof Unparseable) {
-      rejected.push({ index, reasons: [item.reason] });
-      continue;
-    }
-    if (!isMediaEvent(item)) {
+  return validateItems(
+    items,
+    (item) => {
+      if (isMediaEvent(item)) return [];
       const parsed = MediaEventV1.safeParse(item);
-      if (!parsed.success) {
-        rejected.push({ index, reasons: parsed.error.issues.map(reason) });
-        continue;
-      }
-    }
-    // As for players: only valid events spend the allowance.
-    if (!admit()) {
-      rateLimited++;
-      rejected.push({ index, reasons: [RATE_LIMITED_REASON] });
-      continue;
-    }
-    accepted.push(index);
-  }
-  return { accepted, rejected, rateLimited };
+      return parsed.success ? [] : parsed.error.issues.map(reason);
+    },
+    admit,
+  );
 }
 
 /** `admit` spends one event's allowance (per session, per address) and says whether there was any. */
 export function validateBatch(items: BatchItem[], session: SessionBinding, admit: () => boolean): ValidatedBatch {
+  return validateItems(
+    items,
+    (item) => {
+      if (isEvent(item)) return mismatches(item, session);
+      // The zod contract itself words the reasons (and has the last say).
+      const parsed = EngagementEventV1.safeParse(item);
+      return parsed.success ? mismatches(parsed.data, session) : parsed.error.issues.map(reason);
+    },
+    admit,
+  );
+}
+
+/**
+ * One pass over a batch: an unparseable item, or one `check` finds reasons against, is rejected with them; a valid
+ * one then spends an allowance, or is rejected as rate-limited. Only valid events spend it: a broken sender should
+ * not lock out its own good events.
+ */
+function validateItems(items: BatchItem[], check: (item: unknown) => string[], admit: () => boolean): ValidatedBatch {
   const accepted: number[] = [];
   const rejected: RejectedEvent[] = [];
   let rateLimited = 0;
   for (let index = 0; index < items.length; index++) {
     const item = items[index];
-    if (item instanceof Unparseable) {
-      rejected.push({ index, reasons: [item.reason] });
-      continue;
-    }
-    let event: EngagementEventV1;
-    if (isEvent(item)) {
-      event = item;
+    const reasons = item instanceof Unparseable ? [item.reason] : check(item);
+    if (reasons.length > 0) {
+      rejected.push({ index, reasons });
+    } else if (admit()) {
+      accepted.push(index);
     } else {
-      // The zod contract itself words the reasons (and has the last say).
-      const parsed = EngagementEventV1.safeParse(item);
-      if (!parsed.success) {
-        rejected.push({ index, reasons: parsed.error.issues.map(reason) });
-        continue;
-      }
-      event = parsed.data;
-    }
-    const mismatch = mismatches(event, session);
-    if (mismatch.length > 0) {
-      rejected.push({ index, reasons: mismatch });
-      continue;
-    }
-    // Only valid events spend the allowance: a broken player should not lock out its own good events.
-    if (!admit()) {
       rateLimited++;
       rejected.push({ index, reasons: [RATE_LIMITED_REASON] });
-      continue;
     }
-    accepted.push(index);
   }
   return { accepted, rejected, rateLimited };
 }

@@ -54,9 +54,7 @@ async function serve(): Promise<void> {
     apiKey: new RateLimiter(env.RATE_LIMIT_API_KEY_EVENTS_PER_SEC, env.RATE_LIMIT_API_KEY_BURST),
   };
   const sweeper = setInterval(() => {
-    rateLimits.session.sweep(Date.now());
-    rateLimits.ip.sweep(Date.now());
-    rateLimits.apiKey.sweep(Date.now());
+    for (const limit of Object.values(rateLimits)) limit.sweep(Date.now());
   }, 60_000);
   sweeper.unref();
 
